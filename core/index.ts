@@ -1,0 +1,13 @@
+/** tsgrad core: immutable tensors, ops with their gradients, the tape and the transforms. */
+export { Tensor, cast, fromArray, full, ones, scalar, shapeString, tensor, zeros, zerosLike } from "./tensor.ts";
+export type { DType, FloatArray, NestedArray, Shape } from "./tensor.ts";
+export * from "./ops/index.ts";
+export { grad, valueAndGrad, type ValueAndGrad } from "./transforms.ts";
+export { treeLeaves, treeMap, treeUnflatten, treeZip, type Tree } from "./tree.ts";
+export { key, normal, permutation, split, uniform, Stream, type Key } from "./random.ts";
+export { checkGrad, type GradCheckOptions, type GradCheckResult } from "./gradcheck.ts";
+export { kernels, setKernels, withKernels } from "./kernels/backend.ts";
+export { referenceKernels } from "./kernels/reference.ts";
+export type { BinaryKind, Kernels, UnaryKind } from "./kernels/kernels.ts";
+export { defineOp, type OpDef } from "./op.ts";
+export { argmaxRows } from "./argmax.ts";

@@ -1,0 +1,39 @@
+/**
+ * The kernel interface: the few number-crunching loops every op is built from.
+ * Ops own shapes, checks and gradients; kernels only fill an output array. A faster backend
+ * (another language, SIMD, float32) implements this interface and nothing else changes.
+ */
+import type { FloatArray } from "../tensor.ts";
+
+export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "step"] as const;
+export type UnaryKind = (typeof unaryKinds)[number];
+
+/** Elementwise functions of two arrays. The `*Grad` kinds fuse an activation's VJP: (g, y or x) → g·f'. */
+export const binaryKinds = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidGrad", "tanhGrad", "reluGrad"] as const;
+export type BinaryKind = (typeof binaryKinds)[number];
+
+export interface Kernels {
+  readonly name: string;
+  /** out (m×n) = op(a)·op(b), where op transposes when asked; a is m×k (or k×m), b is k×n (or n×k). */
+  matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+  unary(kind: UnaryKind, x: FloatArray, out: FloatArray): void;
+  /** out[i] = f(a[i], b[i]) for arrays of the same length. */
+  binary(kind: BinaryKind, a: FloatArray, b: FloatArray, out: FloatArray): void;
+  /** Broadcast form: strides are per output axis, 0 where that input is broadcast along the axis. */
+  binaryBroadcast(
+    kind: BinaryKind,
+    a: FloatArray, aStrides: readonly number[],
+    b: FloatArray, bStrides: readonly number[],
+    out: FloatArray, outShape: readonly number[],
+  ): void;
+  /** out[j] += x[i] summed over x's elements, where j follows outStrides (per x axis, 0 on summed axes). */
+  sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void;
+  /** Row-wise softmax (or log-softmax) of a rows×cols matrix, in the max-subtracted stable form. */
+  softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void;
+  /** out (cols×rows) = xᵀ for x rows×cols. */
+  transpose(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
+  /** out[i] = min(max(x[i], lo), hi). */
+  clip(x: FloatArray, out: FloatArray, lo: number, hi: number): void;
+  /** out[i] = g[i] where lo < x[i] < hi, else 0: the VJP of clip. */
+  clipGrad(g: FloatArray, x: FloatArray, out: FloatArray, lo: number, hi: number): void;
+}

@@ -1,0 +1,138 @@
+/**
+ * The reference kernels: plain TypeScript loops, written to be read and trusted.
+ * Gradient checks run on these; a fast backend must agree with them.
+ */
+import type { FloatArray } from "../tensor.ts";
+import type { BinaryKind, Kernels, UnaryKind } from "./kernels.ts";
+
+/** sigmoid in a form that never overflows exp. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function unaryFn(kind: UnaryKind): (x: number) => number {
+  switch (kind) {
+    case "neg": return (x) => -x;
+    case "exp": return Math.exp;
+    case "log": return Math.log;
+    case "square": return (x) => x * x;
+    case "sqrt": return Math.sqrt;
+    case "abs": return Math.abs;
+    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+    case "sigmoid": return sigmoid;
+    case "tanh": return Math.tanh;
+    case "relu": return (x) => (x > 0 ? x : 0);
+    case "step": return (x) => (x > 0 ? 1 : 0);
+  }
+}
+
+function binaryFn(kind: BinaryKind): (a: number, b: number) => number {
+  switch (kind) {
+    case "add": return (a, b) => a + b;
+    case "sub": return (a, b) => a - b;
+    case "mul": return (a, b) => a * b;
+    case "div": return (a, b) => a / b;
+    case "maximum": return (a, b) => (a >= b ? a : b);
+    case "minimum": return (a, b) => (a <= b ? a : b);
+    case "sigmoidGrad": return (g, y) => g * y * (1 - y);
+    case "tanhGrad": return (g, y) => g * (1 - y * y);
+    case "reluGrad": return (g, x) => (x > 0 ? g : 0);
+  }
+}
+
+function matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+  // Strides of op(a) and op(b) as m×k and k×n matrices, so one loop serves all four cases.
+  const aRow = transA ? 1 : k, aCol = transA ? m : 1;
+  const bRow = transB ? 1 : n, bCol = transB ? k : 1;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc += a[i * aRow + p * aCol] * b[p * bRow + j * bCol];
+      out[i * n + j] = acc;
+    }
+  }
+}
+
+function binaryBroadcast(
+  kind: BinaryKind,
+  a: FloatArray, aStrides: readonly number[],
+  b: FloatArray, bStrides: readonly number[],
+  out: FloatArray, outShape: readonly number[],
+): void {
+  const f = binaryFn(kind);
+  const rank = outShape.length;
+  const index = new Array<number>(rank).fill(0);
+  let ai = 0, bi = 0;
+  for (let o = 0; o < out.length; o++) {
+    out[o] = f(a[ai], b[bi]);
+    // Odometer increment of the multi-index, moving both input offsets along.
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]++;
+      ai += aStrides[axis];
+      bi += bStrides[axis];
+      if (index[axis] < outShape[axis]) break;
+      ai -= aStrides[axis] * outShape[axis];
+      bi -= bStrides[axis] * outShape[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
+function sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void {
+  const rank = xShape.length;
+  const index = new Array<number>(rank).fill(0);
+  let oi = 0;
+  for (let i = 0; i < x.length; i++) {
+    out[oi] += x[i];
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]++;
+      oi += outStrides[axis];
+      if (index[axis] < xShape[axis]) break;
+      oi -= outStrides[axis] * xShape[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
+function softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let max = -Infinity;
+    for (let c = 0; c < cols; c++) if (x[o + c] > max) max = x[o + c];
+    let total = 0;
+    for (let c = 0; c < cols; c++) total += Math.exp(x[o + c] - max);
+    if (log) {
+      const lse = max + Math.log(total);
+      for (let c = 0; c < cols; c++) out[o + c] = x[o + c] - lse;
+    } else {
+      for (let c = 0; c < cols; c++) out[o + c] = Math.exp(x[o + c] - max) / total;
+    }
+  }
+}
+
+export const referenceKernels: Kernels = {
+  name: "reference",
+  matmul,
+  unary(kind, x, out) {
+    const f = unaryFn(kind);
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+  },
+  binary(kind, a, b, out) {
+    const f = binaryFn(kind);
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
+  },
+  binaryBroadcast,
+  sumInto,
+  softmaxRows,
+  transpose(x, out, rows, cols) {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c];
+  },
+  clip(x, out, lo, hi) {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+  },
+  clipGrad(g, x, out, lo, hi) {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] > lo && x[i] < hi ? g[i] : 0;
+  },
+};

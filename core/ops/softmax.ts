@@ -1,0 +1,45 @@
+/** Softmax and log-softmax along the last axis, in the stable (max-subtracted) form. */
+import { defineOp } from "../op.ts";
+import { kernels } from "../kernels/backend.ts";
+import { Tensor, allocate, shapeString } from "../tensor.ts";
+import { mul, sub } from "./elementwise.ts";
+import { sum } from "./reduce.ts";
+
+function rowsCols(op: string, x: Tensor): [number, number] {
+  if (x.rank === 0) throw new Error(`${op}: needs at least one axis, got ${shapeString(x.shape)}`);
+  const cols = x.shape[x.rank - 1];
+  return [cols === 0 ? 0 : x.size / cols, cols];
+}
+
+function rowSoftmax(op: string, x: Tensor, log: boolean): Tensor {
+  const [rows, cols] = rowsCols(op, x);
+  const out = allocate(x.dtype, x.size);
+  kernels().softmaxRows(x.data, out, rows, cols, log);
+  return new Tensor(x.shape, out);
+}
+
+const last = -1;
+
+const softmaxOp = defineOp<[Tensor]>({
+  name: "softmax",
+  forward: ([x]) => rowSoftmax("softmax", x, false),
+  // y ⊙ (g − Σ g⊙y): the Jacobian of softmax applied without forming it.
+  vjp: [(g, _x, y) => mul(y, sub(g, sum(mul(g, y), last, { keepDims: true })))],
+});
+
+const logSoftmaxOp = defineOp<[Tensor]>({
+  name: "logSoftmax",
+  forward: ([x]) => rowSoftmax("logSoftmax", x, true),
+  // g − softmax(x) · Σ g, where softmax(x) = exp(y).
+  vjp: [(g, [x]) => sub(g, mul(rowSoftmax("logSoftmax", x, false), sum(g, last, { keepDims: true })))],
+});
+
+/** Softmax along the last axis. */
+export function softmax(x: Tensor): Tensor {
+  return softmaxOp([x], undefined);
+}
+
+/** log(softmax(x)) along the last axis, without computing log of a rounded-to-zero probability. */
+export function logSoftmax(x: Tensor): Tensor {
+  return logSoftmaxOp([x], undefined);
+}

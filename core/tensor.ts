@@ -1,0 +1,149 @@
+/**
+ * The tensor: an immutable value, a shape plus contiguous row-major numbers.
+ * No function of tsgrad writes into a tensor's data after it is made; users must not either.
+ */
+
+export type DType = "float64" | "float32";
+export type FloatArray = Float64Array | Float32Array;
+export type Shape = readonly number[];
+
+/** A nested array of numbers, as `tensor` takes and `toArray` gives. */
+export type NestedArray = number | readonly NestedArray[];
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly data: FloatArray;
+  readonly size: number;
+
+  /** Wraps data of a given shape; prefer `tensor`, `fromArray` and friends. The data is not copied. */
+  constructor(shape: Shape, data: FloatArray) {
+    const size = shapeSize(shape);
+    if (data.length !== size) {
+      throw new Error(`tensor: shape [${shape.join(", ")}] holds ${size} numbers, data has ${data.length}`);
+    }
+    this.shape = Object.freeze(shape.slice());
+    this.data = data;
+    this.size = size;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float32Array ? "float32" : "float64";
+  }
+
+  /** The single number of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor of shape ${shapeString(this.shape)} is not a single number`);
+    return this.data[0];
+  }
+
+  /** The numbers as nested arrays (a fresh copy). */
+  toArray(): NestedArray {
+    return nest(this.data, this.shape, 0, 0);
+  }
+
+  toString(): string {
+    return `Tensor${shapeString(this.shape)}(${JSON.stringify(this.toArray())})`;
+  }
+}
+
+function nest(data: FloatArray, shape: Shape, axis: number, offset: number): NestedArray {
+  if (axis === shape.length) return data[offset];
+  const stride = shapeSize(shape.slice(axis + 1));
+  const out: NestedArray[] = [];
+  for (let i = 0; i < shape[axis]; i++) out.push(nest(data, shape, axis + 1, offset + i * stride));
+  return out;
+}
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`tensor: bad dimension ${d} in shape [${shape.join(", ")}]`);
+    n *= d;
+  }
+  return n;
+}
+
+/** `[10x784]`-style text for error messages. */
+export function shapeString(shape: Shape): string {
+  return shape.length === 0 ? "[scalar]" : `[${shape.join("x")}]`;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function allocate(dtype: DType, size: number): FloatArray {
+  return dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+}
+
+function inferShape(x: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = (cur as readonly NestedArray[])[0];
+  }
+  return shape;
+}
+
+function flattenInto(x: NestedArray, shape: Shape, axis: number, out: number[]): void {
+  if (axis === shape.length) {
+    if (typeof x !== "number") throw new Error("tensor: ragged nested array");
+    out.push(x);
+    return;
+  }
+  if (!Array.isArray(x) || x.length !== shape[axis]) throw new Error("tensor: ragged nested array");
+  for (const v of x as readonly NestedArray[]) flattenInto(v, shape, axis + 1, out);
+}
+
+/** A tensor from nested arrays of numbers (`tensor([[1, 2], [3, 4]])`) or a number (a scalar). */
+export function tensor(values: NestedArray, dtype: DType = "float64"): Tensor {
+  const shape = inferShape(values);
+  const flat: number[] = [];
+  flattenInto(values, shape, 0, flat);
+  return fromArray(flat, shape, dtype);
+}
+
+/** A tensor of the given shape from flat row-major numbers (copied). */
+export function fromArray(values: ArrayLike<number>, shape: Shape, dtype: DType = "float64"): Tensor {
+  const data = allocate(dtype, values.length);
+  for (let i = 0; i < values.length; i++) data[i] = values[i];
+  return new Tensor(shape, data);
+}
+
+export function scalar(value: number, dtype: DType = "float64"): Tensor {
+  return fromArray([value], [], dtype);
+}
+
+export function zeros(shape: Shape, dtype: DType = "float64"): Tensor {
+  return new Tensor(shape, allocate(dtype, shapeSize(shape)));
+}
+
+export function full(shape: Shape, value: number, dtype: DType = "float64"): Tensor {
+  const data = allocate(dtype, shapeSize(shape));
+  data.fill(value);
+  return new Tensor(shape, data);
+}
+
+export function ones(shape: Shape, dtype: DType = "float64"): Tensor {
+  return full(shape, 1, dtype);
+}
+
+export function zerosLike(t: Tensor): Tensor {
+  return zeros(t.shape, t.dtype);
+}
+
+/** The same numbers in another precision (a copy; the same tensor when the dtype already matches). */
+export function cast(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const data = allocate(dtype, t.size);
+  data.set(t.data);
+  return new Tensor(t.shape, data);
+}
