@@ -21,7 +21,7 @@ test("the same key gives the same numbers; different keys and split keys differ"
 });
 
 test("normal numbers have mean ≈ 0 and variance ≈ 1; uniform ones lie in [lo, hi)", () => {
-  const x = T.normal(T.key(7), [20000]).data;
+  const x = Array.from(T.normal(T.key(7), [20000]).data);
   const m = x.reduce((a, b) => a + b, 0) / x.length;
   const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length;
   assert.ok(Math.abs(m) < 0.03, `mean ${m}`);
