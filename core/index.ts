@@ -1,5 +1,5 @@
 /** tsgrad core: immutable tensors, ops with their gradients, the tape and the transforms. */
-export { Tensor, cast, fromArray, full, ones, scalar, shapeString, tensor, zeros, zerosLike } from "./tensor.ts";
+export { Tensor, allocate, cast, fromArray, full, ones, scalar, sameShape, shapeSize, shapeString, tensor, zeros, zerosLike } from "./tensor.ts";
 export type { DType, FloatArray, NestedArray, Shape } from "./tensor.ts";
 export * from "./ops/index.ts";
 export { grad, valueAndGrad, type ValueAndGrad } from "./transforms.ts";

@@ -1,0 +1,10 @@
+/** tsgrad nn: layers, network specs, costs, optimizers, the training step and the backprop reference. */
+export { serial, type Layer } from "./layer.ts";
+export { dense, type DenseOptions, type DenseParams, type InitScheme } from "./dense.ts";
+export { activations, relu, sigmoid, softmax, tanh, type ActivationName } from "./activations.ts";
+export { compile, decodeSpec, network, sigmoidSpec, specOutputSize, LayerSpec, NetworkSpec, type Network } from "./spec.ts";
+export { costs, crossEntropy, logLikelihood, quadratic, type Cost, type CostName } from "./costs.ts";
+export { chain, matricesOnly, momentum, sgd, weightDecay, type GradientTransform, type LeafFilter, type Optimizer } from "./optimizers.ts";
+export { step, type Batch, type StepResult } from "./step.ts";
+export { backprop, denseLayers, updateMiniBatch, type BackpropCost, type BackpropResult } from "./backprop.ts";
+export { decodeWith, described, formatErrors, FiniteNumber, PositiveInt } from "./decode.ts";

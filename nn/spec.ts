@@ -1,0 +1,77 @@
+/** Networks as plain data: a spec is decoded with io-ts, then compiled to a layer. */
+import type { Either } from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import type { Key, Tensor, Tree } from "../core/index.ts";
+import { activations, type ActivationName } from "./activations.ts";
+import { decodeWith, described, PositiveInt } from "./decode.ts";
+import { dense, type InitScheme } from "./dense.ts";
+import { serial, type Layer } from "./layer.ts";
+
+const activationNames = Object.keys(activations) as ActivationName[];
+
+const InitCodec = described(t.keyof({ normal: null, scaled: null }), 'expected "normal" or "scaled"');
+const DenseSpec = t.exact(t.intersection([t.type({ dense: PositiveInt }), t.partial({ init: InitCodec })]));
+const ActivationSpec = t.keyof(Object.fromEntries(activationNames.map((n) => [n, null])) as Record<ActivationName, null>);
+
+export const LayerSpec = described(
+  t.union([DenseSpec, ActivationSpec]),
+  `expected {"dense": units} with units a whole number ≥ 1, or one of ${activationNames.map((n) => `"${n}"`).join(", ")}`,
+);
+export type LayerSpec = t.TypeOf<typeof LayerSpec>;
+
+export const NetworkSpec = t.exact(t.type({
+  input: PositiveInt,
+  layers: described(t.array(LayerSpec), "expected an array of layers"),
+}));
+export type NetworkSpec = t.TypeOf<typeof NetworkSpec>;
+
+/** A compiled network: its spec, sizes, and the layer's pure init and apply. */
+export interface Network {
+  readonly spec: NetworkSpec;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  init(key: Key): Tree;
+  apply(params: Tree, x: Tensor): Tensor;
+}
+
+/** Reads a spec from untrusted data (a config file, JSON, a model file). */
+export function decodeSpec(value: unknown): Either<Error, NetworkSpec> {
+  return decodeWith(NetworkSpec, value, "network spec");
+}
+
+/** Output size of a spec (its last dense layer's units, or its input when it has none). */
+export function specOutputSize(spec: NetworkSpec): number {
+  let size = spec.input;
+  for (const l of spec.layers) if (typeof l !== "string") size = l.dense;
+  return size;
+}
+
+/** The layer a spec describes; `init` overrides every dense layer's own scheme when given. */
+export function compile(spec: NetworkSpec, defaults: { readonly init?: InitScheme } = {}): Network {
+  const layers = spec.layers.map((l): Layer => {
+    if (typeof l === "string") return activations[l] as Layer;
+    return dense(l.dense, { init: l.init ?? defaults.init ?? "normal" }) as Layer;
+  });
+  const layer = serial(...layers);
+  return {
+    spec,
+    inputSize: spec.input,
+    outputSize: specOutputSize(spec),
+    init: (key) => layer.init(key, spec.input).params,
+    apply: (params, x) => layer.apply(params as readonly Tree[], x),
+  };
+}
+
+/** The spec of the seed's `Network(sizes)`: a dense layer and a sigmoid for every size after the first. */
+export function sigmoidSpec(sizes: readonly number[], init?: InitScheme): NetworkSpec {
+  if (sizes.length < 2) throw new Error(`network: needs at least an input and an output size, got [${sizes.join(", ")}]`);
+  return {
+    input: sizes[0],
+    layers: sizes.slice(1).flatMap((n): LayerSpec[] => [init === undefined ? { dense: n } : { dense: n, init }, "sigmoid"]),
+  };
+}
+
+/** The seed's `Network(sizes)`, e.g. `network([784, 30, 10])`. */
+export function network(sizes: readonly number[], init?: InitScheme): Network {
+  return compile(sigmoidSpec(sizes, init));
+}

@@ -1,0 +1,26 @@
+/** One training step: the cost's value and gradient by the tape, then the optimizer. Pure. */
+import { valueAndGrad, type Tensor, type Tree } from "../core/index.ts";
+import type { Cost } from "./costs.ts";
+import type { Optimizer } from "./optimizers.ts";
+import type { Network } from "./spec.ts";
+
+export interface Batch {
+  readonly x: Tensor;
+  readonly y: Tensor;
+}
+
+export interface StepResult {
+  readonly params: Tree;
+  readonly optState: Tree;
+  readonly loss: number;
+}
+
+/** A function that takes one step of `optimizer` on the batch's cost. */
+export function step(net: Network, cost: Cost, optimizer: Optimizer) {
+  const lossAndGrad = valueAndGrad((params: Tree, batch: Batch) => cost(net.apply(params, batch.x), batch.y));
+  return (params: Tree, optState: Tree, batch: Batch): StepResult => {
+    const { value, grad } = lossAndGrad(params, batch);
+    const r = optimizer.update(grad, optState, params);
+    return { params: r.params, optState: r.state, loss: value };
+  };
+}
