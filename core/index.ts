@@ -4,7 +4,7 @@ export type { DType, FloatArray, NestedArray, Shape } from "./tensor.ts";
 export * from "./ops/index.ts";
 export { grad, valueAndGrad, type ValueAndGrad } from "./transforms.ts";
 export { treeLeaves, treeMap, treeUnflatten, treeZip, type Tree } from "./tree.ts";
-export { key, normal, permutation, split, uniform, Stream, type Key } from "./random.ts";
+export { foldIn, key, normal, permutation, split, uniform, Stream, type Key } from "./random.ts";
 export { checkGrad, type GradCheckOptions, type GradCheckResult } from "./gradcheck.ts";
 export { kernels, setKernels, withKernels } from "./kernels/backend.ts";
 export { referenceKernels } from "./kernels/reference.ts";

@@ -119,3 +119,8 @@ export function permutation(k: Key, n: number): Int32Array {
   }
   return out;
 }
+
+/** A key for step `n` of a sequence (an epoch, say), the same whatever other keys were drawn. */
+export function foldIn(k: Key, n: number): Key {
+  return [hash3(k[0], n >>> 0, 0x51ed27), hash3(k[1], n >>> 0, 0x2545f491)];
+}

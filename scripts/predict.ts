@@ -1,0 +1,47 @@
+/** Reads a digit from a PNG with a saved model: prints the digit and the ten scores. */
+import { readFileSync } from "node:fs";
+import { PNG } from "pngjs";
+import { argmaxRows, Tensor } from "../core/index.ts";
+import { toMnistDigit } from "../datasets/index.ts";
+import { runMain, UserError } from "./cli/exit.ts";
+import { helpText, parseFlags } from "./cli/flags.ts";
+import { readModel } from "./cli/model-file.ts";
+
+const table = {} as const;
+
+function readPng(path: string): { width: number; height: number; rgba: Uint8Array } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new UserError(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot read (${code ?? String(e)})`);
+  }
+  try {
+    // pngjs decodes every PNG colour type and bit depth to 8-bit RGBA.
+    const png = PNG.sync.read(bytes);
+    return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+  } catch (e) {
+    throw new UserError(`${path}: not a PNG image we can decode (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+runMain(() => {
+  const parsed = parseFlags(process.argv.slice(2), table, { min: 2, max: 2, names: "the model file and the PNG image" });
+  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
+  if (parsed.right.help) {
+    process.stdout.write(`${helpText("npm run predict -- MODEL.json IMAGE.png", "Reads the digit in a PNG (any size, black-on-white or white-on-black) with a saved model.", table)}\n`);
+    return 0;
+  }
+  const [modelPath, imagePath] = parsed.right.positionals;
+  const model = readModel(modelPath);
+  if (model.net.inputSize !== 784) throw new UserError(`${modelPath}: the model takes ${model.net.inputSize} inputs; predict reads 28×28 digits (784)`);
+  const digitImage = toMnistDigit(readPng(imagePath));
+  if (digitImage._tag === "Left") throw new UserError(`${imagePath}: ${digitImage.left.message}`);
+  const pixels = digitImage.right;
+  const out = model.net.apply(model.params, new Tensor([1, 784], pixels));
+  const digit = argmaxRows(out)[0];
+  const scores = Array.from(out.data, (s, i) => `  ${i}: ${s.toFixed(4)}${i === digit ? "  <" : ""}`);
+  process.stdout.write(`digit: ${digit}\nscores:\n${scores.join("\n")}\n`);
+  return 0;
+});

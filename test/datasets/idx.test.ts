@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { test } from "node:test";
+import { encodeIdx, loadIdxDirectory, parseIdx, readImageSet } from "../../datasets/index.ts";
+
+const images = encodeIdx([3, 2, 2], Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+const labels = encodeIdx([3], Uint8Array.from([0, 9, 4]));
+
+const message = (r: ReturnType<typeof parseIdx>) => (r._tag === "Left" ? r.left.message : "accepted");
+
+test("a valid IDX file is read with its dimensions and data", () => {
+  const r = parseIdx(images, "imgs", 3);
+  assert.equal(r._tag, "Right");
+  if (r._tag === "Right") {
+    assert.deepEqual(r.right.dims, [3, 2, 2]);
+    assert.deepEqual(Array.from(r.right.data), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  }
+});
+
+test("truncated, wrong-magic, wrong-type, wrong-rank and over-long files are refused, naming the file", () => {
+  assert.match(message(parseIdx(images.subarray(0, images.length - 1), "imgs", 3)), /^imgs: is truncated: dimensions 3x2x2 need 28 bytes, file has 27$/);
+  assert.match(message(parseIdx(images.subarray(0, 9), "imgs", 3)), /^imgs: is truncated inside its header/);
+  assert.match(message(parseIdx(Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2]), "imgs")), /^imgs: not an IDX file \(magic number starts 0x1f 0x8b/);
+  assert.match(message(parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]), "f")), /^f: holds data of type 0x0d; only unsigned bytes/);
+  assert.match(message(parseIdx(labels, "lbls", 3)), /^lbls: has 1 dimensions, expected 3$/);
+  assert.match(message(parseIdx(Uint8Array.from([...labels, 7]), "lbls", 1)), /^lbls: has 1 bytes after its data/);
+  assert.match(message(parseIdx(Uint8Array.from([0, 0]), "x")), /^x: too short/);
+});
+
+function directory(files: Record<string, Uint8Array>): string {
+  const dir = mkdtempSync(join(tmpdir(), "tsgrad-idx-"));
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+  return dir;
+}
+
+test("labels outside the classes and count mismatches are refused", () => {
+  const bad = directory({ "i": images, "l": encodeIdx([3], Uint8Array.from([0, 10, 4])), "short": encodeIdx([2], Uint8Array.from([0, 1])) });
+  const r1 = readImageSet(bad, "i", "l");
+  assert.equal(r1._tag, "Left");
+  assert.match(r1._tag === "Left" ? r1.left.message : "", /l: label 10 at index 1 is outside the 10 classes 0-9$/);
+  const r2 = readImageSet(bad, "i", "short");
+  assert.match(r2._tag === "Left" ? r2.left.message : "", /short: 2 labels for 3 images in i$/);
+});
+
+test("a directory of the four files loads, gzipped or plain; a missing file is named", () => {
+  const dir = directory({
+    "train-images-idx3-ubyte.gz": gzipSync(images),
+    "train-labels-idx1-ubyte": labels,
+    "t10k-images-idx3-ubyte": images,
+    "t10k-labels-idx1-ubyte.gz": gzipSync(labels),
+  });
+  const r = loadIdxDirectory(dir);
+  assert.equal(r._tag, "Right");
+  if (r._tag === "Right") {
+    assert.equal(r.right.train.count, 3);
+    assert.equal(r.right.train.features, 4);
+    assert.deepEqual(Array.from(r.right.test.labels), [0, 9, 4]);
+  }
+  const missing = loadIdxDirectory(directory({ "train-images-idx3-ubyte": images }));
+  assert.match(missing._tag === "Left" ? missing.left.message : "", /train-labels-idx1-ubyte: no such file \(nor train-labels-idx1-ubyte\.gz\)$/);
+  const notDir = loadIdxDirectory(join(dir, "nope"));
+  assert.match(notDir._tag === "Left" ? notDir.left.message : "", /nope: no such directory$/);
+});

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
+
+const data = blobDirectory();
+const small = ["--data", data, "--layers", "64,16,10", "--batch-size", "10", "--eta", "3"];
+
+test("train prints the seed's epoch lines and a summary, saves a model that evaluate reads back", async () => {
+  const out = tempDir();
+  const model = join(out, "model.json"), plot = join(out, "curves.svg");
+  const r = await runScript("train", [...small, "--epochs", "3", "--save", model, "--plot", plot]);
+  assert.equal(r.code, 0, r.stderr);
+  const epochs = r.stdout.split("\n").filter((l) => l.startsWith("Epoch"));
+  assert.equal(epochs.length, 3);
+  epochs.forEach((l, i) => assert.match(l, new RegExp(`^Epoch ${i}: \\d+ / 200$`)));
+  const last = Number(/^Epoch 2: (\d+)/.exec(epochs[2])![1]);
+  assert.ok(last >= 150, `the blob set is easy: ${last} / 200`);
+  assert.match(r.stdout, /^best: \d+\.\d\d% \(\d+ \/ 200\) at epoch \d on the test set; 3 epochs in [\d.]+ s/m);
+  assert.ok(existsSync(model) && existsSync(plot));
+  assert.doesNotMatch(r.stderr, /epoch \d \[/, "no progress bar when stderr is not a terminal");
+
+  const e = await runScript("evaluate", [model, "--data", data]);
+  assert.equal(e.code, 0, e.stderr);
+  // The saved parameters reproduce the accuracy the run printed last.
+  assert.match(e.stdout, new RegExp(`^accuracy: ${last} / 200 `, "m"));
+  assert.match(e.stdout, /confusion matrix/);
+});
+
+test("the same flags and seed print the same results", async () => {
+  const [a, b] = await Promise.all([1, 2].map(() => runScript("train", [...small, "--epochs", "2", "--seed", "7"])));
+  const lines = (s: string) => s.split("\n").filter((l) => l.startsWith("Epoch"));
+  assert.deepEqual(lines(a.stdout), lines(b.stdout));
+});
+
+const badFlags: [string[], RegExp][] = [
+  [["--bogus"], /^error: unknown flag --bogus/],
+  [["--eta", "abc"], /^error: --eta: expected a finite number > 0, got "abc"$/],
+  [["--eta", "0"], /^error: --eta: expected a finite number > 0, got "0"$/],
+  [["--eta=-1"], /^error: --eta: expected a finite number > 0, got "-1"$/],
+  [["--epochs", "2.5"], /^error: --epochs: expected a whole number ≥ 1, got "2.5"$/],
+  [["--batch-size", "Infinity"], /^error: --batch-size: expected a whole number ≥ 1/],
+  [["--layers", "64,x,10"], /^error: --layers: expected at least two comma-separated whole numbers/],
+  [["--layers", "60,16,10"], /^error: --layers: the first size must be the data's 64 pixels per image, got 60$/],
+  [["--layers", "64,16,9"], /^error: --layers: the last size must be the data's 10 classes, got 9$/],
+  [["--cost", "hinge"], /^error: --cost: expected one of quadratic, cross-entropy, log-likelihood, got "hinge"$/],
+  [["--momentum", "1"], /^error: --momentum: expected a number in \[0, 1\)/],
+  [["--data", "/no/such/dir"], /^error: \/no\/such\/dir: no such directory$/],
+  [["--save", "/no/such/dir/m.json"], /^error: --save: directory \/no\/such\/dir does not exist$/],
+];
+
+test("bad flags give one error line naming the flag, exit code 2, no stack trace, no file", async () => {
+  const out = tempDir();
+  const results = await Promise.all(
+    badFlags.map(([args]) => {
+      // Valid defaults for this data, except where the case gives its own value.
+      const given = new Set(args.map((a) => a.split("=")[0]));
+      const base = [["--data", data], ["--layers", "64,16,10"], ["--epochs", "1"]].filter(([flag]) => !given.has(flag)).flat();
+      return runScript("train", [...base, ...args, "--plot", join(out, "x.svg")]);
+    }),
+  );
+  results.forEach((r, i) => {
+    const [args, pattern] = badFlags[i];
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}, stderr ${r.stderr}`);
+    assert.match(r.stderr.trim(), pattern, args.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line for ${args.join(" ")}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
+  });
+  assert.deepEqual(readdirSync(out), []);
+});
