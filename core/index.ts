@@ -11,3 +11,4 @@ export { referenceKernels } from "./kernels/reference.ts";
 export type { BinaryKind, Kernels, UnaryKind } from "./kernels/kernels.ts";
 export { defineOp, type OpDef } from "./op.ts";
 export { argmaxRows } from "./argmax.ts";
+export { fastKernels } from "./kernels/fast.ts";

@@ -1,6 +1,6 @@
 /**
  * The seed's hand-written backpropagation (`backprop` and `update_mini_batch` in network.py),
- * in matrix form over a mini-batch (examples as rows). It calls the kernels directly and never
+ * in matrix form over a mini-batch (examples as rows, so the seed's w·a + b reads x·w + b). It calls the kernels directly and never
  * the tape or any op's gradient rule: it is the independent reference the autodiff is held to,
  * and the baseline the tape's overhead is measured against.
  */
@@ -25,9 +25,9 @@ export function backprop(layers: readonly DenseParams[], x: Tensor, y: Tensor, c
   const acts: FloatArray[] = [x.data];
   const widths: number[] = [x.shape[1]];
   for (const { w, b } of layers) {
-    const [out, inp] = w.shape;
+    const [inp, out] = w.shape;
     const z = allocate(dtype, n * out);
-    k.matmul(acts[acts.length - 1], w.data, z, n, inp, out, false, true);
+    k.matmul(acts[acts.length - 1], w.data, z, n, inp, out, false, false);
     for (let r = 0; r < n; r++) for (let j = 0; j < out; j++) z[r * out + j] += b.data[j];
     const a = allocate(dtype, n * out);
     k.unary("sigmoid", z, a);
@@ -50,19 +50,19 @@ export function backprop(layers: readonly DenseParams[], x: Tensor, y: Tensor, c
       delta[i] = (a - t) / n;
     }
   }
-  // Backward pass: ∇b = Σ_rows δ, ∇w = δᵀ·a_prev, δ_prev = (δ·w) ⊙ σ'(z_prev).
+  // Backward pass: ∇b = Σ_rows δ, ∇w = a_prevᵀ·δ, δ_prev = (δ·wᵀ) ⊙ σ'(z_prev).
   const grads: DenseParams[] = new Array(layers.length);
   for (let l = layers.length - 1; l >= 0; l--) {
     const { w } = layers[l];
-    const [out, inp] = w.shape;
+    const [inp, out] = w.shape;
     const gb = allocate(dtype, out);
     for (let r = 0; r < n; r++) for (let j = 0; j < out; j++) gb[j] += delta[r * out + j];
-    const gw = allocate(dtype, out * inp);
-    k.matmul(delta, acts[l], gw, out, n, inp, true, false);
-    grads[l] = { w: new Tensor([out, inp], gw), b: new Tensor([out], gb) };
+    const gw = allocate(dtype, inp * out);
+    k.matmul(acts[l], delta, gw, inp, n, out, true, false);
+    grads[l] = { w: new Tensor([inp, out], gw), b: new Tensor([out], gb) };
     if (l > 0) {
       const prev = allocate(dtype, n * inp);
-      k.matmul(delta, w.data, prev, n, out, inp, false, false);
+      k.matmul(delta, w.data, prev, n, out, inp, false, true);
       const a = acts[l];
       for (let i = 0; i < n * inp; i++) prev[i] *= a[i] * (1 - a[i]);
       delta = prev;

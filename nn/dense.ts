@@ -1,5 +1,9 @@
-/** The fully connected layer, y = x·wᵀ + b, with w stored out×in as in the seed (w[j][k] joins input k to neuron j). */
-import { add, matmulT, normal, split, mul, type Tensor } from "../core/index.ts";
+/**
+ * The fully connected layer, y = x·w + b, with examples as rows and w stored in×out (w[k][j] joins
+ * input k to neuron j: the seed's matrix transposed, as in JAX's stax). Rows of w are then
+ * contiguous per input, so a zero input pixel skips a whole row in the product and its gradient.
+ */
+import { add, matmul, normal, split, mul, type Tensor } from "../core/index.ts";
 import type { Layer } from "./layer.ts";
 
 export type DenseParams = { readonly w: Tensor; readonly b: Tensor };
@@ -17,10 +21,10 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
   return {
     init(key, inputSize) {
       const [kw, kb] = split(key);
-      const raw = normal(kw, [units, inputSize]);
+      const raw = normal(kw, [inputSize, units]);
       const w = scheme === "scaled" ? mul(raw, 1 / Math.sqrt(inputSize)) : raw;
       return { params: { w, b: normal(kb, [units]) }, outputSize: units };
     },
-    apply: (p, x) => add(matmulT(x, p.w, false, true), p.b),
+    apply: (p, x) => add(matmul(x, p.w), p.b),
   };
 }

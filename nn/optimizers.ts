@@ -2,7 +2,7 @@
  * Optimizers as pure (init, update) pairs over parameter trees, and gradient transforms
  * (as in optax) that `chain` puts in front of one: chain(weightDecay(5, n), sgd(0.1)).
  */
-import { add, mul, sub, treeMap, treeZip, zerosLike, type Tensor, type Tree } from "../core/index.ts";
+import { add, addScaled, mul, sub, treeMap, treeZip, zerosLike, type Tensor, type Tree } from "../core/index.ts";
 
 export interface Optimizer<S extends Tree = Tree> {
   init(params: Tree): S;
@@ -27,7 +27,7 @@ export function sgd(eta: number): Optimizer<NoState> {
   checkRate("sgd", eta, "eta");
   return {
     init: () => none,
-    update: (grads, state, params) => ({ params: treeZip(params, grads, (p, g) => sub(p, mul(g, eta))), state }),
+    update: (grads, state, params) => ({ params: treeZip(params, grads, (p, g) => addScaled(p, g, -eta)), state }),
   };
 }
 

@@ -12,6 +12,10 @@ export type UnaryKind = (typeof unaryKinds)[number];
 export const binaryKinds = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidGrad", "tanhGrad", "reluGrad"] as const;
 export type BinaryKind = (typeof binaryKinds)[number];
 
+/**
+ * Every `out` a kernel receives is freshly allocated, so it starts as zeros: kernels may accumulate
+ * into it. Inputs are never written.
+ */
 export interface Kernels {
   readonly name: string;
   /** out (m×n) = op(a)·op(b), where op transposes when asked; a is m×k (or k×m), b is k×n (or n×k). */
@@ -32,6 +36,8 @@ export interface Kernels {
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void;
   /** out (cols×rows) = xᵀ for x rows×cols. */
   transpose(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
+  /** out[i] = alpha·x[i] + y[i] (the optimizer's step, fused). */
+  axpy(alpha: number, x: FloatArray, y: FloatArray, out: FloatArray): void;
   /** out[i] = min(max(x[i], lo), hi). */
   clip(x: FloatArray, out: FloatArray, lo: number, hi: number): void;
   /** out[i] = g[i] where lo < x[i] < hi, else 0: the VJP of clip. */

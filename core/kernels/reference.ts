@@ -129,6 +129,9 @@ export const referenceKernels: Kernels = {
   transpose(x, out, rows, cols) {
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c];
   },
+  axpy(alpha, x, y, out) {
+    for (let i = 0; i < out.length; i++) out[i] = alpha * x[i] + y[i];
+  },
   clip(x, out, lo, hi) {
     for (let i = 0; i < x.length; i++) out[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
   },

@@ -113,3 +113,20 @@ export function clip(x: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new Error(`clip: lower bound ${lo} is above upper bound ${hi}`);
   return clipOp([x], { lo, hi });
 }
+
+const addScaledOp = defineOp<[Tensor, Tensor], number>({
+  name: "addScaled",
+  forward([a, b], alpha) {
+    if (!sameShape(a.shape, b.shape)) throw new Error(`addScaled: shapes differ (${a.shape.join("x")} and ${b.shape.join("x")})`);
+    if (a.dtype !== b.dtype) throw new Error(`addScaled: dtypes differ (${a.dtype} and ${b.dtype})`);
+    const out = allocate(a.dtype, a.size);
+    kernels().axpy(alpha, b.data, a.data, out);
+    return new Tensor(a.shape, out);
+  },
+  vjp: [(g) => g, (g, _x, _y, alpha) => mul(g, alpha)],
+});
+
+/** a + alpha·b for same-shape tensors, in one pass (an optimizer's update). */
+export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
+  return addScaledOp([a, b], alpha);
+}

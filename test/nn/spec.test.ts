@@ -16,7 +16,7 @@ test("a valid spec compiles to the seed's shapes", () => {
   const net = nn.compile(r.right);
   assert.equal(net.outputSize, 10);
   const params = net.init(T.key(0));
-  assert.deepEqual(T.treeLeaves(params).map((p) => p.shape), [[30], [30, 784], [10], [10, 30]]);
+  assert.deepEqual(T.treeLeaves(params).map((p) => p.shape), [[30], [784, 30], [10], [30, 10]]);
   const y = net.apply(params, T.zeros([5, 784]));
   assert.deepEqual(y.shape, [5, 10]);
 });
@@ -32,11 +32,11 @@ test("invalid specs are rejected with a message naming the bad field", () => {
   assert.match(errorOf({ input: 784, layers: [{ dense: 10, init: "zeros" }] }), /layers\[0\]/);
 });
 
-test("network(sizes) is the seed's Network(sizes): dense + sigmoid per layer, weights out×in", () => {
+test("network(sizes) is the seed's Network(sizes): dense + sigmoid per layer, weights in×out", () => {
   const net = nn.network([784, 30, 10]);
   assert.deepEqual(net.spec.layers, [{ dense: 30 }, "sigmoid", { dense: 10 }, "sigmoid"]);
   const [l1] = net.init(T.key(1)) as readonly { w: T.Tensor }[];
-  assert.deepEqual(l1.w.shape, [30, 784]);
+  assert.deepEqual(l1.w.shape, [784, 30]);
 });
 
 test("scaled initialisation has weights of variance 1/n_in", () => {
