@@ -12,3 +12,4 @@ export type { BinaryKind, Kernels, UnaryKind } from "./kernels/kernels.ts";
 export { defineOp, type OpDef } from "./op.ts";
 export { argmaxRows } from "./argmax.ts";
 export { fastKernels } from "./kernels/fast.ts";
+export { createWasmKernels, wasmSupported, type WasmKernelOptions } from "./kernels/wasm.ts";

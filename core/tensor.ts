@@ -21,7 +21,8 @@ export class Tensor {
     if (data.length !== size) {
       throw new Error(`tensor: shape [${shape.join(", ")}] holds ${size} numbers, data has ${data.length}`);
     }
-    this.shape = Object.freeze(shape.slice());
+    // A frozen shape may be shared as it is; anything else is copied, so no caller can change it later.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.data = data;
     this.size = size;
   }

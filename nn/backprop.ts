@@ -26,9 +26,11 @@ export function backprop(layers: readonly DenseParams[], x: Tensor, y: Tensor, c
   const widths: number[] = [x.shape[1]];
   for (const { w, b } of layers) {
     const [inp, out] = w.shape;
+    // Arrays a kernel has seen are never written again (backends may cache them by identity): new arrays for each stage.
+    const wx = allocate(dtype, n * out);
+    k.matmul(acts[acts.length - 1], w.data, wx, n, inp, out, false, false);
     const z = allocate(dtype, n * out);
-    k.matmul(acts[acts.length - 1], w.data, z, n, inp, out, false, false);
-    for (let r = 0; r < n; r++) for (let j = 0; j < out; j++) z[r * out + j] += b.data[j];
+    for (let r = 0; r < n; r++) for (let j = 0; j < out; j++) z[r * out + j] = wx[r * out + j] + b.data[j];
     const a = allocate(dtype, n * out);
     k.unary("sigmoid", z, a);
     acts.push(a);
@@ -61,10 +63,11 @@ export function backprop(layers: readonly DenseParams[], x: Tensor, y: Tensor, c
     k.matmul(acts[l], delta, gw, inp, n, out, true, false);
     grads[l] = { w: new Tensor([inp, out], gw), b: new Tensor([out], gb) };
     if (l > 0) {
-      const prev = allocate(dtype, n * inp);
-      k.matmul(delta, w.data, prev, n, out, inp, false, true);
+      const back = allocate(dtype, n * inp);
+      k.matmul(delta, w.data, back, n, out, inp, false, true);
       const a = acts[l];
-      for (let i = 0; i < n * inp; i++) prev[i] *= a[i] * (1 - a[i]);
+      const prev = allocate(dtype, n * inp);
+      for (let i = 0; i < n * inp; i++) prev[i] = back[i] * a[i] * (1 - a[i]);
       delta = prev;
     }
   }
@@ -76,7 +79,7 @@ export function updateMiniBatch(layers: readonly DenseParams[], x: Tensor, y: Te
   const { grads } = backprop(layers, x, y, cost);
   const step = (p: Tensor, g: Tensor): Tensor => {
     const out = allocate(p.dtype, p.size);
-    for (let i = 0; i < p.size; i++) out[i] = p.data[i] - eta * g.data[i];
+    kernels().axpy(-eta, g.data, p.data, out);
     return new Tensor(p.shape, out);
   };
   return layers.map((l, i) => ({ w: step(l.w, grads[i].w), b: step(l.b, grads[i].b) }));

@@ -1,5 +1,5 @@
 /** Trains a network on MNIST (or any IDX data set) and prints what the seed prints: `Epoch 0: 9129 / 10000`. */
-import { key } from "../core/index.ts";
+import { cast, key, treeMap } from "../core/index.ts";
 import { encodeModel, epochRecord, initialState, train, type EpochResult } from "../nn/index.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits } from "./cli/data.ts";
@@ -8,6 +8,7 @@ import { buildCost, buildNetwork, buildOptimizer, networkSpec } from "./cli/expe
 import { checkWritable, writeFileAtomic } from "./cli/files.ts";
 import { fraction, helpText, layerSizes, nonEmpty, nonNegativeNumber, oneOf, parseFlags, positiveInt, positiveNumber, wholeNumber } from "./cli/flags.ts";
 import { epochProgress } from "./cli/progress.ts";
+import { backendFlag, useBackend } from "./cli/backend.ts";
 
 const table = {
   layers: { codec: layerSizes, default: "784,30,10", placeholder: "N,N,…", help: "layer sizes, input first (sigmoid layers, as the seed)" },
@@ -24,6 +25,7 @@ const table = {
   "train-size": { codec: positiveInt, placeholder: "N", help: "train on the first N training images only" },
   save: { codec: nonEmpty, placeholder: "FILE", help: "write the trained model (JSON) here, atomically" },
   plot: { codec: nonEmpty, placeholder: "FILE", help: "write accuracy and cost curves as an SVG chart" },
+  backend: backendFlag,
 } as const;
 
 const usage = "npm run train -- [flags]";
@@ -43,6 +45,7 @@ runMain(async () => {
   if (f.save !== undefined) checkWritable(f.save, "--save");
   if (f.plot !== undefined) checkWritable(f.plot, "--plot");
 
+  const { dtype } = useBackend(f.backend);
   const splits = loadSplits(f.data, f["train-size"]);
   const net = buildNetwork(f, splits.training.features, splits.training.classes);
   const cost = buildCost(f);
@@ -52,8 +55,8 @@ runMain(async () => {
   const progress = epochProgress();
   const setup = {
     net, cost, optimizer,
-    data: examples(splits.training),
-    evalData: examples(evalSet),
+    data: examples(splits.training, dtype),
+    evalData: examples(evalSet, dtype),
     epochs: f.epochs,
     batchSize: f["batch-size"],
     key: rootKey,
@@ -61,7 +64,9 @@ runMain(async () => {
 
   const started = performance.now();
   progress.start(0, Math.ceil(splits.training.count / f["batch-size"]));
-  const outcome = await train(setup, initialState(net, optimizer, rootKey), {
+  // Parameters are drawn in float64 and rounded to the backend's precision, so a seed means the same start everywhere.
+  const start = initialState({ ...net, init: (k) => treeMap(net.init(k), (t) => cast(t, dtype)) }, optimizer, rootKey);
+  const outcome = await train(setup, start, {
     onBatch: (done) => progress.update(done),
     onEpoch(r: EpochResult) {
       progress.stop();

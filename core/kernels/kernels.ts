@@ -14,7 +14,8 @@ export type BinaryKind = (typeof binaryKinds)[number];
 
 /**
  * Every `out` a kernel receives is freshly allocated, so it starts as zeros: kernels may accumulate
- * into it. Inputs are never written.
+ * into it. Inputs are never written. And callers never write an array again once a kernel has read
+ * or filled it (it belongs to an immutable tensor): a backend may cache arrays by identity.
  */
 export interface Kernels {
   readonly name: string;

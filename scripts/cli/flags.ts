@@ -18,7 +18,9 @@ export interface Flag<A> {
 
 export type FlagTable = Readonly<Record<string, Flag<unknown>>>;
 
-type ValueOf<F> = F extends Flag<infer A> ? (F extends { default: string } ? A : A | undefined) : never;
+type ValueOf<F> = F extends Flag<infer A>
+  ? F extends { many: true } ? A[] : F extends { default: string } ? A : A | undefined
+  : never;
 export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]: ValueOf<T[K]> };
 
 /** A codec from a flag's string to A, failing with `expected` in the message. */

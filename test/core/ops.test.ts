@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import * as T from "../../core/index.ts";
 import type { Tensor } from "../../core/index.ts";
@@ -32,7 +32,12 @@ const unary: [string, (x: Tensor) => Tensor, number, number, number[]][] = [
   ["mean", (x) => T.mean(x), -3, 3, []],
 ];
 
-describe("every unary op's autodiff gradient equals central differences", () => {
+// The gradient properties hold on every float64 backend: run them on each.
+const float64Backends = [T.referenceKernels, T.fastKernels];
+
+for (const k of float64Backends) describe(`every unary op's autodiff gradient equals central differences (${k.name} kernels)`, () => {
+  before(() => T.setKernels(k));
+  after(() => T.setKernels(T.referenceKernels));
   for (const [name, f, lo, hi, avoid] of unary) {
     const shapes = name === "transpose" ? matrixShape : name === "softmax" || name === "logSoftmax" ? fc.array(dim, { minLength: 1, maxLength: 3 }) : shape;
     test(name, () => {
@@ -60,7 +65,9 @@ const binary: [string, (a: Tensor, b: Tensor) => Tensor, number, number, boolean
   ["minimum", T.minimum, -3, 3, true],
 ];
 
-describe("every binary op's autodiff gradient equals central differences, broadcasting included", () => {
+for (const k of float64Backends) describe(`every binary op's autodiff gradient equals central differences, broadcasting included (${k.name} kernels)`, () => {
+  before(() => T.setKernels(k));
+  after(() => T.setKernels(T.referenceKernels));
   for (const [name, f, lo, hi, kinked] of binary) {
     test(name, () => {
       const pairs = broadcastPair.chain(([sa, sb]) => fc.tuple(tensorOf(sa, lo, hi), tensorOf(sb, lo, hi)));
@@ -79,12 +86,12 @@ describe("every binary op's autodiff gradient equals central differences, broadc
   }
 });
 
-test("matmul's gradient equals central differences, for every transpose combination", () => {
+for (const k of float64Backends) test(`matmul's gradient equals central differences, for every transpose combination (${k.name} kernels)`, () => T.withKernels(k, () => {
   const arb = fc.tuple(dim, dim, dim, fc.boolean(), fc.boolean()).chain(([m, k, n, ta, tb]) =>
     fc.tuple(tensorOf(ta ? [k, m] : [m, k]), tensorOf(tb ? [n, k] : [k, n]), fc.constant(ta), fc.constant(tb)),
   );
   fc.assert(fc.property(arb, ([a, b, ta, tb]) => assertGradMatches(weighted((x, y) => T.matmulT(x, y, ta, tb), [a, b]), [a, b])), runs);
-});
+}));
 
 test("sum and mean along an axis have the right gradient", () => {
   const arb = fc.array(dim, { minLength: 1, maxLength: 3 }).chain((s) => fc.tuple(tensorOf(s), fc.nat({ max: s.length - 1 }), fc.boolean()));

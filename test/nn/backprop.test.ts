@@ -59,3 +59,37 @@ test("one sgd step through the tape equals the seed's update_mini_batch", () => 
     { numRuns: 30 },
   );
 });
+
+test("on the wasm kernels (float32), the autodiff gradient equals the float64 backprop to float32 precision", () => {
+  const wasm = T.createWasmKernels({ arenaBytes: 1 << 20 });
+  fc.assert(
+    fc.property(stackAndBatch, ({ net, seed, x, y }) => {
+      const p64 = net.init(T.key(seed)) as readonly T.Tree[];
+      const p32 = T.treeMap(p64, (t) => T.cast(t, "float32"));
+      const auto = T.withKernels(wasm, () =>
+        T.valueAndGrad((p: readonly T.Tree[]) => nn.quadratic(net.apply(p, T.cast(x, "float32")), T.cast(y, "float32")))(p32));
+      // The reference runs in float64 on the same float32-rounded numbers.
+      const back = T.treeMap(p32, (t) => T.cast(t, "float64"));
+      const ref = nn.backprop(nn.denseLayers(back), T.cast(T.cast(x, "float32"), "float64"), T.cast(T.cast(y, "float32"), "float64"), "quadratic");
+      nn.denseLayers(auto.grad).forEach((g, l) => {
+        assertClose(g.w.data, ref.grads[l].w.data, 1e-3, 1e-5, `layer ${l} ∇w`);
+        assertClose(g.b.data, ref.grads[l].b.data, 1e-3, 1e-5, `layer ${l} ∇b`);
+      });
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("the hand-written backprop gives the same gradient on the wasm kernels as on the reference", () => {
+  const wasm = T.createWasmKernels({ arenaBytes: 1 << 20 });
+  fc.assert(
+    fc.property(stackAndBatch, ({ net, seed, x, y }) => {
+      const p32 = T.treeMap(net.init(T.key(seed)), (t) => T.cast(t, "float32")) as readonly T.Tree[];
+      const [x32, y32] = [T.cast(x, "float32"), T.cast(y, "float32")];
+      const onWasm = T.withKernels(wasm, () => nn.backprop(nn.denseLayers(p32), x32, y32, "cross-entropy"));
+      const ref = nn.backprop(nn.denseLayers(T.treeMap(p32, (t) => T.cast(t, "float64"))), T.cast(x32, "float64"), T.cast(y32, "float64"), "cross-entropy");
+      onWasm.grads.forEach((g, l) => assertClose(g.w.data, ref.grads[l].w.data, 1e-3, 1e-5, `layer ${l} ∇w`));
+    }),
+    { numRuns: 30 },
+  );
+});

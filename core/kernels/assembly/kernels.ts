@@ -1,0 +1,107 @@
+// AssemblyScript source of the WebAssembly kernels (float32, 128-bit SIMD), compiled at `npm install`
+// by scripts/build-wasm.ts. Pointers are byte offsets into the memory the JS side imports and owns.
+// Rows are processed a column block at a time, with the block's partial sums held in registers, and
+// only the non-zero entries of the sparse operand visited (gathered once per row into a scratch list).
+
+// Scratch for one row's non-zeros: `idx` (i32) and `val` (f32), placed by the caller.
+let scratchIdx: usize = 0;
+let scratchVal: usize = 0;
+
+export function setScratch(idx: usize, val: usize): void {
+  scratchIdx = idx;
+  scratchVal = val;
+}
+
+@inline function at(base: usize, i: i32): usize {
+  return base + ((<usize>i) << 2);
+}
+
+// out[row, :] = Σ_q val[q] · b[idx[q], :] for one output row, b being rows of length n.
+@inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    for (let q = 0; q < nnz; q++) {
+      const v = f32x4.splat(load<f32>(at(scratchVal, q)));
+      const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
+      s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
+      s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
+    }
+    const o = at(outRow, j);
+    v128.store(o, s0);
+    v128.store(o, s1, 16);
+    v128.store(o, s2, 32);
+    v128.store(o, s3, 48);
+  }
+  for (; j + 4 <= n; j += 4) {
+    let s = f32x4.splat(0);
+    for (let q = 0; q < nnz; q++) {
+      s = f32x4.add(s, f32x4.mul(f32x4.splat(load<f32>(at(scratchVal, q))), v128.load(at(b, load<i32>(at(scratchIdx, q)) * n + j))));
+    }
+    v128.store(at(outRow, j), s);
+  }
+  for (; j < n; j++) {
+    let s: f32 = 0;
+    for (let q = 0; q < nnz; q++) s += load<f32>(at(scratchVal, q)) * load<f32>(at(b, load<i32>(at(scratchIdx, q)) * n + j));
+    store<f32>(at(outRow, j), s);
+  }
+}
+
+/** out (m×n) = a (m×k) · b (k×n). */
+export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  for (let i = 0; i < m; i++) {
+    let nnz = 0;
+    const row = at(a, i * k);
+    for (let p = 0; p < k; p++) {
+      const v = load<f32>(at(row, p));
+      if (v != 0) {
+        store<i32>(at(scratchIdx, nnz), p);
+        store<f32>(at(scratchVal, nnz), v);
+        nnz++;
+      }
+    }
+    combineRows(nnz, b, n, at(out, i * n));
+  }
+}
+
+/** out (m×n) = aᵀ · b for a (k×m), b (k×n): the weight gradient xᵀ·δ. */
+export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  for (let i = 0; i < m; i++) {
+    let nnz = 0;
+    for (let p = 0; p < k; p++) {
+      const v = load<f32>(at(a, p * m + i));
+      if (v != 0) {
+        store<i32>(at(scratchIdx, nnz), p);
+        store<f32>(at(scratchVal, nnz), v);
+        nnz++;
+      }
+    }
+    combineRows(nnz, b, n, at(out, i * n));
+  }
+}
+
+/** out (m×n) = a (m×k) · bᵀ for b (n×k): dot products of rows. */
+export function matmulNT(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  for (let i = 0; i < m; i++) {
+    const ar = at(a, i * k);
+    for (let j = 0; j < n; j++) {
+      const br = at(b, j * k);
+      let s = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) s = f32x4.add(s, f32x4.mul(v128.load(at(ar, p)), v128.load(at(br, p))));
+      let t: f32 = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+      for (; p < k; p++) t += load<f32>(at(ar, p)) * load<f32>(at(br, p));
+      store<f32>(at(out, i * n + j), t);
+    }
+  }
+}
+
+/** out = alpha·x + y. */
+export function axpy(alpha: f32, x: usize, y: usize, out: usize, len: i32): void {
+  const av = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(f32x4.mul(av, v128.load(at(x, i))), v128.load(at(y, i))));
+  for (; i < len; i++) store<f32>(at(out, i), alpha * load<f32>(at(x, i)) + load<f32>(at(y, i)));
+}

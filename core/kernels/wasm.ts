@@ -1,0 +1,127 @@
+/**
+ * The WebAssembly kernels: float32 products and updates in 128-bit SIMD, everything else (and any
+ * float64 data) on the fast JS kernels. Tensors stay ordinary JS arrays; wasm memory is only a cache
+ * of them. Because tensors are immutable, an array already copied in is still valid by identity, so the
+ * weights are copied in once and then reused across steps, and every result is remembered where it was
+ * computed. The cache is a ring over a fixed arena: when it is full it is dropped whole and refilled.
+ */
+import type { FloatArray } from "../tensor.ts";
+import { fastKernels } from "./fast.ts";
+import type { Kernels } from "./kernels.ts";
+import { wasmKernelsBase64 } from "./wasm-module.generated.ts";
+
+interface WasmExports {
+  setScratch(idx: number, val: number): void;
+  matmulNN(a: number, b: number, out: number, m: number, k: number, n: number): void;
+  matmulTN(a: number, b: number, out: number, m: number, k: number, n: number): void;
+  matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
+  axpy(alpha: number, x: number, y: number, out: number, len: number): void;
+}
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export interface WasmKernelOptions {
+  /** Bytes of wasm memory for cached arrays (default 64 MiB); arrays larger than this run on the JS kernels. */
+  readonly arenaBytes?: number;
+}
+
+const PAGE = 65536;
+const SCRATCH_ENTRIES = 1 << 16;
+
+/** Whether this JavaScript engine can run the kernels (WebAssembly with SIMD). */
+export function wasmSupported(): boolean {
+  try {
+    return WebAssembly.validate(decodeBase64(wasmKernelsBase64));
+  } catch {
+    return false;
+  }
+}
+
+/** A Kernels backend on WebAssembly; throws if WebAssembly SIMD is not available. */
+export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
+  const scratchBytes = SCRATCH_ENTRIES * 8;
+  const arenaBytes = options.arenaBytes ?? 64 * 1024 * 1024;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((scratchBytes + arenaBytes) / PAGE) });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
+  const wasm = instance.exports as unknown as WasmExports;
+  wasm.setScratch(0, SCRATCH_ENTRIES * 4);
+  // The memory never grows, so this view stays valid.
+  const heap = new Float32Array(memory.buffer);
+  const base = scratchBytes, end = memory.buffer.byteLength;
+
+  let generation = 0;
+  let next = base;
+  const cache = new WeakMap<FloatArray, { readonly offset: number; readonly generation: number }>();
+
+  const bytesOf = (len: number) => (len * 4 + 15) & ~15;
+  const cachedOffset = (a: FloatArray): number | undefined => {
+    const e = cache.get(a);
+    return e !== undefined && e.generation === generation ? e.offset : undefined;
+  };
+  const claim = (len: number): number => {
+    const at = next;
+    next += bytesOf(len);
+    return at;
+  };
+
+  /** Places the inputs (copying in those not cached) and claims room for the output; undefined if they cannot fit. */
+  function place(inputs: readonly Float32Array[], outLen: number): number[] | undefined {
+    let need = bytesOf(outLen);
+    for (const a of inputs) if (cachedOffset(a) === undefined) need += bytesOf(a.length);
+    if (need > end - base) return undefined;
+    if (next + need > end) {
+      generation++; // drop the whole cache: every entry of the old generation is now invalid
+      next = base;
+    }
+    const offsets = inputs.map((a) => {
+      const cached = cachedOffset(a);
+      if (cached !== undefined) return cached;
+      const at = claim(a.length);
+      heap.set(a, at >> 2);
+      cache.set(a, { offset: at, generation });
+      return at;
+    });
+    offsets.push(claim(outLen));
+    return offsets;
+  }
+
+  function finish(out: Float32Array, at: number): void {
+    out.set(heap.subarray(at >> 2, (at >> 2) + out.length));
+    cache.set(out, { offset: at, generation });
+  }
+
+  return {
+    ...fastKernels,
+    name: "wasm",
+    matmul(a, b, out, m, k, n, transA, transB) {
+      if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
+        const at = place([a, b], out.length);
+        if (at !== undefined) {
+          const [pa, pb, po] = at;
+          if (!transA && !transB) wasm.matmulNN(pa, pb, po, m, k, n);
+          else if (transA) wasm.matmulTN(pa, pb, po, m, k, n);
+          else wasm.matmulNT(pa, pb, po, m, k, n);
+          finish(out, po);
+          return;
+        }
+      }
+      fastKernels.matmul(a, b, out, m, k, n, transA, transB);
+    },
+    axpy(alpha, x, y, out) {
+      if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
+        const at = place([x, y], out.length);
+        if (at !== undefined) {
+          wasm.axpy(alpha, at[0], at[1], at[2], out.length);
+          finish(out, at[2]);
+          return;
+        }
+      }
+      fastKernels.axpy(alpha, x, y, out);
+    },
+  };
+}

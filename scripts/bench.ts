@@ -1,0 +1,169 @@
+/**
+ * Training speed, measured: median seconds per 50,000-image epoch (evaluation excluded), images/s,
+ * effective GFLOP/s and peak RSS, for the autodiff path `train` uses and for the hand-written
+ * backprop on the same kernels. Each measurement runs in a child process of its own, so its peak RSS
+ * is its own. `--peers` runs the numpy peer in the same session and prints the ratios.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { median } from "./cli/stats.ts";
+import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
+import { denseLayers, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
+import { gather } from "../datasets/index.ts";
+import { backendFlag, useBackend, type BackendName } from "./cli/backend.ts";
+import { loadSplits } from "./cli/data.ts";
+import { runMain, UserError } from "./cli/exit.ts";
+import { helpText, layerSizes, oneOf, parseFlags, positiveInt } from "./cli/flags.ts";
+
+const table = {
+  layers: { codec: layerSizes, default: "784,30,10", placeholder: "N,N,…", help: "network(s) to measure", many: true },
+  epochs: { codec: positiveInt, default: "3", placeholder: "N", help: "epochs per measurement (the median is reported)" },
+  "batch-size": { codec: positiveInt, default: "10", placeholder: "N", help: "mini-batch size" },
+  backend: backendFlag,
+  path: { codec: oneOf("both", "autodiff", "backprop"), default: "both", placeholder: "WHICH", help: "autodiff (train's path), backprop (hand-written), or both" },
+  peers: { codec: oneOf("none", "numpy"), default: "none", placeholder: "WHICH", help: "also run the numpy peer (../shared/peers) and print ratios" },
+  json: { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: "print one JSON object instead of a table" },
+  child: { codec: oneOf("autodiff", "backprop"), placeholder: "", help: "(internal) run one measurement in this process" },
+} as const;
+
+interface Measurement {
+  readonly layers: readonly number[];
+  readonly path: string;
+  readonly backend: string;
+  readonly secondsPerEpoch: readonly number[];
+  readonly medianSecondsPerEpoch: number;
+  readonly imagesPerSecond: number;
+  readonly gflops: number;
+  readonly peakRssMB: number;
+  readonly correct: number;
+}
+
+/** Dense-equivalent floating-point work per example: forward products, weight gradients, hidden deltas. */
+function flopsPerExample(sizes: readonly number[]): number {
+  let f = 0;
+  for (let l = 1; l < sizes.length; l++) {
+    const mac = sizes[l - 1] * sizes[l];
+    f += 2 * mac + 2 * mac + (l > 1 ? 2 * mac : 0);
+  }
+  return f;
+}
+
+/** One measurement in this process: trains `epochs` epochs the seed's way and reports the timings. */
+function measure(sizes: readonly number[], epochs: number, batchSize: number, backend: BackendName, path: "autodiff" | "backprop"): Measurement {
+  const { dtype, name } = useBackend(backend);
+  const { training, test } = loadSplits(undefined);
+  const net = network(sizes);
+  let params: Tree = treeMap(net.init(key(1)), (t) => cast(t, dtype));
+  const opt = sgd(3);
+  let state: Tree = opt.init(params);
+  const update = step(net, quadratic, opt);
+  let layers = denseLayers(params as readonly Tree[]);
+  const seconds: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const order = permutation(foldIn(key(1), e), training.count);
+    const t0 = performance.now();
+    for (let b = 0; b < training.count; b += batchSize) {
+      const batch = gather(training, order.subarray(b, Math.min(b + batchSize, training.count)), dtype);
+      if (path === "autodiff") ({ params, optState: state } = update(params, state, batch));
+      else layers = updateMiniBatch(layers, batch.x, batch.y, 3, "quadratic");
+    }
+    seconds.push((performance.now() - t0) / 1000);
+  }
+  // A sanity check that the measured run learned: test accuracy after the last epoch.
+  const final: Tree = path === "autodiff" ? params : layers.flatMap((l): Tree[] => [l, []]);
+  const t = gather(test, Int32Array.from({ length: test.count }, (_, i) => i), dtype);
+  const out = net.apply(final, t.x);
+  let correct = 0;
+  for (let r = 0; r < test.count; r++) {
+    let best = 0;
+    for (let c = 1; c < 10; c++) if (out.data[r * 10 + c] > out.data[r * 10 + best]) best = c;
+    if (test.labels[r] === best) correct++;
+  }
+  const med = median(seconds);
+  return {
+    layers: sizes, path, backend: name, secondsPerEpoch: seconds, medianSecondsPerEpoch: med,
+    imagesPerSecond: training.count / med,
+    gflops: (flopsPerExample(sizes) * training.count) / med / 1e9,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    correct,
+  };
+}
+
+function runChild(args: readonly string[]): Promise<string> {
+  const self = fileURLToPath(import.meta.url);
+  return new Promise((res, rej) => {
+    execFile(process.execPath, ["--import", "tsx", self, ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? rej(new Error(stderr || err.message)) : res(stdout)));
+  });
+}
+
+interface PeerResult {
+  readonly medianSecondsPerEpoch: number;
+  readonly secondsPerEpoch: readonly number[];
+}
+
+function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dtype: string): Promise<PeerResult> {
+  const script = resolve(fileURLToPath(new URL("..", import.meta.url)), "../shared/peers/mnist_numpy.py");
+  if (!existsSync(script)) throw new UserError(`--peers: ${script} not found`);
+  return new Promise((res, rej) => {
+    execFile("python3", [script, "--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batchSize), "--dtype", dtype, "--json"], (err, stdout, stderr) => {
+      if (err) return rej(new UserError(`the numpy peer failed: ${(stderr || err.message).trim().split("\n").pop()}`));
+      res(JSON.parse(stdout) as PeerResult);
+    });
+  });
+}
+
+runMain(async () => {
+  const parsed = parseFlags(process.argv.slice(2), table, { min: 0, max: 0, names: "" });
+  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
+  if (parsed.right.help) {
+    process.stdout.write(`${helpText("npm run bench -- [flags]", "Measures training speed on MNIST (784-n-10, quadratic cost, sgd, eta 3).", table)}\n`);
+    return 0;
+  }
+  const f = parsed.right.flags;
+  const epochs = f.epochs, batch = f["batch-size"];
+  if (f.child !== undefined) {
+    process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.child))}\n`);
+    return 0;
+  }
+  const paths = f.path === "both" ? (["autodiff", "backprop"] as const) : [f.path];
+  const results: Measurement[] = [];
+  const peers: { layers: readonly number[]; dtype: string; result: PeerResult }[] = [];
+  for (const sizes of f.layers) {
+    for (const path of paths) {
+      process.stderr.write(`measuring ${sizes.join("-")} ${path} on ${f.backend} …\n`);
+      const out = await runChild(["--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batch), "--backend", f.backend, "--child", path]);
+      results.push(JSON.parse(out) as Measurement);
+    }
+    if (f.peers === "numpy") {
+      for (const dtype of ["float32", "float64"]) {
+        process.stderr.write(`measuring ${sizes.join("-")} numpy ${dtype} …\n`);
+        peers.push({ layers: sizes, dtype, result: await runPeer(sizes, epochs, batch, dtype) });
+      }
+    }
+  }
+  if (f.json === "true") {
+    process.stdout.write(`${JSON.stringify({ batchSize: batch, epochs, results, peers })}\n`);
+    return 0;
+  }
+  const rows = [["network", "path", "backend", "s/epoch (median)", "images/s", "GFLOP/s", "peak RSS MB", "test acc"]];
+  for (const r of results) {
+    rows.push([r.layers.join("-"), r.path, r.backend, r.medianSecondsPerEpoch.toFixed(3), Math.round(r.imagesPerSecond).toString(), r.gflops.toFixed(2), r.peakRssMB.toFixed(0), `${(r.correct / 100).toFixed(2)}%`]);
+  }
+  for (const p of peers) rows.push([p.layers.join("-"), "numpy peer", p.dtype, p.result.medianSecondsPerEpoch.toFixed(3), Math.round(50000 / p.result.medianSecondsPerEpoch).toString(), "", "", ""]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(" | ")} |`;
+  const out = [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
+  for (const p of peers) {
+    const ours = results.find((r) => r.path === "autodiff" && r.layers.join() === p.layers.join());
+    if (ours) out.push(`${p.layers.join("-")}: autodiff is ${(p.result.medianSecondsPerEpoch / ours.medianSecondsPerEpoch).toFixed(2)}× the speed of numpy ${p.dtype}`);
+  }
+  for (const sizes of f.layers) {
+    const a = results.find((r) => r.path === "autodiff" && r.layers.join() === sizes.join());
+    const b = results.find((r) => r.path === "backprop" && r.layers.join() === sizes.join());
+    if (a && b) out.push(`${sizes.join("-")}: autodiff takes ${(a.medianSecondsPerEpoch / b.medianSecondsPerEpoch).toFixed(2)}× the time of hand-written backprop`);
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+  return 0;
+});

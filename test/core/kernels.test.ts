@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { createWasmKernels, fastKernels, referenceKernels, type FloatArray, type Kernels } from "../../core/index.ts";
+
+// Every backend must agree with the reference kernels. Float32 backends are held to float32 rounding.
+const backends: [Kernels, "float64" | "float32"][] = [[fastKernels, "float64"], [createWasmKernels({ arenaBytes: 1 << 20 }), "float32"]];
+
+/** Values with many exact zeros, as MNIST inputs have, so the sparse paths run. */
+const values = (n: number) => fc.array(fc.oneof(fc.constant(0), fc.double({ min: -3, max: 3, noNaN: true })), { minLength: n, maxLength: n });
+
+function asType(xs: number[], dtype: "float64" | "float32"): FloatArray {
+  return dtype === "float32" ? Float32Array.from(xs) : Float64Array.from(xs);
+}
+
+function close(actual: FloatArray, expected: FloatArray, dtype: string, scale: number): void {
+  const tol = dtype === "float32" ? 2e-6 * scale : 1e-12 * scale;
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `[${i}] ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+for (const [k, dtype] of backends) {
+  describe(`the ${k.name} kernels agree with the reference`, () => {
+    test("matmul, for every transpose case and sparse operands", () => {
+      const arb = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 37 }), fc.boolean(), fc.boolean())
+        .chain(([m, kk, n, ta, tb]) => fc.tuple(fc.constant([m, kk, n, ta, tb] as const), values(m * kk), values(kk * n)));
+      fc.assert(
+        fc.property(arb, ([[m, kk, n, ta, tb], a, b]) => {
+          const A = asType(a, dtype), B = asType(b, dtype);
+          const out = asType(new Array(m * n).fill(0), dtype), ref = new Float64Array(m * n);
+          k.matmul(A, B, out, m, kk, n, ta, tb);
+          referenceKernels.matmul(Float64Array.from(A), Float64Array.from(B), ref, m, kk, n, ta, tb);
+          close(out, ref, dtype, kk * 9);
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    test("axpy, elementwise and broadcast kernels", () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), (r, c) => {
+          const n = r * c;
+          const x = asType(Array.from({ length: n }, (_, i) => Math.sin(i + r) * 2), dtype);
+          const y = asType(Array.from({ length: n }, (_, i) => Math.cos(i * c) * 2), dtype);
+          const row = asType(Array.from({ length: c }, (_, i) => i - 1.5), dtype);
+          const run = (f: (kk: Kernels, out: FloatArray) => void, len = n) => {
+            const out = asType(new Array(len).fill(0), dtype), ref = asType(new Array(len).fill(0), dtype);
+            f(k, out);
+            f(referenceKernels, ref);
+            close(out, ref, dtype, 4);
+          };
+          run((kk, out) => kk.axpy(-0.7, x, y, out));
+          for (const kind of ["add", "sub", "mul", "sigmoidGrad", "reluGrad"] as const) run((kk, out) => kk.binary(kind, x, y, out));
+          for (const kind of ["sigmoid", "neg", "square", "exp", "relu", "tanh"] as const) run((kk, out) => kk.unary(kind, x, out));
+          run((kk, out) => kk.binaryBroadcast("add", x, [c, 1], row, [0, 1], out, [r, c]));
+          run((kk, out) => kk.sumInto(x, [r, c], out, [0, 1]), c);
+          run((kk, out) => kk.sumInto(x, [r, c], out, [0, 0]), 1);
+        }),
+        { numRuns: 30 },
+      );
+    });
+  });
+}
+
+test("the wasm kernels keep giving right answers after their cache fills and is dropped", () => {
+  const k = createWasmKernels({ arenaBytes: 64 * 1024 });
+  const w = Float32Array.from({ length: 64 * 30 }, (_, i) => Math.sin(i));
+  for (let step = 0; step < 50; step++) {
+    const x = Float32Array.from({ length: 10 * 64 }, (_, i) => ((i + step) % 3 === 0 ? 0 : Math.cos(i * step)));
+    const out = new Float32Array(10 * 30), ref = new Float64Array(10 * 30);
+    k.matmul(x, w, out, 10, 64, 30, false, false);
+    referenceKernels.matmul(Float64Array.from(x), Float64Array.from(w), ref, 10, 64, 30, false, false);
+    close(out, ref, "float32", 600);
+  }
+});
