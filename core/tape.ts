@@ -34,12 +34,12 @@ export class Tape {
 
   record(name: string, vjps: readonly Vjp<unknown>[], inputs: readonly Tensor[], output: Tensor, params: unknown): void {
     let traced = false;
-    const inSlots = inputs.map((t) => {
-      const s = this.slots.get(t);
-      if (s === undefined) return -1;
-      traced = true;
-      return s;
-    });
+    const inSlots: number[] = new Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const s = this.slots.get(inputs[i]);
+      inSlots[i] = s === undefined ? -1 : s;
+      if (s !== undefined) traced = true;
+    }
     if (!traced) return;
     this.nodes.push({ name, vjps, inputs, output, params, inSlots, outSlot: this.watch(output) });
   }

@@ -14,6 +14,8 @@ export class Tensor {
   readonly shape: Shape;
   readonly data: FloatArray;
   readonly size: number;
+  readonly dtype: DType;
+  readonly rank: number;
 
   /** Wraps data of a given shape; prefer `tensor`, `fromArray` and friends. The data is not copied. */
   constructor(shape: Shape, data: FloatArray) {
@@ -25,14 +27,8 @@ export class Tensor {
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.data = data;
     this.size = size;
-  }
-
-  get rank(): number {
-    return this.shape.length;
-  }
-
-  get dtype(): DType {
-    return this.data instanceof Float32Array ? "float32" : "float64";
+    this.dtype = data instanceof Float32Array ? "float32" : "float64";
+    this.rank = this.shape.length;
   }
 
   /** The single number of a one-element tensor. */
@@ -61,8 +57,9 @@ function nest(data: FloatArray, shape: Shape, axis: number, offset: number): Nes
 
 export function shapeSize(shape: Shape): number {
   let n = 1;
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`tensor: bad dimension ${d} in shape [${shape.join(", ")}]`);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!(d >= 0 && Math.floor(d) === d)) throw new Error(`tensor: bad dimension ${d} in shape [${shape.join(", ")}]`);
     n *= d;
   }
   return n;

@@ -2,12 +2,12 @@
  * Costs are plain functions (output, target) → scalar, averaged over the batch and written with
  * core ops only: the tape derives their gradients. A new cost is one more function like these.
  */
-import { clip, log, mul, neg, shapeString, square, sub, sum, add, type Tensor } from "../core/index.ts";
+import { add, clip, log, mul, neg, sameShape, shapeString, square, sub, sum, type Tensor } from "../core/index.ts";
 
 export type Cost = (output: Tensor, target: Tensor) => Tensor;
 
 function batchSize(name: string, output: Tensor, target: Tensor): number {
-  if (output.rank !== 2 || output.shape.join() !== target.shape.join()) {
+  if (output.rank !== 2 || !sameShape(output.shape, target.shape)) {
     throw new Error(`${name}: output ${shapeString(output.shape)} and target ${shapeString(target.shape)} must be the same batch × classes shape`);
   }
   return output.shape[0];
