@@ -2,13 +2,14 @@
 export { serial, type Layer } from "./layer.ts";
 export { dense, type DenseOptions, type DenseParams, type InitScheme } from "./dense.ts";
 export { activations, relu, sigmoid, softmax, tanh, type ActivationName } from "./activations.ts";
-export { compile, decodeSpec, network, sigmoidSpec, specOutputSize, LayerSpec, NetworkSpec, type Network } from "./spec.ts";
+export { compile, compileFromFile, decodeSpec, MAX_FILE_PARAMETERS, network, sigmoidSpec, specOutputSize, specParameterCount, LayerSpec, NetworkSpec, type Network } from "./spec.ts";
 export { costs, crossEntropy, logLikelihood, quadratic, type Cost, type CostName } from "./costs.ts";
 export { chain, matricesOnly, momentum, sgd, weightDecay, type GradientTransform, type LeafFilter, type Optimizer } from "./optimizers.ts";
 export { step, type Batch, type StepResult } from "./step.ts";
 export { backprop, denseLayers, updateMiniBatch, type BackpropCost, type BackpropResult } from "./backprop.ts";
 export { decodeWith, described, formatErrors, FiniteNumber, PositiveInt } from "./decode.ts";
 export { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
-export { initialState, train, type EpochResult, type TrainHooks, type TrainOutcome, type TrainSetup, type TrainState } from "./train.ts";
+export { initialState, train, type EpochResult, type EpochSummary, type TrainHooks, type TrainOutcome, type TrainSetup, type TrainState } from "./train.ts";
 export { decodeModel, encodeModel, epochRecord, EpochRecord, MODEL_FORMAT, MODEL_VERSION, type Model } from "./model.ts";
 export { decodeTree, encodeTree, treesEqual, type TreeJson } from "./tree-codec.ts";
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, type Checkpoint, type Resumed } from "./checkpoint.ts";

@@ -1,12 +1,12 @@
 /** Model files: the network spec, its parameters, how it was trained and what it scored, as JSON decoded with io-ts. */
-import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
+import { chain, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { key, type Tree } from "../core/index.ts";
 import { decodeWith, described, FiniteNumber } from "./decode.ts";
-import { compile, NetworkSpec, type Network } from "./spec.ts";
+import { compileFromFile, NetworkSpec, type Network } from "./spec.ts";
 import { decodeTree, encodeTree } from "./tree-codec.ts";
-import type { EpochResult } from "./train.ts";
+import type { EpochSummary } from "./train.ts";
 
 export const MODEL_FORMAT = "tsgrad-model";
 export const MODEL_VERSION = 1;
@@ -39,7 +39,7 @@ export interface Model {
 }
 
 /** A history entry as a model file keeps it (the confusion matrix is left to `evaluate`). */
-export function epochRecord(r: EpochResult): EpochRecord {
+export function epochRecord(r: EpochSummary): EpochRecord {
   const e = r.evaluation;
   return { epoch: r.epoch, trainCost: r.trainCost, seconds: r.seconds, ...(e ? { evaluation: { correct: e.correct, total: e.total, cost: e.cost } } : {}) };
 }
@@ -58,17 +58,12 @@ export function encodeModel(m: Model): unknown {
 export function decodeModel(value: unknown, what: string): Either<Error, Model> {
   return pipe(
     decodeWith(ModelHeader, value, what),
-    chain((h) => {
-      let net: Network;
-      try {
-        net = compile(h.spec);
-      } catch (e) {
-        return left(new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`));
-      }
-      return pipe(
+    chain((h) => pipe(
+      compileFromFile(h.spec, what),
+      chain((net) => pipe(
         decodeTree(h.params, net.init(key(0)), `${what} params`),
-        chain((params) => right({ net, params, options: h.training.options, history: h.training.history })),
-      );
-    }),
+        chain((params): Either<Error, Model> => right({ net, params, options: h.training.options, history: h.training.history })),
+      )),
+    )),
   );
 }

@@ -1,5 +1,5 @@
 /** Networks as plain data: a spec is decoded with io-ts, then compiled to a layer. */
-import type { Either } from "fp-ts/lib/Either.js";
+import { left, right, type Either } from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { Key, Tensor, Tree } from "../core/index.ts";
 import { activations, type ActivationName } from "./activations.ts";
@@ -44,6 +44,27 @@ export function specOutputSize(spec: NetworkSpec): number {
   let size = spec.input;
   for (const l of spec.layers) if (typeof l !== "string") size = l.dense;
   return size;
+}
+
+/** How many numbers a spec's parameters hold (weights and biases of every dense layer). */
+export function specParameterCount(spec: NetworkSpec): number {
+  let size = spec.input, count = 0;
+  for (const l of spec.layers) {
+    if (typeof l === "string") continue;
+    count += size * l.dense + l.dense;
+    size = l.dense;
+  }
+  return count;
+}
+
+/** A limit for networks read from files, so a damaged file cannot ask for gigabytes. */
+export const MAX_FILE_PARAMETERS = 50_000_000;
+
+/** Compiles a spec read from a file, refusing one too large to be real. */
+export function compileFromFile(spec: NetworkSpec, what: string): Either<Error, Network> {
+  const n = specParameterCount(spec);
+  if (n > MAX_FILE_PARAMETERS) return left(new Error(`${what}: the network has ${n} parameters; at most ${MAX_FILE_PARAMETERS} are supported`));
+  return right(compile(spec));
 }
 
 /** The layer a spec describes; `init` overrides every dense layer's own scheme when given. */

@@ -19,6 +19,14 @@ export interface EpochResult {
   readonly seconds: number;
 }
 
+/** An epoch as the history keeps it (a resumed run's earlier epochs come from a file, without confusion matrices). */
+export interface EpochSummary {
+  readonly epoch: number;
+  readonly trainCost: number;
+  readonly evaluation?: { readonly correct: number; readonly total: number; readonly cost: number };
+  readonly seconds: number;
+}
+
 /** Where a run stands between epochs: all that is needed to go on from here. */
 export interface TrainState {
   readonly params: Tree;
@@ -28,7 +36,7 @@ export interface TrainState {
   /** Mini-batches done in the epoch under way (0 between epochs), and their summed cost: an interrupted run goes on mid-epoch. */
   readonly batch: number;
   readonly batchCostSum: number;
-  readonly history: readonly EpochResult[];
+  readonly history: readonly EpochSummary[];
 }
 
 export interface TrainSetup {
@@ -99,6 +107,7 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
         paused += performance.now() - before;
         lastYield = Date.now();
         if (hooks.interrupted?.()) {
+          if (!finite(params)) return { kind: "diverged", state, epoch, batch: b, cost: NaN };
           return { kind: "interrupted", state: { ...state, params, optState, epoch, batch: b + 1, batchCostSum: costSum } };
         }
       }

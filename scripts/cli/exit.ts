@@ -12,6 +12,13 @@ export class UserError extends Error {
 
 /** Runs a script's main; user errors print one line and exit with their code, bugs print their stack. */
 export async function runMain(main: () => Promise<number | void> | number | void): Promise<void> {
+  // A reader that goes away (`| head`) is not an error: stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   try {
     const code = await main();
     process.exitCode = code ?? 0;

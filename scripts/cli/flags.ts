@@ -74,6 +74,8 @@ export function oneOf<const S extends string>(...choices: S[]): t.Type<S, unknow
 
 export interface Parsed<T extends FlagTable> {
   readonly flags: FlagValues<T>;
+  /** The flags the user typed, with their raw values (defaults excluded). */
+  readonly given: Readonly<Record<string, readonly string[]>>;
   readonly positionals: readonly string[];
   readonly help: boolean;
 }
@@ -108,15 +110,17 @@ export function parseFlags<T extends FlagTable>(argv: readonly string[], table: 
     if (positional) return left(new Error(`unexpected argument ${JSON.stringify(positional[1])} (see --help)`));
     return left(new Error(msg.split(". ")[0]));
   }
-  if (raw.values.help === true) return right({ flags: {} as FlagValues<T>, positionals: raw.positionals, help: true });
+  if (raw.values.help === true) return right({ flags: {} as FlagValues<T>, given: {}, positionals: raw.positionals, help: true });
+  const typed: Record<string, readonly string[]> = {};
   const out: Record<string, unknown> = {};
   for (const [name, flag] of Object.entries(table)) {
-    const given = raw.values[name];
-    if (given === undefined && flag.default === undefined) {
+    const value = raw.values[name];
+    if (value === undefined && flag.default === undefined) {
       out[name] = undefined;
       continue;
     }
-    const values = given === undefined ? [flag.default] : Array.isArray(given) ? given : [given];
+    const values = value === undefined ? [flag.default] : Array.isArray(value) ? value : [value];
+    if (value !== undefined) typed[name] = values as string[];
     if (!flag.many && values.length > 1) return left(new Error(`--${name}: given ${values.length} times`));
     const decoded: unknown[] = [];
     for (const v of values) {
@@ -130,7 +134,7 @@ export function parseFlags<T extends FlagTable>(argv: readonly string[], table: 
   if (n < positionals.min || n > positionals.max) {
     return left(new Error(n < positionals.min ? `missing ${positionals.names} (see --help)` : `unexpected argument ${JSON.stringify(raw.positionals[positionals.max])} (see --help)`));
   }
-  return right({ flags: out as FlagValues<T>, positionals: raw.positionals, help: false });
+  return right({ flags: out as FlagValues<T>, given: typed, positionals: raw.positionals, help: false });
 }
 
 /** The --help text: usage, then one line a flag with its default. */

