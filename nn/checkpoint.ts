@@ -32,6 +32,7 @@ const CheckpointHeader = t.type({
   history: t.array(EpochRecord),
   params: t.unknown,
   optState: t.unknown,
+  best: t.union([t.null, t.type({ epoch: Count, params: t.unknown })]),
 });
 
 export interface Checkpoint {
@@ -58,6 +59,7 @@ export function encodeCheckpoint(c: Checkpoint): unknown {
     history: c.state.history.map(epochRecord),
     params: encodeTree(c.state.params),
     optState: encodeTree(c.state.optState),
+    best: c.state.best === undefined ? null : { epoch: c.state.best.epoch, params: encodeTree(c.state.best.params) },
   };
 }
 
@@ -88,14 +90,20 @@ export function decodeCheckpoint(
             decodeTree(h.params, like, `${what} params`),
             chain((params) => pipe(
               decodeTree(h.optState, optimizer.init(like), `${what} optState`),
-              chain((optState): Either<Error, Resumed> => right({
-                spec: h.spec,
-                options: h.options,
-                key: [h.key[0], h.key[1]] as Key,
-                net,
-                optimizer,
-                state: { params, optState, epoch: h.epoch, batch: h.batch, batchCostSum: h.batchCostSum, history: h.history },
-              })),
+              chain((optState) => pipe(
+                h.best === null ? right<Error, Tree | undefined>(undefined) : decodeTree(h.best.params, like, `${what} best.params`),
+                chain((bestParams): Either<Error, Resumed> => right({
+                  spec: h.spec,
+                  options: h.options,
+                  key: [h.key[0], h.key[1]] as Key,
+                  net,
+                  optimizer,
+                  state: {
+                    params, optState, epoch: h.epoch, batch: h.batch, batchCostSum: h.batchCostSum, history: h.history,
+                    best: h.best === null || bestParams === undefined ? undefined : { epoch: h.best.epoch, params: bestParams },
+                  },
+                })),
+              )),
             )),
           );
         }),

@@ -6,16 +6,22 @@ import { key, type Tree } from "../core/index.ts";
 import { decodeWith, described, FiniteNumber } from "./decode.ts";
 import { compileFromFile, NetworkSpec, type Network } from "./spec.ts";
 import { decodeTree, encodeTree } from "./tree-codec.ts";
-import type { EpochSummary } from "./train.ts";
+import type { EpochSummary, Score } from "./train.ts";
 
 export const MODEL_FORMAT = "tsgrad-model";
 export const MODEL_VERSION = 1;
 
 const Count = described(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, "Count"), "expected a whole number ≥ 0");
 
+const ScoreRecord = t.type({ correct: Count, total: Count, cost: FiniteNumber });
+
 export const EpochRecord = t.intersection([
   t.type({ epoch: Count, trainCost: FiniteNumber, seconds: FiniteNumber }),
-  t.partial({ evaluation: t.type({ correct: Count, total: Count, cost: FiniteNumber }) }),
+  t.partial({
+    evaluation: ScoreRecord,
+    monitors: t.partial({ training: ScoreRecord, validation: ScoreRecord, test: ScoreRecord }),
+    etaScale: FiniteNumber,
+  }),
 ]);
 export type EpochRecord = t.TypeOf<typeof EpochRecord>;
 
@@ -40,8 +46,17 @@ export interface Model {
 
 /** A history entry as a model file keeps it (the confusion matrix is left to `evaluate`). */
 export function epochRecord(r: EpochSummary): EpochRecord {
-  const e = r.evaluation;
-  return { epoch: r.epoch, trainCost: r.trainCost, seconds: r.seconds, ...(e ? { evaluation: { correct: e.correct, total: e.total, cost: e.cost } } : {}) };
+  const score = (e: Score) => ({ correct: e.correct, total: e.total, cost: e.cost });
+  const monitors: Record<string, Score> = {};
+  for (const [name, e] of Object.entries(r.monitors ?? {})) if (e !== undefined) monitors[name] = score(e);
+  return {
+    epoch: r.epoch,
+    trainCost: r.trainCost,
+    seconds: r.seconds,
+    ...(r.evaluation ? { evaluation: score(r.evaluation) } : {}),
+    ...(r.monitors ? { monitors } : {}),
+    ...(r.etaScale !== undefined ? { etaScale: r.etaScale } : {}),
+  };
 }
 
 export function encodeModel(m: Model): unknown {

@@ -7,23 +7,40 @@ import { foldIn, permutation, treeLeaves, type Key, type Tree } from "../core/in
 import type { Cost } from "./costs.ts";
 import { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
 import type { Optimizer } from "./optimizers.ts";
+import { bestEpoch, constant, type Schedule } from "./schedules.ts";
 import type { Network } from "./spec.ts";
 import { step } from "./step.ts";
+
+/** The sets that can be watched each epoch besides the evaluation set (network2's monitor_* flags). */
+export type MonitorName = "training" | "validation" | "test";
 
 export interface EpochResult {
   readonly epoch: number;
   /** Mean training cost over the epoch's mini-batches. */
   readonly trainCost: number;
   readonly evaluation?: Evaluation;
+  /** Accuracy and cost on each monitored set. */
+  readonly monitors?: Partial<Record<MonitorName, Evaluation>>;
+  /** The learning-rate scale the schedule set for this epoch. */
+  readonly etaScale: number;
   /** Seconds spent on the epoch's training steps (evaluation excluded). */
   readonly seconds: number;
+}
+
+/** What a history keeps of an evaluation. */
+export interface Score {
+  readonly correct: number;
+  readonly total: number;
+  readonly cost: number;
 }
 
 /** An epoch as the history keeps it (a resumed run's earlier epochs come from a file, without confusion matrices). */
 export interface EpochSummary {
   readonly epoch: number;
   readonly trainCost: number;
-  readonly evaluation?: { readonly correct: number; readonly total: number; readonly cost: number };
+  readonly evaluation?: Score;
+  readonly monitors?: Partial<Record<MonitorName, Score>>;
+  readonly etaScale?: number;
   readonly seconds: number;
 }
 
@@ -37,14 +54,19 @@ export interface TrainState {
   readonly batch: number;
   readonly batchCostSum: number;
   readonly history: readonly EpochSummary[];
+  /** The best epoch so far (by validation accuracy when monitored) and its parameters: what early stopping keeps. */
+  readonly best?: { readonly epoch: number; readonly params: Tree };
 }
 
 export interface TrainSetup {
   readonly net: Network;
   readonly cost: Cost;
-  readonly optimizer: Optimizer;
+  /** The optimizer for a given η scale (the schedule's); its state must not depend on the scale. */
+  readonly optimizer: Optimizer | ((etaScale: number) => Optimizer);
+  readonly schedule?: Schedule;
   readonly data: Examples;
   readonly evalData?: Examples;
+  readonly monitors?: Partial<Record<MonitorName, Examples>>;
   readonly epochs: number;
   readonly batchSize: number;
   /** Shuffles derive from this key and the epoch number, so a resumed run shuffles as an unbroken one. */
@@ -62,7 +84,7 @@ export interface TrainHooks {
 
 export type TrainOutcome =
   | { readonly kind: "finished"; readonly state: TrainState }
-  | { readonly kind: "stopped"; readonly state: TrainState }
+  | { readonly kind: "stopped"; readonly state: TrainState; readonly reason: string }
   | { readonly kind: "interrupted"; readonly state: TrainState }
   | { readonly kind: "diverged"; readonly state: TrainState; readonly epoch: number; readonly batch: number; readonly cost: number };
 
@@ -75,19 +97,24 @@ function finite(t: Tree): boolean {
 }
 
 /** A fresh state: parameters from the network's init and the optimizer's initial state. */
-export function initialState(net: Network, optimizer: Optimizer, key: Key): TrainState {
+export function initialState(net: Network, optimizer: Optimizer | ((etaScale: number) => Optimizer), key: Key): TrainState {
+  const opt = typeof optimizer === "function" ? optimizer(1) : optimizer;
   const params = net.init(key);
-  return { params, optState: optimizer.init(params), epoch: 0, batch: 0, batchCostSum: 0, history: [] };
+  return { params, optState: opt.init(params), epoch: 0, batch: 0, batchCostSum: 0, history: [] };
 }
 
 /** Trains from `start` until `setup.epochs` epochs are complete, or a hook or divergence ends it. */
 export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHooks = {}): Promise<TrainOutcome> {
-  const { net, cost, optimizer, data, evalData, epochs, batchSize } = setup;
-  const update = step(net, cost, optimizer);
+  const { net, cost, data, evalData, epochs, batchSize } = setup;
+  const schedule = setup.schedule ?? constant;
+  const optimizerFor = typeof setup.optimizer === "function" ? setup.optimizer : () => setup.optimizer as Optimizer;
   const batches = Math.ceil(data.size / batchSize);
   let state = start;
   let lastYield = Date.now();
   for (let epoch = start.epoch; epoch < epochs; epoch++) {
+    const decision = schedule(state.history);
+    if (decision.stop) return { kind: "stopped", state, reason: decision.reason ?? "the schedule ended the run" };
+    const update = step(net, cost, optimizerFor(decision.etaScale));
     // The order depends only on the key and the epoch: a resumed run sees the same batches.
     const order = permutation(foldIn(setup.key, epoch), data.size);
     let { params, optState } = state;
@@ -114,14 +141,20 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
     }
     const seconds = (performance.now() - t0 - paused) / 1000;
     if (!finite(params)) return { kind: "diverged", state, epoch, batch: batches - 1, cost: NaN };
+    const monitors: Partial<Record<MonitorName, Evaluation>> = {};
+    for (const [name, set] of Object.entries(setup.monitors ?? {}) as [MonitorName, Examples][]) monitors[name] = evaluate(net, params, set, cost);
     const result: EpochResult = {
       epoch,
       trainCost: costSum / batches,
       evaluation: evalData === undefined ? undefined : evaluate(net, params, evalData, cost),
+      ...(setup.monitors === undefined ? {} : { monitors }),
+      etaScale: decision.etaScale,
       seconds,
     };
-    state = { params, optState, epoch: epoch + 1, batch: 0, batchCostSum: 0, history: [...state.history, result] };
-    if (hooks.onEpoch?.(result, state) === "stop") return { kind: "stopped", state };
+    const history = [...state.history, result];
+    const best = bestEpoch(history) === result ? { epoch, params } : state.best;
+    state = { params, optState, epoch: epoch + 1, batch: 0, batchCostSum: 0, history, best };
+    if (hooks.onEpoch?.(result, state) === "stop") return { kind: "stopped", state, reason: "asked to stop" };
     if (hooks.interrupted?.()) return { kind: "interrupted", state };
   }
   return { kind: "finished", state };

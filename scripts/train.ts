@@ -7,7 +7,7 @@ import { useBackend } from "./cli/backend.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
-import { buildCost, buildNetwork, buildOptimizer, networkSpec } from "./cli/experiment.ts";
+import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
 import { checkWritable, readJsonFile, writeFileAtomic } from "./cli/files.ts";
 import { helpText, parseFlags, type FlagValues } from "./cli/flags.ts";
 import { epochProgress } from "./cli/progress.ts";
@@ -69,12 +69,17 @@ runMain(async () => {
   const cost = buildCost(f);
   const optimizer = buildOptimizer(f, splits.training.count);
   const evalSet = f.eval === "test" ? splits.test : splits.validation;
+  const schedule = buildSchedule(f.schedule, f["early-stop"]);
+  // Early stopping and the plateau schedule judge by validation accuracy: watch it if the evaluation set is not it.
+  const watched = new Set(f.monitor ?? []);
+  if ((f["early-stop"] !== undefined || f.schedule.kind === "halve-on-plateau") && f.eval !== "validation") watched.add("validation");
+  const monitors = Object.fromEntries([...watched].map((m) => [m, examples(splits[m], dtype)]));
   const toDtype = (t: Tree) => treeMap(t, (x) => cast(x, dtype));
 
   let rootKey: Key = key(f.seed);
   let start: TrainState;
   if (resuming !== undefined) {
-    const c = orFail(decodeCheckpoint(raw, resuming, () => right(optimizer), toDtype));
+    const c = orFail(decodeCheckpoint(raw, resuming, () => right(optimizer(1)), toDtype));
     if (JSON.stringify(c.spec) !== JSON.stringify(net.spec)) throw new UserError(`${resuming}: its network does not match its own flags`);
     rootKey = c.key;
     start = c.state;
@@ -104,13 +109,21 @@ runMain(async () => {
   const started = performance.now();
   progress.start(start.epoch, batches);
   const outcome = await train(
-    { net, cost, optimizer, data: examples(splits.training, dtype), evalData: examples(evalSet, dtype), epochs: f.epochs, batchSize: f["batch-size"], key: rootKey },
+    {
+      net, cost, optimizer, schedule, monitors,
+      data: examples(splits.training, dtype), evalData: examples(evalSet, dtype),
+      epochs: f.epochs, batchSize: f["batch-size"], key: rootKey,
+    },
     start,
     {
       onBatch: (done) => progress.update(done),
       onEpoch(r: EpochResult, state) {
         progress.stop();
         process.stdout.write(`Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}\n`);
+        for (const [name, e] of Object.entries(r.monitors ?? {})) {
+          if (e !== undefined && f.monitor?.includes(name as "training")) process.stdout.write(`  ${name}: accuracy ${e.correct} / ${e.total}, cost ${e.cost.toFixed(6)}\n`);
+        }
+        if (r.etaScale !== 1) process.stdout.write(`  η = ${f.eta * r.etaScale}\n`);
         writeCheckpoint(state);
         if (r.epoch + 1 < f.epochs) progress.start(r.epoch + 1, batches);
       },
@@ -133,6 +146,15 @@ runMain(async () => {
 
   const history = outcome.state.history;
   if (history.length === 0) return 0;
+  // With early stopping (or a schedule that ended the run), the kept parameters are the best epoch's.
+  const keepBest = f["early-stop"] !== undefined && outcome.state.best !== undefined;
+  const finalParams = keepBest ? outcome.state.best!.params : outcome.state.params;
+  if (outcome.kind === "stopped") process.stdout.write(`stopped after epoch ${outcome.state.epoch - 1}: ${outcome.reason}\n`);
+  if (keepBest) {
+    const b = history[outcome.state.best!.epoch];
+    const v = b.monitors?.validation ?? b.evaluation;
+    process.stdout.write(`keeping the parameters of epoch ${b.epoch} (validation ${v?.correct} / ${v?.total}; ${f.eval} ${b.evaluation?.correct} / ${b.evaluation?.total})\n`);
+  }
   const totalSeconds = (performance.now() - started) / 1000;
   const accuracies = history.map((r) => (100 * (r.evaluation?.correct ?? 0)) / (r.evaluation?.total ?? 1));
   const best = history.reduce((a, b) => ((b.evaluation?.correct ?? 0) > (a.evaluation?.correct ?? 0) ? b : a));
@@ -149,17 +171,28 @@ runMain(async () => {
     // Every setting the run used, defaults included, for the record (evaluate reads the cost from it).
     const recorded: Record<string, string | number> = { spec: JSON.stringify(networkSpec(f)) };
     for (const name of Object.keys(runFlags) as (keyof typeof runFlags)[]) {
+      const given = options[name];
       const v = f[name];
-      if (v !== undefined) recorded[name] = Array.isArray(v) ? v.join(",") : v;
+      if (given !== undefined) recorded[name] = given;
+      else if (typeof v === "string" || typeof v === "number") recorded[name] = v;
+      else if (Array.isArray(v)) recorded[name] = v.join(",");
     }
-    writeFileAtomic(f.save, `${JSON.stringify(encodeModel({ net, params: outcome.state.params, options: recorded, history: history.map(epochRecord) }))}\n`);
+    recorded.schedule = options.schedule ?? "constant";
+    writeFileAtomic(f.save, `${JSON.stringify(encodeModel({ net, params: finalParams, options: recorded, history: history.map(epochRecord) }))}\n`);
     process.stderr.write(`saved the model to ${f.save}\n`);
   }
   if (f.plot !== undefined) {
     const title = `${f.layers.join("-")} ${f.cost}, η=${f.eta}`;
-    writeFileAtomic(f.plot, svgChart(title, [{ label: `${f.eval} accuracy`, values: accuracies, colour: "#1f77b4" }], [
-      { label: "training cost", values: history.map((r) => r.trainCost), colour: "#d62728" },
+    const colours: Record<string, string> = { training: "#d62728", validation: "#2ca02c", test: "#9467bd" };
+    const monitored = [...watched].filter((m) => m !== f.eval);
+    const pct = (e: { correct: number; total: number } | undefined) => (e === undefined ? NaN : (100 * e.correct) / e.total);
+    writeFileAtomic(f.plot, svgChart(title, [
+      { label: `${f.eval} accuracy`, values: accuracies, colour: "#1f77b4" },
+      ...monitored.map((m) => ({ label: `${m} accuracy`, values: history.map((r) => pct(r.monitors?.[m])), colour: colours[m] })),
+    ], [
+      { label: "training cost (mini-batch mean)", values: history.map((r) => r.trainCost), colour: "#ff7f0e" },
       { label: `${f.eval} cost`, values: history.map((r) => r.evaluation?.cost ?? NaN), colour: "#1f77b4" },
+      ...monitored.map((m) => ({ label: `${m} cost`, values: history.map((r) => r.monitors?.[m]?.cost ?? NaN), colour: colours[m] })),
     ]));
     process.stderr.write(`wrote the chart to ${f.plot}\n`);
   }

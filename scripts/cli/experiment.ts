@@ -1,5 +1,6 @@
 /** Turns decoded training flags into the network, cost and optimizer they name. */
-import { chain, costs, momentum, sgd, sigmoidSpec, weightDecay, compile, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer } from "../../nn/index.ts";
+import { chain, combine, compile, constant, costs, earlyStopping, exponentialDecay, halveOnPlateau, momentum, sgd, sigmoidSpec, stepDecay, weightDecay, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer, type Schedule } from "../../nn/index.ts";
+import type { ScheduleSpec } from "./train-flags.ts";
 import { UserError } from "./exit.ts";
 
 export interface ExperimentFlags {
@@ -29,8 +30,20 @@ export function buildCost(f: ExperimentFlags): Cost {
   return costs[f.cost];
 }
 
-/** sgd (or momentum when --momentum > 0), with L2 weight decay in front when --lambda > 0. */
-export function buildOptimizer(f: ExperimentFlags, trainingSize: number): Optimizer {
-  const base = f.momentum > 0 ? momentum(f.eta, f.momentum) : sgd(f.eta);
-  return f.lambda > 0 ? chain(weightDecay(f.lambda, trainingSize), base) : base;
+/** sgd (or momentum when --momentum > 0), with L2 weight decay in front when --lambda > 0, for η scaled by the schedule. */
+export function buildOptimizer(f: ExperimentFlags, trainingSize: number): (etaScale: number) => Optimizer {
+  return (etaScale) => {
+    const eta = f.eta * etaScale;
+    const base = f.momentum > 0 ? momentum(eta, f.momentum) : sgd(eta);
+    return f.lambda > 0 ? chain(weightDecay(f.lambda, trainingSize), base) : base;
+  };
+}
+
+/** The schedule the flags describe: --schedule, and early stopping when --early-stop is given. */
+export function buildSchedule(spec: ScheduleSpec, earlyStop: number | undefined): Schedule {
+  const base = spec.kind === "halve-on-plateau" ? halveOnPlateau(spec.patience)
+    : spec.kind === "step" ? stepDecay(spec.every, spec.factor)
+    : spec.kind === "exponential" ? exponentialDecay(spec.gamma)
+    : constant;
+  return earlyStop === undefined ? base : combine(base, earlyStopping(earlyStop));
 }

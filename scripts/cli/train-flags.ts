@@ -1,6 +1,43 @@
 /** The flags of `train`, shared by the training script, its checkpoints and the sweep. */
 import { backendFlag } from "./backend.ts";
-import { fraction, layerSizes, nonEmpty, nonNegativeNumber, oneOf, positiveInt, positiveNumber, wholeNumber } from "./flags.ts";
+import { fraction, fromString, layerSizes, nonEmpty, nonNegativeNumber, oneOf, positiveInt, positiveNumber, wholeNumber } from "./flags.ts";
+import type { MonitorName } from "../../nn/index.ts";
+
+/** A schedule as data, as `--schedule` writes it. */
+export type ScheduleSpec =
+  | { readonly kind: "constant" }
+  | { readonly kind: "halve-on-plateau"; readonly patience: number }
+  | { readonly kind: "step"; readonly every: number; readonly factor: number }
+  | { readonly kind: "exponential"; readonly gamma: number };
+
+const scheduleSpec = fromString<ScheduleSpec>("schedule", "expected constant, halve-on-plateau:N, step:EVERY:FACTOR or exponential:GAMMA (N, EVERY whole numbers ≥ 1; FACTOR, GAMMA in (0, 1])", (s) => {
+  const [kind, ...args] = s.split(":");
+  const whole = (x: string | undefined) => (x !== undefined && /^\d+$/.test(x) && Number(x) >= 1 ? Number(x) : undefined);
+  const unit = (x: string | undefined) => {
+    const n = x === undefined || x.trim() === "" ? NaN : Number(x);
+    return n > 0 && n <= 1 ? n : undefined;
+  };
+  if (kind === "constant" && args.length === 0) return { kind };
+  if (kind === "halve-on-plateau" && args.length === 1) {
+    const patience = whole(args[0]);
+    return patience === undefined ? undefined : { kind, patience };
+  }
+  if (kind === "step" && args.length === 2) {
+    const every = whole(args[0]), factor = unit(args[1]);
+    return every === undefined || factor === undefined ? undefined : { kind, every, factor };
+  }
+  if (kind === "exponential" && args.length === 1) {
+    const gamma = unit(args[0]);
+    return gamma === undefined ? undefined : { kind, gamma };
+  }
+  return undefined;
+});
+
+const monitorNames: readonly MonitorName[] = ["training", "validation", "test"];
+const monitorList = fromString<MonitorName[]>("monitor", `expected a comma-separated list of ${monitorNames.join(", ")}`, (s) => {
+  const names = s.split(",").map((x) => x.trim());
+  return names.every((n) => (monitorNames as readonly string[]).includes(n)) && new Set(names).size === names.length ? (names as MonitorName[]) : undefined;
+});
 
 /** Flags that define a run: a checkpoint records them and a resumed run takes them back. */
 export const runFlags = {
@@ -17,6 +54,9 @@ export const runFlags = {
   eval: { codec: oneOf("test", "validation"), default: "test", placeholder: "SET", help: "evaluate on the test set or the validation set each epoch" },
   "train-size": { codec: positiveInt, placeholder: "N", help: "train on the first N training images only" },
   backend: backendFlag,
+  monitor: { codec: monitorList, placeholder: "SETS", help: "also measure cost and accuracy on these sets each epoch: training,validation,test" },
+  schedule: { codec: scheduleSpec, default: "constant", placeholder: "SPEC", help: "η schedule: constant | halve-on-plateau:N (the book's; stops at η/128) | step:EVERY:FACTOR | exponential:GAMMA" },
+  "early-stop": { codec: positiveInt, placeholder: "N", help: "stop when validation accuracy has not improved for N epochs; keep the best parameters" },
 } as const;
 
 /** Flags about where results go; they may differ when a run is resumed. */
