@@ -23,7 +23,7 @@ function escapeXml(s: string): string {
 }
 
 /** One panel of an SVG chart: curves over epochs with axes, ticks and a legend. */
-function panel(title: string, curves: readonly Curve[], x0: number, y0: number, w: number, h: number, unit: string): string {
+function panel(title: string, curves: readonly Curve[], x0: number, y0: number, w: number, h: number, unit: string, legendAtBottom: boolean): string {
   const all = curves.flatMap((c) => c.values).filter(Number.isFinite);
   if (all.length === 0) return "";
   let lo = Math.min(...all), hi = Math.max(...all);
@@ -48,7 +48,9 @@ function panel(title: string, curves: readonly Curve[], x0: number, y0: number, 
   curves.forEach((c, ci) => {
     const pts = c.values.map((v, i) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(" ");
     parts.push(`<polyline points="${pts}" fill="none" stroke="${c.colour}" stroke-width="2"/>`);
-    parts.push(`<text x="${x0 + w - 8}" y="${y0 + 18 + 16 * ci}" font-size="12" text-anchor="end" fill="${c.colour}">${escapeXml(c.label)}</text>`);
+    // Rising curves (accuracy) leave the bottom right free, falling ones (cost) the top right.
+    const ly = legendAtBottom ? y0 + h - 10 - 16 * (curves.length - 1 - ci) : y0 + 18 + 16 * ci;
+    parts.push(`<text x="${x0 + w - 8}" y="${ly}" font-size="12" text-anchor="end" fill="${c.colour}">${escapeXml(c.label)}</text>`);
   });
   return parts.join("\n");
 }
@@ -56,7 +58,7 @@ function panel(title: string, curves: readonly Curve[], x0: number, y0: number, 
 /** An SVG file with an accuracy panel and a cost panel, viewable in any browser. */
 export function svgChart(title: string, accuracy: readonly Curve[], cost: readonly Curve[]): string {
   const w = 640, h = 260;
-  const body = [panel(`${title}: accuracy`, accuracy, 80, 40, w, h, "%"), panel("cost", cost, 80, 40 + h + 80, w, h, "")].join("\n");
+  const body = [panel(`${title}: accuracy`, accuracy, 80, 40, w, h, "%", true), panel("cost", cost, 80, 40 + h + 80, w, h, "", false)].join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${w + 120}" height="${2 * h + 160}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>

@@ -84,12 +84,30 @@ function describe(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 
+/** `--eta 0.5 3` for a flag that takes several values becomes `--eta 0.5 --eta 3`, as parseArgs reads it. */
+function spreadMany(argv: readonly string[], table: FlagTable): string[] {
+  const out: string[] = [];
+  let many: string | undefined;
+  for (const a of argv) {
+    if (a.startsWith("--")) {
+      const name = a.slice(2).split("=")[0];
+      many = table[name]?.many === true && !a.includes("=") ? a : undefined;
+      out.push(a);
+    } else if (many !== undefined && out[out.length - 1] !== many) {
+      out.push(many, a);
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /** Parses and decodes argv against the table; the error message is one line naming the flag. */
 export function parseFlags<T extends FlagTable>(argv: readonly string[], table: T, positionals: { min: number; max: number; names: string }): Either<Error, Parsed<T>> {
   let raw: ReturnType<typeof parseArgs>;
   try {
     raw = parseArgs({
-      args: [...argv],
+      args: spreadMany(argv, table),
       strict: true,
       allowPositionals: positionals.max > 0,
       options: {

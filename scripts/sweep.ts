@@ -1,0 +1,122 @@
+/**
+ * Runs a grid of training runs (every combination of the values given) in sequence or side by side,
+ * and writes a markdown table and an SVG chart comparing them: best validation accuracy, test accuracy
+ * at that epoch, and time. Each run is `train` in a child process, so runs cannot disturb each other.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodeModel, type EpochRecord } from "../nn/index.ts";
+import { svgChart } from "./cli/charts.ts";
+import { orFail, runMain, UserError } from "./cli/exit.ts";
+import { writeFileAtomic } from "./cli/files.ts";
+import { helpText, nonEmpty, oneOf, parseFlags, positiveInt } from "./cli/flags.ts";
+import { runFlags } from "./cli/train-flags.ts";
+
+/** Grid axes: these run flags take several values; the sweep tries every combination. */
+const gridAxes = ["layers", "cost", "eta", "init", "lambda", "momentum", "batch-size", "seed", "schedule"] as const;
+type Axis = (typeof gridAxes)[number];
+
+const table = {
+  ...Object.fromEntries(gridAxes.map((a) => [a, { ...runFlags[a], many: true as const, help: `${runFlags[a].help}; several values sweep` }])),
+  epochs: runFlags.epochs,
+  "train-size": runFlags["train-size"],
+  data: runFlags.data,
+  backend: runFlags.backend,
+  "early-stop": runFlags["early-stop"],
+  jobs: { codec: oneOf("1", "2"), default: "2", placeholder: "N", help: "runs at once (2 uses both cores)" },
+  out: { codec: nonEmpty, default: "sweep-results", placeholder: "DIR", help: "where sweep.md and sweep.svg are written" },
+} as const;
+
+interface RunResult {
+  readonly settings: Readonly<Record<Axis, string>>;
+  readonly history: readonly EpochRecord[];
+  readonly seconds: number;
+}
+
+const trainScript = fileURLToPath(new URL("./train.ts", import.meta.url));
+
+function trainOnce(args: readonly string[], model: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", trainScript, ...args, "--eval", "validation", "--monitor", "test", "--save", model], { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
+      if (err) reject(new UserError(`run ${args.join(" ")} failed: ${stderr.trim().split("\n").pop() ?? err.message}`));
+      else resolve((performance.now() - t0) / 1000);
+    });
+  });
+}
+
+/** Every combination of the axes' values, the first axis varying slowest. */
+function grid(values: Readonly<Record<Axis, readonly string[]>>): Record<Axis, string>[] {
+  let combos: Record<string, string>[] = [{}];
+  for (const axis of gridAxes) combos = combos.flatMap((c) => values[axis].map((v) => ({ ...c, [axis]: v })));
+  return combos as Record<Axis, string>[];
+}
+
+const pct = (e: { correct: number; total: number } | undefined) => (e === undefined ? NaN : (100 * e.correct) / e.total);
+
+runMain(async () => {
+  const parsed = parseFlags(process.argv.slice(2), table, { min: 0, max: 0, names: "" });
+  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
+  if (parsed.right.help) {
+    process.stdout.write(`${helpText("npm run sweep -- [flags]", "Trains every combination of the values given (e.g. --cost quadratic cross-entropy --eta 0.5 3) and compares them.", table)}\n`);
+    return 0;
+  }
+  const { flags: f, given } = parsed.right;
+  if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UserError(`--out: ${f.out} is not a directory`);
+  // The raw strings of each axis (defaults where not given), handed to train, which decodes them again.
+  const values = Object.fromEntries(gridAxes.map((a) => [a, given[a] ?? [runFlags[a].default]])) as Record<Axis, readonly string[]>;
+  const common = (["epochs", "train-size", "data", "backend", "early-stop"] as const).flatMap((k) => (given[k] ? [`--${k}=${given[k][0]}`] : []));
+  const runs = grid(values);
+  const work = mkdtempSync(join(tmpdir(), "tsgrad-sweep-"));
+  const results: (RunResult | undefined)[] = new Array(runs.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < runs.length; i = next++) {
+      const settings = runs[i];
+      const args = [...Object.entries(settings).map(([k, v]) => `--${k}=${v}`), ...common];
+      process.stderr.write(`run ${i + 1}/${runs.length}: ${args.join(" ")}\n`);
+      const model = join(work, `run-${i}.json`);
+      const seconds = await trainOnce(args, model);
+      const m = orFail(decodeModel(JSON.parse(readFileSync(model, "utf8")), model));
+      results[i] = { settings, history: m.history, seconds };
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Number(f.jobs) }, worker));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const varied = gridAxes.filter((a) => values[a].length > 1);
+  const shown = varied.length > 0 ? varied : (["layers", "cost", "eta"] as const);
+  const rows = results.map((r, i) => {
+    const h = r!.history;
+    const best = h.reduce((a, b) => (pct(b.evaluation) > pct(a.evaluation) ? b : a));
+    const perEpoch = h.reduce((s, e) => s + e.seconds, 0) / h.length;
+    return [String(i + 1), ...shown.map((a) => r!.settings[a]), `${pct(best.evaluation).toFixed(2)}%`, String(best.epoch), `${pct(best.monitors?.test).toFixed(2)}%`, perEpoch.toFixed(2), r!.seconds.toFixed(1)];
+  });
+  const header = ["run", ...shown, "best validation", "at epoch", "test at that epoch", "train s/epoch", "total s"];
+  const md = [
+    `# Sweep: ${runs.length} runs, ${given.epochs?.[0] ?? runFlags.epochs.default} epochs${given["train-size"] ? `, first ${given["train-size"][0]} training images` : ""}`,
+    "",
+    `Command: \`npm run sweep -- ${process.argv.slice(2).join(" ")}\``,
+    "",
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+  ].join("\n");
+  mkdirSync(f.out, { recursive: true });
+  writeFileAtomic(join(f.out, "sweep.md"), md);
+  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+  const label = (r: RunResult, i: number) => `${i + 1}: ${shown.map((a) => `${a}=${r.settings[a]}`).join(" ")}`;
+  writeFileAtomic(join(f.out, "sweep.svg"), svgChart("sweep",
+    results.map((r, i) => ({ label: label(r!, i), values: r!.history.map((e) => pct(e.evaluation)), colour: palette[i % palette.length] })),
+    results.map((r, i) => ({ label: label(r!, i), values: r!.history.map((e) => e.evaluation?.cost ?? NaN), colour: palette[i % palette.length] }))));
+  process.stdout.write(md);
+  process.stderr.write(`wrote ${join(f.out, "sweep.md")} and ${join(f.out, "sweep.svg")}\n`);
+  return 0;
+});
