@@ -13,8 +13,9 @@ function batchSize(name: string, output: Tensor, target: Tensor): number {
   return output.shape[0];
 }
 
-// Probabilities are kept this far from 0 and 1 before a log, so a saturated output costs a large finite number, never NaN.
-const eps = 1e-12;
+// Probabilities are kept this far from 0 and 1 before a log, so a saturated output costs a large finite
+// number, never NaN. In float32, 1 − 1e-12 rounds to 1, so the margin must be wider there.
+const epsFor = (t: Tensor) => (t.dtype === "float32" ? 1e-7 : 1e-12);
 
 /** The seed's C = 1/2n Σ‖y − a‖². */
 export const quadratic: Cost = (a, y) => mul(sum(square(sub(a, y))), 0.5 / batchSize("quadratic", a, y));
@@ -22,6 +23,7 @@ export const quadratic: Cost = (a, y) => mul(sum(square(sub(a, y))), 0.5 / batch
 /** Cross-entropy for sigmoid outputs, C = −1/n Σ [y ln a + (1 − y) ln(1 − a)] (network2's). */
 export const crossEntropy: Cost = (a, y) => {
   const n = batchSize("crossEntropy", a, y);
+  const eps = epsFor(a);
   const p = clip(a, eps, 1 - eps);
   const ll = add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))));
   return mul(neg(sum(ll)), 1 / n);
@@ -30,7 +32,7 @@ export const crossEntropy: Cost = (a, y) => {
 /** Log-likelihood for softmax outputs, C = −1/n Σ y ln a. */
 export const logLikelihood: Cost = (a, y) => {
   const n = batchSize("logLikelihood", a, y);
-  return mul(neg(sum(mul(y, log(clip(a, eps, 1))))), 1 / n);
+  return mul(neg(sum(mul(y, log(clip(a, epsFor(a), 1))))), 1 / n);
 };
 
 export const costs = { quadratic, "cross-entropy": crossEntropy, "log-likelihood": logLikelihood } as const;

@@ -34,16 +34,19 @@ interface RunResult {
   readonly settings: Readonly<Record<Axis, string>>;
   readonly history: readonly EpochRecord[];
   readonly seconds: number;
+  /** Why the run produced no model (it diverged, say); the other runs go on. */
+  readonly failure?: string;
 }
 
 const trainScript = fileURLToPath(new URL("./train.ts", import.meta.url));
 
-function trainOnce(args: readonly string[], model: string): Promise<number> {
+/** Runs train once; resolves with its seconds, or the error line it ended with. */
+function trainOnce(args: readonly string[], model: string): Promise<{ seconds: number; failure?: string }> {
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     execFile(process.execPath, ["--import", "tsx", trainScript, ...args, "--eval", "validation", "--monitor", "test", "--save", model], { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
-      if (err) reject(new UserError(`run ${args.join(" ")} failed: ${stderr.trim().split("\n").pop() ?? err.message}`));
-      else resolve((performance.now() - t0) / 1000);
+      const seconds = (performance.now() - t0) / 1000;
+      resolve(err ? { seconds, failure: stderr.trim().split("\n").pop()?.replace(/^error: /, "") ?? err.message } : { seconds });
     });
   });
 }
@@ -79,7 +82,12 @@ runMain(async () => {
       const args = [...Object.entries(settings).map(([k, v]) => `--${k}=${v}`), ...common];
       process.stderr.write(`run ${i + 1}/${runs.length}: ${args.join(" ")}\n`);
       const model = join(work, `run-${i}.json`);
-      const seconds = await trainOnce(args, model);
+      const { seconds, failure } = await trainOnce(args, model);
+      if (failure !== undefined) {
+        process.stderr.write(`run ${i + 1} failed: ${failure}\n`);
+        results[i] = { settings, history: [], seconds, failure };
+        continue;
+      }
       const m = orFail(decodeModel(JSON.parse(readFileSync(model, "utf8")), model));
       results[i] = { settings, history: m.history, seconds };
     }
@@ -94,6 +102,7 @@ runMain(async () => {
   const shown = varied.length > 0 ? varied : (["layers", "cost", "eta"] as const);
   const rows = results.map((r, i) => {
     const h = r!.history;
+    if (r!.failure !== undefined || h.length === 0) return [String(i + 1), ...shown.map((a) => r!.settings[a]), `failed: ${r!.failure ?? "no epochs"}`, "", "", "", r!.seconds.toFixed(1)];
     const best = h.reduce((a, b) => (pct(b.evaluation) > pct(a.evaluation) ? b : a));
     const perEpoch = h.reduce((s, e) => s + e.seconds, 0) / h.length;
     return [String(i + 1), ...shown.map((a) => r!.settings[a]), `${pct(best.evaluation).toFixed(2)}%`, String(best.epoch), `${pct(best.monitors?.test).toFixed(2)}%`, perEpoch.toFixed(2), r!.seconds.toFixed(1)];
@@ -112,10 +121,12 @@ runMain(async () => {
   mkdirSync(f.out, { recursive: true });
   writeFileAtomic(join(f.out, "sweep.md"), md);
   const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-  const label = (r: RunResult, i: number) => `${i + 1}: ${shown.map((a) => `${a}=${r.settings[a]}`).join(" ")}`;
+  // Runs keep their number in the chart's legend; failed runs have no curve.
+  const label = (r: RunResult) => `${results.indexOf(r) + 1}: ${shown.map((a) => `${a}=${r.settings[a]}`).join(" ")}`;
+  const done = results.filter((r): r is RunResult => r !== undefined && r.failure === undefined);
   writeFileAtomic(join(f.out, "sweep.svg"), svgChart("sweep",
-    results.map((r, i) => ({ label: label(r!, i), values: r!.history.map((e) => pct(e.evaluation)), colour: palette[i % palette.length] })),
-    results.map((r, i) => ({ label: label(r!, i), values: r!.history.map((e) => e.evaluation?.cost ?? NaN), colour: palette[i % palette.length] }))));
+    done.map((r, i) => ({ label: label(r), values: r.history.map((e) => pct(e.evaluation)), colour: palette[i % palette.length] })),
+    done.map((r, i) => ({ label: label(r), values: r.history.map((e) => e.evaluation?.cost ?? NaN), colour: palette[i % palette.length] }))));
   process.stdout.write(md);
   process.stderr.write(`wrote ${join(f.out, "sweep.md")} and ${join(f.out, "sweep.svg")}\n`);
   return 0;
