@@ -13,3 +13,4 @@ export { defineOp, type OpDef } from "./op.ts";
 export { argmaxRows } from "./argmax.ts";
 export { fastKernels } from "./kernels/fast.ts";
 export { createWasmKernels, wasmSupported, type WasmKernelOptions } from "./kernels/wasm.ts";
+export { jit } from "./jit.ts";

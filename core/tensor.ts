@@ -34,11 +34,13 @@ export class Tensor {
   /** The single number of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new Error(`item: tensor of shape ${shapeString(this.shape)} is not a single number`);
+    onRead?.();
     return this.data[0];
   }
 
   /** The numbers as nested arrays (a fresh copy). */
   toArray(): NestedArray {
+    onRead?.();
     return nest(this.data, this.shape, 0, 0);
   }
 
@@ -76,8 +78,28 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return true;
 }
 
+let onAllocate: ((a: FloatArray) => void) | undefined;
+let onRead: (() => void) | undefined;
+
+/** Installs (or removes) a watcher told whenever numbers are read out with item() or toArray(); jit uses it. */
+export function watchReads(f: (() => void) | undefined): (() => void) | undefined {
+  const previous = onRead;
+  onRead = f;
+  return previous;
+}
+
+/** Every array the library makes for a tensor comes from here (zero-filled); `jit` watches it while tracing. */
 export function allocate(dtype: DType, size: number): FloatArray {
-  return dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+  const a = dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+  if (onAllocate !== undefined) onAllocate(a);
+  return a;
+}
+
+/** Installs (or, with undefined, removes) the allocation watcher; returns the previous one. */
+export function watchAllocations(f: ((a: FloatArray) => void) | undefined): ((a: FloatArray) => void) | undefined {
+  const previous = onAllocate;
+  onAllocate = f;
+  return previous;
 }
 
 function inferShape(x: NestedArray): number[] {

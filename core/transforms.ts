@@ -4,7 +4,10 @@ import { Tensor, shapeString } from "./tensor.ts";
 import { treeLeaves, treeMap, treeUnflatten, type Tree } from "./tree.ts";
 
 export interface ValueAndGrad<P extends Tree> {
+  /** f's value as a number. */
   readonly value: number;
+  /** f's value as the scalar tensor f returned (what a jitted function should return rather than `value`). */
+  readonly output: Tensor;
   readonly grad: P;
 }
 
@@ -33,7 +36,15 @@ export function valueAndGrad<P extends Tree, A extends unknown[]>(
       throw new Error(`valueAndGrad: the function must return a scalar tensor, got ${what}`);
     }
     const grads = tape.backward(out, treeLeaves(traced));
-    return { value: out.item(), grad: treeUnflatten(params, grads) };
+    const output = out;
+    return {
+      // Read only when asked, so a jitted caller that returns `output` does not bake the number in.
+      get value() {
+        return output.item();
+      },
+      output,
+      grad: treeUnflatten(params, grads),
+    };
   };
 }
 

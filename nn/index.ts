@@ -5,7 +5,7 @@ export { activations, relu, sigmoid, softmax, tanh, type ActivationName } from "
 export { compile, compileFromFile, decodeSpec, MAX_FILE_PARAMETERS, network, sigmoidSpec, specOutputSize, specParameterCount, LayerSpec, NetworkSpec, type Network } from "./spec.ts";
 export { costs, crossEntropy, logLikelihood, quadratic, type Cost, type CostName } from "./costs.ts";
 export { chain, matricesOnly, momentum, sgd, weightDecay, type GradientTransform, type LeafFilter, type Optimizer } from "./optimizers.ts";
-export { step, type Batch, type StepResult } from "./step.ts";
+export { step, type Batch, type StepOptions, type StepResult } from "./step.ts";
 export { backprop, denseLayers, updateMiniBatch, type BackpropCost, type BackpropResult } from "./backprop.ts";
 export { decodeWith, described, formatErrors, FiniteNumber, PositiveInt } from "./decode.ts";
 export { evaluate, type Evaluation, type Examples } from "./evaluate.ts";

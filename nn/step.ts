@@ -1,5 +1,5 @@
 /** One training step: the cost's value and gradient by the tape, then the optimizer. Pure. */
-import { valueAndGrad, type Tensor, type Tree } from "../core/index.ts";
+import { jit, valueAndGrad, type Tensor, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import type { Optimizer } from "./optimizers.ts";
 import type { Network } from "./spec.ts";
@@ -15,12 +15,22 @@ export interface StepResult {
   readonly loss: number;
 }
 
+export interface StepOptions {
+  /** Trace the step once per batch shape and replay its kernel calls after (default true); see core's `jit`. */
+  readonly jit?: boolean;
+}
+
 /** A function that takes one step of `optimizer` on the batch's cost. */
-export function step(net: Network, cost: Cost, optimizer: Optimizer) {
+export function step(net: Network, cost: Cost, optimizer: Optimizer, options: StepOptions = {}) {
   const lossAndGrad = valueAndGrad((params: Tree, batch: Batch) => cost(net.apply(params, batch.x), batch.y));
-  return (params: Tree, optState: Tree, batch: Batch): StepResult => {
-    const { value, grad } = lossAndGrad(params, batch);
+  const update = (params: Tree, optState: Tree, batch: Batch) => {
+    const { output, grad } = lossAndGrad(params, batch);
     const r = optimizer.update(grad, optState, params);
-    return { params: r.params, optState: r.state, loss: value };
+    return { params: r.params, optState: r.state, loss: output };
+  };
+  const run = options.jit === false ? update : jit(update);
+  return (params: Tree, optState: Tree, batch: Batch): StepResult => {
+    const r = run(params, optState, batch);
+    return { params: r.params, optState: r.optState, loss: r.loss.item() };
   };
 }

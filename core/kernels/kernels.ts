@@ -43,4 +43,17 @@ export interface Kernels {
   clip(x: FloatArray, out: FloatArray, lo: number, hi: number): void;
   /** out[i] = g[i] where lo < x[i] < hi, else 0: the VJP of clip. */
   clipGrad(g: FloatArray, x: FloatArray, out: FloatArray, lo: number, hi: number): void;
+  /**
+   * Optional: a long-lived, zero-filled array where this backend computes fastest (jit keeps its
+   * buffers there). Such arrays are written again on every replay, so only jit may ask for them.
+   */
+  persistent?(dtype: "float32" | "float64", size: number): FloatArray;
 }
+
+/** The kernels that accumulate into `out` (so a reused `out` must be zeroed before them). */
+export const accumulatingKernels: ReadonlySet<string> = new Set(["matmul", "sumInto"]);
+
+/** Where each kernel takes its `out` argument: what jit replays into its buffers. */
+export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent">, number>> = {
+  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, axpy: 3, clip: 1, clipGrad: 2,
+};

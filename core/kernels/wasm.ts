@@ -26,8 +26,10 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 export interface WasmKernelOptions {
-  /** Bytes of wasm memory for cached arrays (default 64 MiB); arrays larger than this run on the JS kernels. */
+  /** Bytes of wasm memory for cached arrays (default 32 MiB); arrays larger than this run on the JS kernels. */
   readonly arenaBytes?: number;
+  /** Bytes of wasm memory for jit's long-lived buffers (default 16 MiB); beyond it they are ordinary arrays. */
+  readonly persistentBytes?: number;
 }
 
 const PAGE = 65536;
@@ -45,14 +47,17 @@ export function wasmSupported(): boolean {
 /** A Kernels backend on WebAssembly; throws if WebAssembly SIMD is not available. */
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const scratchBytes = SCRATCH_ENTRIES * 8;
-  const arenaBytes = options.arenaBytes ?? 64 * 1024 * 1024;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((scratchBytes + arenaBytes) / PAGE) });
+  const arenaBytes = options.arenaBytes ?? 32 * 1024 * 1024;
+  const persistentBytes = options.persistentBytes ?? 16 * 1024 * 1024;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((scratchBytes + arenaBytes + persistentBytes) / PAGE) });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
   const wasm = instance.exports as unknown as WasmExports;
   wasm.setScratch(0, SCRATCH_ENTRIES * 4);
   // The memory never grows, so this view stays valid.
   const heap = new Float32Array(memory.buffer);
-  const base = scratchBytes, end = memory.buffer.byteLength;
+  // Layout: scratch | cache ring [base, end) | persistent buffers [end, limit).
+  const base = scratchBytes, end = scratchBytes + arenaBytes, limit = memory.buffer.byteLength;
+  let nextPersistent = end;
 
   let generation = 0;
   let next = base;
@@ -60,6 +65,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
 
   const bytesOf = (len: number) => (len * 4 + 15) & ~15;
   const cachedOffset = (a: FloatArray): number | undefined => {
+    if (a.buffer === memory.buffer) return a.byteOffset; // already lives here (a persistent buffer)
     const e = cache.get(a);
     return e !== undefined && e.generation === generation ? e.offset : undefined;
   };
@@ -70,8 +76,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   /** Places the inputs (copying in those not cached) and claims room for the output; undefined if they cannot fit. */
-  function place(inputs: readonly Float32Array[], outLen: number): number[] | undefined {
-    let need = bytesOf(outLen);
+  function place(inputs: readonly Float32Array[], out: Float32Array): number[] | undefined {
+    const outLen = out.length;
+    const outHere = out.buffer === memory.buffer;
+    let need = outHere ? 0 : bytesOf(outLen);
     for (const a of inputs) if (cachedOffset(a) === undefined) need += bytesOf(a.length);
     if (need > end - base) return undefined;
     if (next + need > end) {
@@ -86,11 +94,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       cache.set(a, { offset: at, generation });
       return at;
     });
-    offsets.push(claim(outLen));
+    offsets.push(outHere ? out.byteOffset : claim(outLen));
     return offsets;
   }
 
   function finish(out: Float32Array, at: number): void {
+    if (out.buffer === memory.buffer) return; // computed in place
     out.set(heap.subarray(at >> 2, (at >> 2) + out.length));
     cache.set(out, { offset: at, generation });
   }
@@ -98,9 +107,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   return {
     ...fastKernels,
     name: "wasm",
+    persistent(dtype, size) {
+      if (dtype !== "float32" || nextPersistent + bytesOf(size) > limit) return dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+      const view = new Float32Array(memory.buffer, nextPersistent, size);
+      nextPersistent += bytesOf(size);
+      return view;
+    },
     matmul(a, b, out, m, k, n, transA, transB) {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
-        const at = place([a, b], out.length);
+        const at = place([a, b], out);
         if (at !== undefined) {
           const [pa, pb, po] = at;
           if (!transA && !transB) wasm.matmulNN(pa, pb, po, m, k, n);
@@ -114,7 +129,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
-        const at = place([x, y], out.length);
+        const at = place([x, y], out);
         if (at !== undefined) {
           wasm.axpy(alpha, at[0], at[1], at[2], out.length);
           finish(out, at[2]);

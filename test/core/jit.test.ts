@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import * as T from "../../core/index.ts";
+import * as nn from "../../nn/index.ts";
+import { tensorOf } from "../helpers.ts";
+
+const flat = (t: T.Tree) => T.treeLeaves(t).flatMap((l) => Array.from(l.data));
+
+const backends: [T.Kernels, T.DType][] = [[T.referenceKernels, "float64"], [T.fastKernels, "float64"], [T.createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: 1 << 20 }), "float32"]];
+
+for (const [k, dtype] of backends) {
+  test(`jitted training steps equal eager ones, number for number (${k.name} kernels)`, () => T.withKernels(k, () => {
+    const arb = fc.record({
+      sizes: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 2, maxLength: 4 }),
+      batch: fc.integer({ min: 1, max: 8 }),
+      seed: fc.integer({ min: 0, max: 1e6 }),
+      cost: fc.constantFrom<nn.CostName>("quadratic", "cross-entropy"),
+    });
+    fc.assert(
+      fc.property(arb, ({ sizes, batch, seed, cost }) => {
+        const net = nn.network(sizes, "scaled");
+        const opt = nn.chain(nn.weightDecay(1, 100), nn.momentum(0.5, 0.9));
+        const start = T.treeMap(net.init(T.key(seed)), (t) => T.cast(t, dtype));
+        const batches = Array.from({ length: 4 }, (_, i) => ({
+          x: T.cast(T.uniform(T.key(seed + 10 + i), [batch, sizes[0]]), dtype),
+          y: T.cast(T.uniform(T.key(seed + 20 + i), [batch, sizes[sizes.length - 1]]), dtype),
+        }));
+        const runs = [false, true].map((jit) => {
+          const s = nn.step(net, nn.costs[cost], opt, { jit });
+          let params = start, state = opt.init(start) as T.Tree;
+          const losses: number[] = [];
+          for (const b of batches) {
+            const r = s(params, state, b);
+            ({ params, optState: state } = r);
+            losses.push(r.loss);
+          }
+          return { params: flat(params), state: flat(state), losses };
+        });
+        assert.deepEqual(runs[1], runs[0]);
+      }),
+      { numRuns: 15 },
+    );
+  }));
+}
+
+test("jit retraces for new shapes and leaves its inputs unchanged", () => {
+  const f = T.jit((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.sigmoid(T.matmul(a, b)), 2)));
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), (m, k, n) => {
+      const a = T.uniform(T.key(m * 7 + k), [m, k]), b = T.uniform(T.key(n * 11 + k), [k, n]);
+      const before = [Array.from(a.data), Array.from(b.data)];
+      const eager = T.sum(T.mul(T.sigmoid(T.matmul(a, b)), 2)).data[0];
+      assert.equal(f(a, b).data[0], eager);
+      assert.equal(f(a, b).data[0], eager); // the replay
+      assert.deepEqual([Array.from(a.data), Array.from(b.data)], before);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("replayed outputs are fresh values: an earlier result is not changed by a later call", () => {
+  const f = T.jit((x: T.Tensor) => T.exp(x));
+  const first = f(T.tensor([0, 1]));
+  const second = f(T.tensor([2, 3]));
+  const third = f(T.tensor([4, 5]));
+  assert.deepEqual(Array.from(first.data), [1, Math.E]);
+  assert.deepEqual(Array.from(second.data), [Math.exp(2), Math.exp(3)]);
+  assert.deepEqual(Array.from(third.data), [Math.exp(4), Math.exp(5)]);
+});
+
+test("a function that reads numbers out while traced runs eagerly, so its results stay right", () => {
+  const f = T.jit((x: T.Tensor) => T.mul(x, x.item() > 0 ? 1 : -1));
+  assert.deepEqual(Array.from(f(T.tensor([3])).data), [3]);
+  assert.deepEqual(Array.from(f(T.tensor([-2])).data), [2]);
+  assert.deepEqual(Array.from(f(T.tensor([5])).data), [5]);
+});
+
+test("gradients through a jitted function's replay equal the eager ones", () => {
+  fc.assert(
+    fc.property(tensorOf([3, 4]), tensorOf([4, 2]), (x, w) => {
+      const g = (p: T.Tensor) => T.valueAndGrad((q: T.Tensor) => T.sum(T.tanh(T.matmul(x, q))))(p).grad;
+      const jg = T.jit(g);
+      jg(w);
+      assert.deepEqual(Array.from(jg(w).data), Array.from(g(w).data));
+    }),
+    { numRuns: 20 },
+  );
+});
