@@ -9,7 +9,7 @@
  * tensor are noticed, and then f simply runs eagerly every time.
  */
 import { kernels, withKernels } from "./kernels/backend.ts";
-import { accumulatingKernels, outArgument, type Kernels } from "./kernels/kernels.ts";
+import { outArgument, type Kernels } from "./kernels/kernels.ts";
 import { Tensor, watchAllocations, watchReads, type FloatArray } from "./tensor.ts";
 import { treeLeaves, treeUnflatten, type Tree } from "./tree.ts";
 
@@ -17,12 +17,12 @@ type KernelName = keyof typeof outArgument;
 
 /** Where a replayed call finds an array: an input leaf, a kept buffer, or a constant. */
 type Ref = { readonly input: number } | { readonly buffer: number } | { readonly constant: FloatArray };
-type Arg = Ref | { readonly value: unknown };
 
 interface Call {
   readonly kernel: KernelName;
-  readonly args: readonly Arg[];
-  readonly zeroOut: boolean;
+  /** The arguments, with buffers, constants and plain values in place; inputs are filled in per replay. */
+  readonly args: unknown[];
+  readonly inputs: readonly (readonly [argument: number, input: number])[];
 }
 
 interface Program {
@@ -101,11 +101,19 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
     return { constant: allocated.has(a) ? a.slice() : a };
   };
   const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
-  const calls: Call[] = raw.map(({ kernel, args: callArgs }) => ({
-    kernel,
-    args: callArgs.map((v): Arg => (isArray(v) ? refOf(v) : { value: v })),
-    zeroOut: accumulatingKernels.has(kernel),
-  }));
+  const calls: Call[] = raw.map(({ kernel, args: callArgs }) => {
+    const inputs: [number, number][] = [];
+    const args = callArgs.map((v, i) => {
+      if (!isArray(v)) return v;
+      const r = refOf(v);
+      if ("input" in r) {
+        inputs.push([i, r.input]);
+        return undefined;
+      }
+      return "buffer" in r ? buffers[r.buffer] : r.constant;
+    });
+    return { kernel, args, inputs };
+  });
   const outLeaves = treeLeaves(result);
   const outputs = outLeaves.map((t) => ({ ref: refOf(t.data), shape: t.shape }));
   return { result, program: { kernels: base, signature: signatureOf(leaves), calls, buffers, outputs, outputTree: result } };
@@ -115,9 +123,8 @@ function replay(p: Program, leaves: readonly Tensor[]): Tree {
   const resolve = (r: Ref): FloatArray => ("input" in r ? leaves[r.input].data : "buffer" in r ? p.buffers[r.buffer] : r.constant);
   const k = p.kernels as unknown as Record<KernelName, (...a: unknown[]) => void>;
   for (const call of p.calls) {
-    const args = call.args.map((a) => ("value" in a ? a.value : resolve(a)));
-    if (call.zeroOut) (args[outArgument[call.kernel]] as FloatArray).fill(0);
-    k[call.kernel](...args);
+    for (const [arg, input] of call.inputs) call.args[arg] = leaves[input].data;
+    k[call.kernel](...call.args);
   }
   // Buffers are overwritten by the next replay: hand out copies.
   return treeUnflatten(p.outputTree, p.outputs.map((o) => new Tensor(o.shape, "buffer" in o.ref ? p.buffers[o.ref.buffer].slice() : resolve(o.ref))));

@@ -70,6 +70,7 @@ function matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: num
     }
   } else if (!transA && !transB) {
     // out[i,:] += a[i,p] · b[p,:]: rows of b scaled and added, skipping zero a[i,p].
+    out.fill(0);
     for (let i = 0; i < m; i++) {
       const oi = i * n;
       for (let p = 0; p < k; p++) {
@@ -81,6 +82,7 @@ function matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: num
     }
   } else if (transA && !transB) {
     // out[i,:] += a[p,i] · b[p,:] (the weight gradient δᵀ·x): each row of b visited once, sparsely when it is mostly zeros.
+    out.fill(0);
     for (let p = 0; p < k; p++) {
       const bp = p * n;
       const nnz = gatherNonZeros(b, bp, n, nzIndex, nzValue);
@@ -171,12 +173,13 @@ function sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outS
   if (out.length === 1) {
     let s = 0;
     for (let i = 0; i < x.length; i++) s += x[i];
-    out[0] += s;
+    out[0] = s;
     return;
   }
   // Summing a matrix's rows into one row: the bias gradient.
   if (xShape.length === 2 && outStrides[0] === 0 && outStrides[1] === 1) {
     const rows = xShape[0], cols = xShape[1];
+    out.fill(0);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c] += x[r * cols + c];
     return;
   }

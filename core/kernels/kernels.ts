@@ -13,9 +13,9 @@ export const binaryKinds = ["add", "sub", "mul", "div", "maximum", "minimum", "s
 export type BinaryKind = (typeof binaryKinds)[number];
 
 /**
- * Every `out` a kernel receives is freshly allocated, so it starts as zeros: kernels may accumulate
- * into it. Inputs are never written. And callers never write an array again once a kernel has read
- * or filled it (it belongs to an immutable tensor): a backend may cache arrays by identity.
+ * A kernel writes every element of its `out` (whatever `out` held before: jit reuses its buffers) and
+ * never writes its inputs. Callers never write an array again once a kernel has read or filled it
+ * (it belongs to an immutable tensor), except jit's own buffers: a backend may cache other arrays by identity.
  */
 export interface Kernels {
   readonly name: string;
@@ -31,7 +31,7 @@ export interface Kernels {
     b: FloatArray, bStrides: readonly number[],
     out: FloatArray, outShape: readonly number[],
   ): void;
-  /** out[j] += x[i] summed over x's elements, where j follows outStrides (per x axis, 0 on summed axes). */
+  /** out[j] = Σ x[i] over the elements i that map to j, where j follows outStrides (per x axis, 0 on summed axes). */
   sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void;
   /** Row-wise softmax (or log-softmax) of a rows×cols matrix, in the max-subtracted stable form. */
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void;
@@ -49,9 +49,6 @@ export interface Kernels {
    */
   persistent?(dtype: "float32" | "float64", size: number): FloatArray;
 }
-
-/** The kernels that accumulate into `out` (so a reused `out` must be zeroed before them). */
-export const accumulatingKernels: ReadonlySet<string> = new Set(["matmul", "sumInto"]);
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent">, number>> = {

@@ -81,6 +81,7 @@ function binaryBroadcast(
 }
 
 function sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void {
+  out.fill(0);
   const rank = xShape.length;
   const index = new Array<number>(rank).fill(0);
   let oi = 0;
