@@ -54,13 +54,12 @@ export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
   for (let i = 0; i < m; i++) {
     let nnz = 0;
     const row = at(a, i * k);
+    // Branch-free compaction: always write, advance only past non-zeros (zeros are too irregular to predict).
     for (let p = 0; p < k; p++) {
       const v = load<f32>(at(row, p));
-      if (v != 0) {
-        store<i32>(at(scratchIdx, nnz), p);
-        store<f32>(at(scratchVal, nnz), v);
-        nnz++;
-      }
+      store<i32>(at(scratchIdx, nnz), p);
+      store<f32>(at(scratchVal, nnz), v);
+      nnz += i32(v != 0);
     }
     combineRows(nnz, b, n, at(out, i * n));
   }
@@ -72,11 +71,9 @@ export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
     let nnz = 0;
     for (let p = 0; p < k; p++) {
       const v = load<f32>(at(a, p * m + i));
-      if (v != 0) {
-        store<i32>(at(scratchIdx, nnz), p);
-        store<f32>(at(scratchVal, nnz), v);
-        nnz++;
-      }
+      store<i32>(at(scratchIdx, nnz), p);
+      store<f32>(at(scratchVal, nnz), v);
+      nnz += i32(v != 0);
     }
     combineRows(nnz, b, n, at(out, i * n));
   }
