@@ -2,7 +2,7 @@
  * A labelled image set kept as bytes: one contiguous array of pixels (count × features) and one of labels.
  * Subsets are views into the same arrays; mini-batches are gathered from them as float tensors.
  */
-import { Tensor, allocate, type DType } from "../core/index.ts";
+import { Tensor, allocate, kernels, type DType } from "../core/index.ts";
 
 export interface Dataset {
   readonly count: number;
@@ -33,12 +33,8 @@ export function slice(ds: Dataset, start: number, end: number): Dataset {
 export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch {
   const n = indices.length, f = ds.features, c = ds.classes;
   const x = allocate(dtype, n * f);
+  kernels().bytesToFloat(ds.images, indices, f, 255, x);
   const y = allocate(dtype, n * c);
-  for (let r = 0; r < n; r++) {
-    const i = indices[r];
-    const src = i * f, dst = r * f;
-    for (let j = 0; j < f; j++) x[dst + j] = ds.images[src + j] / 255;
-    y[r * c + ds.labels[i]] = 1;
-  }
+  for (let r = 0; r < n; r++) y[r * c + ds.labels[indices[r]]] = 1;
   return { x: new Tensor([n, f], x), y: new Tensor([n, c], y) };
 }

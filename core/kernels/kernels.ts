@@ -39,6 +39,8 @@ export interface Kernels {
   transpose(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** out[i] = alpha·x[i] + y[i] (the optimizer's step, fused). */
   axpy(alpha: number, x: FloatArray, y: FloatArray, out: FloatArray): void;
+  /** Row r of out = row rows[r] of `bytes` (rows of rowLength bytes) divided by `divisor`: pixels to numbers. */
+  bytesToFloat(bytes: Uint8Array, rows: ArrayLike<number>, rowLength: number, divisor: number, out: FloatArray): void;
   /** out[i] = min(max(x[i], lo), hi). */
   clip(x: FloatArray, out: FloatArray, lo: number, hi: number): void;
   /** out[i] = g[i] where lo < x[i] < hi, else 0: the VJP of clip. */
@@ -52,5 +54,5 @@ export interface Kernels {
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent">, number>> = {
-  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, axpy: 3, clip: 1, clipGrad: 2,
+  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, axpy: 3, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

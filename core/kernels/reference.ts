@@ -133,6 +133,12 @@ export const referenceKernels: Kernels = {
   axpy(alpha, x, y, out) {
     for (let i = 0; i < out.length; i++) out[i] = alpha * x[i] + y[i];
   },
+  bytesToFloat(bytes, rows, rowLength, divisor, out) {
+    for (let r = 0; r < rows.length; r++) {
+      const src = rows[r] * rowLength, dst = r * rowLength;
+      for (let j = 0; j < rowLength; j++) out[dst + j] = bytes[src + j] / divisor;
+    }
+  },
   clip(x, out, lo, hi) {
     for (let i = 0; i < x.length; i++) out[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
   },

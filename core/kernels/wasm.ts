@@ -16,6 +16,7 @@ interface WasmExports {
   matmulTN(a: number, b: number, out: number, m: number, k: number, n: number): void;
   matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
   axpy(alpha: number, x: number, y: number, out: number, len: number): void;
+  bytesToFloat(bytes: number, out: number, len: number, divisor: number): void;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -53,8 +54,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
   const wasm = instance.exports as unknown as WasmExports;
   wasm.setScratch(0, SCRATCH_ENTRIES * 4);
-  // The memory never grows, so this view stays valid.
+  // The memory never grows, so these views stay valid.
   const heap = new Float32Array(memory.buffer);
+  const heapBytes = new Uint8Array(memory.buffer);
   // Layout: scratch | cache ring [base, end) | persistent buffers [end, limit).
   const base = scratchBytes, end = scratchBytes + arenaBytes, limit = memory.buffer.byteLength;
   let nextPersistent = end;
@@ -126,6 +128,25 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         }
       }
       fastKernels.matmul(a, b, out, m, k, n, transA, transB);
+    },
+    bytesToFloat(bytes, rows, rowLength, divisor, out) {
+      // The rows' bytes are copied in side by side, converted in SIMD, and the result is cached like any output.
+      const len = rows.length * rowLength;
+      const outHere = out.buffer === memory.buffer;
+      const need = (outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4));
+      if (!(out instanceof Float32Array) || need > end - base) {
+        fastKernels.bytesToFloat(bytes, rows, rowLength, divisor, out);
+        return;
+      }
+      if (next + need > end) {
+        generation++;
+        next = base;
+      }
+      const at = outHere ? out.byteOffset : claim(len);
+      const staging = claim(Math.ceil(len / 4));
+      for (let r = 0; r < rows.length; r++) heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
+      wasm.bytesToFloat(staging, at, len, divisor);
+      finish(out, at);
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {

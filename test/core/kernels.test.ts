@@ -55,6 +55,8 @@ for (const [k, dtype] of backends) {
           for (const kind of ["sigmoid", "neg", "square", "exp", "relu", "tanh"] as const) run((kk, out) => kk.unary(kind, x, out));
           run((kk, out) => kk.binaryBroadcast("add", x, [c, 1], row, [0, 1], out, [r, c]));
           run((kk, out) => kk.sumInto(x, [r, c], out, [0, 1]), c);
+          const bytes = Uint8Array.from({ length: 3 * n + 5 }, (_, i) => (i * 37 + r) % 256);
+          run((kk, out) => kk.bytesToFloat(bytes, [2, 0, 1], n, 255, out), 3 * n);
           run((kk, out) => kk.sumInto(x, [r, c], out, [0, 0]), 1);
         }),
         { numRuns: 30 },

@@ -102,3 +102,19 @@ export function axpy(alpha: f32, x: usize, y: usize, out: usize, len: i32): void
   for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(f32x4.mul(av, v128.load(at(x, i))), v128.load(at(y, i))));
   for (; i < len; i++) store<f32>(at(out, i), alpha * load<f32>(at(x, i)) + load<f32>(at(y, i)));
 }
+
+/** out[i] = f32(bytes[i]) / divisor for `len` bytes: pixels to [0, 1]. */
+export function bytesToFloat(bytes: usize, out: usize, len: i32, divisor: f32): void {
+  const d = f32x4.splat(divisor);
+  let i = 0;
+  for (; i + 16 <= len; i += 16) {
+    const v = v128.load(bytes + <usize>i);
+    const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
+    const o = at(out, i);
+    v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), d));
+    v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), d), 16);
+    v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), d), 32);
+    v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), d), 48);
+  }
+  for (; i < len; i++) store<f32>(at(out, i), <f32>load<u8>(bytes + <usize>i) / divisor);
+}
