@@ -37,6 +37,8 @@ interface Measurement {
   readonly imagesPerSecond: number;
   readonly gflops: number;
   readonly peakRssMB: number;
+  /** Resident memory after each epoch: flat means nothing accumulates from step to step. */
+  readonly rssPerEpochMB: readonly number[];
   readonly correct: number;
 }
 
@@ -61,6 +63,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
   const update = step(net, quadratic, opt);
   let layers = denseLayers(params as readonly Tree[]);
   const seconds: number[] = [];
+  const rss: number[] = [];
   for (let e = 0; e < epochs; e++) {
     const order = permutation(foldIn(key(1), e), training.count);
     const t0 = performance.now();
@@ -70,6 +73,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
       else layers = updateMiniBatch(layers, batch.x, batch.y, 3, "quadratic");
     }
     seconds.push((performance.now() - t0) / 1000);
+    rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
   }
   // A sanity check that the measured run learned: test accuracy after the last epoch.
   const final: Tree = path === "autodiff" ? params : layers.flatMap((l): Tree[] => [l, []]);
@@ -87,6 +91,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
     imagesPerSecond: training.count / med,
     gflops: (flopsPerExample(sizes) * training.count) / med / 1e9,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
+    rssPerEpochMB: rss,
     correct,
   };
 }
@@ -147,11 +152,11 @@ runMain(async () => {
     process.stdout.write(`${JSON.stringify({ batchSize: batch, epochs, results, peers })}\n`);
     return 0;
   }
-  const rows = [["network", "path", "backend", "s/epoch (median)", "images/s", "GFLOP/s", "peak RSS MB", "test acc"]];
+  const rows = [["network", "path", "backend", "s/epoch (median)", "images/s", "GFLOP/s", "peak RSS MB", "RSS after each epoch MB", "test acc"]];
   for (const r of results) {
-    rows.push([r.layers.join("-"), r.path, r.backend, r.medianSecondsPerEpoch.toFixed(3), Math.round(r.imagesPerSecond).toString(), r.gflops.toFixed(2), r.peakRssMB.toFixed(0), `${(r.correct / 100).toFixed(2)}%`]);
+    rows.push([r.layers.join("-"), r.path, r.backend, r.medianSecondsPerEpoch.toFixed(3), Math.round(r.imagesPerSecond).toString(), r.gflops.toFixed(2), r.peakRssMB.toFixed(0), r.rssPerEpochMB.join(" "), `${(r.correct / 100).toFixed(2)}%`]);
   }
-  for (const p of peers) rows.push([p.layers.join("-"), "numpy peer", p.dtype, p.result.medianSecondsPerEpoch.toFixed(3), Math.round(50000 / p.result.medianSecondsPerEpoch).toString(), "", "", ""]);
+  for (const p of peers) rows.push([p.layers.join("-"), "numpy peer", p.dtype, p.result.medianSecondsPerEpoch.toFixed(3), Math.round(50000 / p.result.medianSecondsPerEpoch).toString(), "", "", "", ""]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(" | ")} |`;
   const out = [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
