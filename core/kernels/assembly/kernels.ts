@@ -16,6 +16,29 @@ export function setScratch(idx: usize, val: usize): void {
   return base + ((<usize>i) << 2);
 }
 
+@inline function keep(nnz: i32, p: i32, v: f32): i32 {
+  store<i32>(at(scratchIdx, nnz), p);
+  store<f32>(at(scratchVal, nnz), v);
+  return nnz + i32(v != 0); // branch-free: zeros are too irregular for the branch predictor
+}
+
+// Gathers the non-zeros of a contiguous row into the scratch lists; returns their count. Runs of four
+// zeros (MNIST's borders and background) are skipped a vector at a time.
+@inline function compactRow(row: usize, len: i32): i32 {
+  let nnz = 0;
+  let p = 0;
+  for (; p + 4 <= len; p += 4) {
+    const v = v128.load(at(row, p));
+    if (!v128.any_true(v)) continue;
+    nnz = keep(nnz, p, f32x4.extract_lane(v, 0));
+    nnz = keep(nnz, p + 1, f32x4.extract_lane(v, 1));
+    nnz = keep(nnz, p + 2, f32x4.extract_lane(v, 2));
+    nnz = keep(nnz, p + 3, f32x4.extract_lane(v, 3));
+  }
+  for (; p < len; p++) nnz = keep(nnz, p, load<f32>(at(row, p)));
+  return nnz;
+}
+
 // out[row, :] = Σ_q val[q] · b[idx[q], :] for one output row, b being rows of length n.
 @inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize): void {
   let j = 0;
@@ -51,31 +74,26 @@ export function setScratch(idx: usize, val: usize): void {
 
 /** out (m×n) = a (m×k) · b (k×n). */
 export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
-  for (let i = 0; i < m; i++) {
-    let nnz = 0;
-    const row = at(a, i * k);
-    // Branch-free compaction: always write, advance only past non-zeros (zeros are too irregular to predict).
-    for (let p = 0; p < k; p++) {
-      const v = load<f32>(at(row, p));
-      store<i32>(at(scratchIdx, nnz), p);
-      store<f32>(at(scratchVal, nnz), v);
-      nnz += i32(v != 0);
-    }
-    combineRows(nnz, b, n, at(out, i * n));
-  }
+  for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k), k), b, n, at(out, i * n));
 }
 
-/** out (m×n) = aᵀ · b for a (k×m), b (k×n): the weight gradient xᵀ·δ. */
+/**
+ * out (m×n) = aᵀ · b for a (k×m), b (k×n): the weight gradient xᵀ·δ. The rows of a (examples) are few
+ * and long: each is compacted once, and each of its non-zeros adds a scaled row of b into out.
+ */
 export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
-  for (let i = 0; i < m; i++) {
-    let nnz = 0;
-    for (let p = 0; p < k; p++) {
-      const v = load<f32>(at(a, p * m + i));
-      store<i32>(at(scratchIdx, nnz), p);
-      store<f32>(at(scratchVal, nnz), v);
-      nnz += i32(v != 0);
+  memory.fill(out, 0, (<usize>(m * n)) << 2);
+  for (let p = 0; p < k; p++) {
+    const nnz = compactRow(at(a, p * m), m);
+    const br = at(b, p * n);
+    for (let q = 0; q < nnz; q++) {
+      const s = load<f32>(at(scratchVal, q));
+      const v = f32x4.splat(s);
+      const o = at(out, load<i32>(at(scratchIdx, q)) * n);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) v128.store(at(o, j), f32x4.add(v128.load(at(o, j)), f32x4.mul(v, v128.load(at(br, j)))));
+      for (; j < n; j++) store<f32>(at(o, j), load<f32>(at(o, j)) + s * load<f32>(at(br, j)));
     }
-    combineRows(nnz, b, n, at(out, i * n));
   }
 }
 
