@@ -20,8 +20,8 @@ type Ref = { readonly input: number } | { readonly buffer: number } | { readonly
 
 interface Call {
   readonly kernel: KernelName;
-  /** The arguments, with buffers, constants and plain values in place; inputs are filled in per replay. */
-  readonly args: unknown[];
+  /** The arguments for each buffer set, with buffers, constants and plain values in place; inputs are filled in per replay. */
+  readonly args: readonly [unknown[], unknown[]];
   readonly inputs: readonly (readonly [argument: number, input: number])[];
 }
 
@@ -29,9 +29,22 @@ interface Program {
   readonly kernels: Kernels;
   readonly signature: string;
   readonly calls: readonly Call[];
-  readonly buffers: readonly FloatArray[];
+  /** Two sets of buffers: with donation, replays alternate between them (see JitOptions). */
+  readonly buffers: readonly [readonly FloatArray[], readonly FloatArray[]];
   readonly outputs: readonly { readonly ref: Ref; readonly shape: readonly number[] }[];
   readonly outputTree: Tree;
+  /** The buffer set the last replay wrote. */
+  parity: number;
+}
+
+export interface JitOptions {
+  /**
+   * The caller gives up its arguments: it will not read them again once the call after this one has
+   * started. Outputs are then handed out without copying (they live in jit's buffers, two sets used in
+   * turn), for a loop that feeds each call's outputs to the next, as a training loop does. A caller that
+   * keeps a result longer must copy it.
+   */
+  readonly donate?: boolean;
 }
 
 /** Shapes and dtypes of the input leaves, the key under which a trace is kept. */
@@ -85,16 +98,21 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
 
   // Arrays a kernel wrote get a kept buffer; arrays made in JavaScript (scalars, seeds, zeros) are constants.
   const bufferOf = new Map<FloatArray, number>();
-  const buffers: FloatArray[] = [];
+  const buffers: [FloatArray[], FloatArray[]] = [[], []];
+  const keep = (a: FloatArray): FloatArray => {
+    const dtype = a instanceof Float32Array ? "float32" : "float64";
+    return base.persistent?.(dtype, a.length) ?? (dtype === "float32" ? new Float32Array(a.length) : new Float64Array(a.length));
+  };
   const refOf = (a: FloatArray): Ref => {
     const input = inputOf.get(a);
     if (input !== undefined) return { input };
     if (allocated.has(a) && written.has(a)) {
       let b = bufferOf.get(a);
       if (b === undefined) {
-        b = buffers.length;
+        b = buffers[0].length;
         bufferOf.set(a, b);
-        buffers.push(base.persistent?.(a instanceof Float32Array ? "float32" : "float64", a.length) ?? (a instanceof Float32Array ? new Float32Array(a.length) : new Float64Array(a.length)));
+        buffers[0].push(keep(a));
+        buffers[1].push(keep(a));
       }
       return { buffer: b };
     }
@@ -103,38 +121,41 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
   const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
   const calls: Call[] = raw.map(({ kernel, args: callArgs }) => {
     const inputs: [number, number][] = [];
-    const args = callArgs.map((v, i) => {
-      if (!isArray(v)) return v;
+    const refs = callArgs.map((v, i) => {
+      if (!isArray(v)) return { value: v };
       const r = refOf(v);
-      if ("input" in r) {
-        inputs.push([i, r.input]);
-        return undefined;
-      }
-      return "buffer" in r ? buffers[r.buffer] : r.constant;
+      if ("input" in r) inputs.push([i, r.input]);
+      return r;
     });
-    return { kernel, args, inputs };
+    const argsFor = (set: 0 | 1) => refs.map((r) => ("value" in r ? r.value : "input" in r ? undefined : "buffer" in r ? buffers[set][r.buffer] : r.constant));
+    return { kernel, args: [argsFor(0), argsFor(1)], inputs };
   });
   const outLeaves = treeLeaves(result);
   const outputs = outLeaves.map((t) => ({ ref: refOf(t.data), shape: t.shape }));
-  return { result, program: { kernels: base, signature: signatureOf(leaves), calls, buffers, outputs, outputTree: result } };
+  return { result, program: { kernels: base, signature: signatureOf(leaves), calls, buffers, outputs, outputTree: result, parity: 1 } };
 }
 
-function replay(p: Program, leaves: readonly Tensor[]): Tree {
-  const resolve = (r: Ref): FloatArray => ("input" in r ? leaves[r.input].data : "buffer" in r ? p.buffers[r.buffer] : r.constant);
+function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
+  // Donated calls alternate buffer sets, so this call's inputs (the last call's outputs) are not overwritten.
+  const set = donate ? (p.parity ^= 1) : 0;
+  const buffers = p.buffers[set];
+  const resolve = (r: Ref): FloatArray => ("input" in r ? leaves[r.input].data : "buffer" in r ? buffers[r.buffer] : r.constant);
   const k = p.kernels as unknown as Record<KernelName, (...a: unknown[]) => void>;
   for (const call of p.calls) {
-    for (const [arg, input] of call.inputs) call.args[arg] = leaves[input].data;
-    k[call.kernel](...call.args);
+    const args = call.args[set];
+    for (const [arg, input] of call.inputs) args[arg] = leaves[input].data;
+    k[call.kernel](...args);
   }
-  // Buffers are overwritten by the next replay: hand out copies.
-  return treeUnflatten(p.outputTree, p.outputs.map((o) => new Tensor(o.shape, "buffer" in o.ref ? p.buffers[o.ref.buffer].slice() : resolve(o.ref))));
+  // Without donation, buffers are overwritten by the next replay: hand out copies.
+  return treeUnflatten(p.outputTree, p.outputs.map((o) => new Tensor(o.shape, "buffer" in o.ref && !donate ? buffers[o.ref.buffer].slice() : resolve(o.ref))));
 }
 
 /**
  * f, traced on first use for each input signature and replayed after; results equal f's, number for
  * number. f's arguments and result must be parameter trees (tensors in records and arrays).
  */
-export function jit<A extends unknown[], R>(f: (...args: A) => R): (...args: A) => R {
+export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): (...args: A) => R {
+  const donate = options.donate === true;
   const programs = new Map<string, Program | "eager">();
   return (...args: A): R => {
     if (tracing > 0) return f(...args); // inside another trace: just run, so the outer trace sees the kernels
@@ -142,7 +163,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R): (...args: A) 
     const key = signatureOf(leaves);
     const known = programs.get(key);
     if (known === "eager") return f(...args);
-    if (known !== undefined && known.kernels === kernels()) return replay(known, leaves) as unknown as R;
+    if (known !== undefined && known.kernels === kernels()) return replay(known, leaves, donate) as unknown as R;
     const { result, program } = trace(f as unknown as (...a: readonly Tree[]) => Tree, args as unknown as readonly Tree[], leaves);
     programs.set(key, program ?? "eager");
     return result as unknown as R;

@@ -18,6 +18,11 @@ export interface StepResult {
 export interface StepOptions {
   /** Trace the step once per batch shape and replay its kernel calls after (default true); see core's `jit`. */
   readonly jit?: boolean;
+  /**
+   * The caller feeds each step's params and optState to the next and keeps no other reference to them
+   * (copying what it keeps): results are then handed out without copying. For training loops; default false.
+   */
+  readonly donate?: boolean;
 }
 
 /** A function that takes one step of `optimizer` on the batch's cost. */
@@ -28,7 +33,7 @@ export function step(net: Network, cost: Cost, optimizer: Optimizer, options: St
     const r = optimizer.update(grad, optState, params);
     return { params: r.params, optState: r.state, loss: output };
   };
-  const run = options.jit === false ? update : jit(update);
+  const run = options.jit === false ? update : jit(update, { donate: options.donate === true });
   return (params: Tree, optState: Tree, batch: Batch): StepResult => {
     const r = run(params, optState, batch);
     return { params: r.params, optState: r.optState, loss: r.loss.item() };

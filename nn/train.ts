@@ -3,7 +3,7 @@
  * handed to a callback. It prints nothing; scripts decide what a person sees.
  * It yields to the event loop now and then, so signals, timers and progress bars stay alive.
  */
-import { foldIn, permutation, treeLeaves, type Key, type Tree } from "../core/index.ts";
+import { foldIn, permutation, Tensor, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
 import type { Optimizer } from "./optimizers.ts";
@@ -91,6 +91,11 @@ export type TrainOutcome =
 const yieldEveryMs = 50;
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** A copy of a tree that no later (donating) step can overwrite. */
+function kept(t: Tree): Tree {
+  return treeMap(t, (x) => new Tensor(x.shape, x.data.slice()));
+}
+
 function finite(t: Tree): boolean {
   for (const leaf of treeLeaves(t)) for (let i = 0; i < leaf.size; i++) if (!Number.isFinite(leaf.data[i])) return false;
   return true;
@@ -114,7 +119,8 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
   for (let epoch = start.epoch; epoch < epochs; epoch++) {
     const decision = schedule(state.history);
     if (decision.stop) return { kind: "stopped", state, reason: decision.reason ?? "the schedule ended the run" };
-    const update = step(net, cost, optimizerFor(decision.etaScale));
+    // Each step's params go straight into the next (donated): the loop copies what it keeps (see `kept`).
+    const update = step(net, cost, optimizerFor(decision.etaScale), { donate: true });
     // The order depends only on the key and the epoch: a resumed run sees the same batches.
     const order = permutation(foldIn(setup.key, epoch), data.size);
     let { params, optState } = state;
@@ -135,7 +141,7 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
         lastYield = Date.now();
         if (hooks.interrupted?.()) {
           if (!finite(params)) return { kind: "diverged", state, epoch, batch: b, cost: NaN };
-          return { kind: "interrupted", state: { ...state, params, optState, epoch, batch: b + 1, batchCostSum: costSum } };
+          return { kind: "interrupted", state: { ...state, params: kept(params), optState: kept(optState), epoch, batch: b + 1, batchCostSum: costSum } };
         }
       }
     }
@@ -152,8 +158,9 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
       seconds,
     };
     const history = [...state.history, result];
-    const best = bestEpoch(history) === result ? { epoch, params } : state.best;
-    state = { params, optState, epoch: epoch + 1, batch: 0, batchCostSum: 0, history, best };
+    const keptParams = kept(params);
+    const best = bestEpoch(history) === result ? { epoch, params: keptParams } : state.best;
+    state = { params: keptParams, optState: kept(optState), epoch: epoch + 1, batch: 0, batchCostSum: 0, history, best };
     if (hooks.onEpoch?.(result, state) === "stop") return { kind: "stopped", state, reason: "asked to stop" };
     if (hooks.interrupted?.()) return { kind: "interrupted", state };
   }
