@@ -60,7 +60,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
   let params: Tree = treeMap(net.init(key(1)), (t) => cast(t, dtype));
   const opt = sgd(3);
   let state: Tree = opt.init(params);
-  const update = step(net, quadratic, opt);
+  const update = step(net, quadratic, opt, { donate: true }); // as the training loop steps
   let layers = denseLayers(params as readonly Tree[]);
   const seconds: number[] = [];
   const rss: number[] = [];

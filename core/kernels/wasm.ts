@@ -17,6 +17,7 @@ interface WasmExports {
   matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
   axpy(alpha: number, x: number, y: number, out: number, len: number): void;
   bytesToFloat(bytes: number, out: number, len: number, divisor: number): void;
+  sigmoid(x: number, out: number, len: number): void;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -147,6 +148,18 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       for (let r = 0; r < rows.length; r++) heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
       wasm.bytesToFloat(staging, at, len, divisor);
       finish(out, at);
+    },
+    unary(kind, x, out) {
+      // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
+      if (kind === "sigmoid" && x instanceof Float32Array && out instanceof Float32Array) {
+        const at = place([x], out);
+        if (at !== undefined) {
+          wasm.sigmoid(at[0], at[1], out.length);
+          finish(out, at[1]);
+          return;
+        }
+      }
+      fastKernels.unary(kind, x, out);
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {

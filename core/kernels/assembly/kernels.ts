@@ -136,3 +136,17 @@ export function bytesToFloat(bytes: usize, out: usize, len: i32, divisor: f32): 
   }
   for (; i < len; i++) store<f32>(at(out, i), <f32>load<u8>(bytes + <usize>i) / divisor);
 }
+
+/** out[i] = 1 / (1 + e^(−x[i])), in the form that never overflows. */
+export function sigmoid(x: usize, out: usize, len: i32): void {
+  for (let i = 0; i < len; i++) {
+    const v = load<f32>(at(x, i));
+    let s: f32;
+    if (v >= 0) s = 1 / (1 + Mathf.exp(-v));
+    else {
+      const e = Mathf.exp(v);
+      s = e / (1 + e);
+    }
+    store<f32>(at(out, i), s);
+  }
+}
