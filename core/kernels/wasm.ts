@@ -11,6 +11,7 @@ import type { Kernels } from "./kernels.ts";
 import { wasmKernelsBase64 } from "./wasm-module.generated.ts";
 
 interface WasmExports {
+  staticDataEnd(): number;
   setScratch(idx: number, val: number): void;
   matmulNN(a: number, b: number, out: number, m: number, k: number, n: number): void;
   matmulTN(a: number, b: number, out: number, m: number, k: number, n: number): void;
@@ -35,6 +36,8 @@ export interface WasmKernelOptions {
 }
 
 const PAGE = 65536;
+// The first page belongs to the wasm module's own static data (math tables); our regions start above it.
+const RESERVED = PAGE;
 const SCRATCH_ENTRIES = 1 << 16;
 
 /** Whether this JavaScript engine can run the kernels (WebAssembly with SIMD). */
@@ -51,15 +54,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const scratchBytes = SCRATCH_ENTRIES * 8;
   const arenaBytes = options.arenaBytes ?? 32 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 16 * 1024 * 1024;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((scratchBytes + arenaBytes + persistentBytes) / PAGE) });
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((RESERVED + scratchBytes + arenaBytes + persistentBytes) / PAGE) });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
   const wasm = instance.exports as unknown as WasmExports;
-  wasm.setScratch(0, SCRATCH_ENTRIES * 4);
+  if (wasm.staticDataEnd() > RESERVED) throw new Error(`wasm kernels: static data ends at ${wasm.staticDataEnd()}, above the ${RESERVED} bytes reserved for it`);
+  wasm.setScratch(RESERVED, RESERVED + SCRATCH_ENTRIES * 4);
   // The memory never grows, so these views stay valid.
   const heap = new Float32Array(memory.buffer);
   const heapBytes = new Uint8Array(memory.buffer);
-  // Layout: scratch | cache ring [base, end) | persistent buffers [end, limit).
-  const base = scratchBytes, end = scratchBytes + arenaBytes, limit = memory.buffer.byteLength;
+  // Layout: module's static data | scratch | cache ring [base, end) | persistent buffers [end, limit).
+  const base = RESERVED + scratchBytes, end = base + arenaBytes, limit = memory.buffer.byteLength;
   let nextPersistent = end;
 
   let generation = 0;

@@ -76,3 +76,18 @@ test("the wasm kernels keep giving right answers after their cache fills and is 
     close(out, ref, "float32", 600);
   }
 });
+
+test("the wasm kernels' scratch never touches the module's own tables (sigmoid after a product over 2,000 inputs)", () => {
+  const k = createWasmKernels({ arenaBytes: 1 << 20 });
+  const a = Float32Array.from({ length: 4 * 2000 }, (_, i) => Math.sin(i) + 1.5); // no zeros: every entry goes through the scratch
+  const b = Float32Array.from({ length: 2000 * 3 }, (_, i) => Math.cos(i) / 100);
+  const z = new Float32Array(12), ref = new Float64Array(12);
+  k.matmul(a, b, z, 4, 2000, 3, false, false);
+  referenceKernels.matmul(Float64Array.from(a), Float64Array.from(b), ref, 4, 2000, 3, false, false);
+  close(z, ref, "float32", 2000);
+  const x = Float32Array.from({ length: 64 }, (_, i) => (i - 32) / 4);
+  const s = new Float32Array(64), sref = new Float32Array(64);
+  k.unary("sigmoid", x, s);
+  referenceKernels.unary("sigmoid", x, sref);
+  close(s, sref, "float32", 1);
+});

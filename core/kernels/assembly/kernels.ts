@@ -150,3 +150,8 @@ export function sigmoid(x: usize, out: usize, len: i32): void {
     store<f32>(at(out, i), s);
   }
 }
+
+/** Where AssemblyScript's own static data (exp's tables) ends: the JS side must keep its arrays above it. */
+export function staticDataEnd(): usize {
+  return __heap_base;
+}
