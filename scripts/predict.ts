@@ -1,13 +1,16 @@
 /** Reads a digit from a PNG with a saved model: prints the digit and the ten scores. */
 import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
-import { argmaxRows, Tensor } from "../core/index.ts";
+import { argmaxRows, cast, Tensor } from "../core/index.ts";
 import { toMnistDigit } from "../datasets/index.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { helpText, parseFlags } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
+import { backendFlag } from "./cli/backend.ts";
 
-const table = {} as const;
+const table = {
+  backend: { ...backendFlag, default: undefined, help: `${backendFlag.help} (default: the one the model was trained with)` },
+} as const;
 
 function readPng(path: string): { width: number; height: number; rgba: Uint8Array } {
   let bytes: Buffer;
@@ -34,12 +37,12 @@ runMain(() => {
     return 0;
   }
   const [modelPath, imagePath] = parsed.right.positionals;
-  const model = readModel(modelPath);
+  const model = readModel(modelPath, parsed.right.flags.backend);
   if (model.net.inputSize !== 784) throw new UserError(`${modelPath}: the model takes ${model.net.inputSize} inputs; predict reads 28×28 digits (784)`);
   const digitImage = toMnistDigit(readPng(imagePath));
   if (digitImage._tag === "Left") throw new UserError(`${imagePath}: ${digitImage.left.message}`);
   const pixels = digitImage.right;
-  const out = model.net.apply(model.params, new Tensor([1, 784], pixels));
+  const out = model.net.apply(model.params, cast(new Tensor([1, 784], pixels), model.dtype));
   const digit = argmaxRows(out)[0];
   const scores = Array.from(out.data, (s, i) => `  ${i}: ${s.toFixed(4)}${i === digit ? "  <" : ""}`);
   process.stdout.write(`digit: ${digit}\nscores:\n${scores.join("\n")}\n`);
