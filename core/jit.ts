@@ -99,9 +99,14 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
   // Arrays a kernel wrote get a kept buffer; arrays made in JavaScript (scalars, seeds, zeros) are constants.
   const bufferOf = new Map<FloatArray, number>();
   const buffers: [FloatArray[], FloatArray[]] = [[], []];
+  // A backend that caches by identity must know which arrays jit rewrites: only its persistent arrays may be buffers.
+  let roomless = false;
   const keep = (a: FloatArray): FloatArray => {
     const dtype = a instanceof Float32Array ? "float32" : "float64";
-    return base.persistent?.(dtype, a.length) ?? (dtype === "float32" ? new Float32Array(a.length) : new Float64Array(a.length));
+    if (base.persistent === undefined) return dtype === "float32" ? new Float32Array(a.length) : new Float64Array(a.length);
+    const b = base.persistent(dtype, a.length);
+    if (b === undefined) roomless = true;
+    return b ?? new Float32Array(0);
   };
   const refOf = (a: FloatArray): Ref => {
     const input = inputOf.get(a);
@@ -132,8 +137,21 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
   });
   const outLeaves = treeLeaves(result);
   const outputs = outLeaves.map((t) => ({ ref: refOf(t.data), shape: t.shape }));
+  if (roomless) {
+    releaseBuffers(base, buffers);
+    return { result };
+  }
   return { result, program: { kernels: base, signature: signatureOf(leaves), calls, buffers, outputs, outputTree: result, parity: 1 } };
 }
+
+function releaseBuffers(k: Kernels, buffers: readonly (readonly FloatArray[])[]): void {
+  if (k.release !== undefined) for (const set of buffers) for (const b of set) k.release(b);
+}
+
+// When a jitted function is collected, its programs' buffers go back to their backend.
+const finalizer = new FinalizationRegistry<Map<string, Program | "eager">>((programs) => {
+  for (const p of programs.values()) if (p !== "eager") releaseBuffers(p.kernels, p.buffers);
+});
 
 function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
   // Donated calls alternate buffer sets, so this call's inputs (the last call's outputs) are not overwritten.
@@ -157,15 +175,18 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
 export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): (...args: A) => R {
   const donate = options.donate === true;
   const programs = new Map<string, Program | "eager">();
-  return (...args: A): R => {
+  const jitted = (...args: A): R => {
     if (tracing > 0) return f(...args); // inside another trace: just run, so the outer trace sees the kernels
     const leaves = treeLeaves(args as unknown as readonly Tree[]);
     const key = signatureOf(leaves);
     const known = programs.get(key);
     if (known === "eager") return f(...args);
     if (known !== undefined && known.kernels === kernels()) return replay(known, leaves, donate) as unknown as R;
+    if (known !== undefined) releaseBuffers(known.kernels, known.buffers); // traced for other kernels: trace again
     const { result, program } = trace(f as unknown as (...a: readonly Tree[]) => Tree, args as unknown as readonly Tree[], leaves);
     programs.set(key, program ?? "eager");
     return result as unknown as R;
   };
+  finalizer.register(jitted, programs);
+  return jitted;
 }

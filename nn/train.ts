@@ -116,11 +116,16 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
   const batches = Math.ceil(data.size / batchSize);
   let state = start;
   let lastYield = Date.now();
+  // One step function (so one trace) for as long as η stays the same.
+  let current: { readonly etaScale: number; readonly update: ReturnType<typeof step> } | undefined;
   for (let epoch = start.epoch; epoch < epochs; epoch++) {
     const decision = schedule(state.history);
     if (decision.stop) return { kind: "stopped", state, reason: decision.reason ?? "the schedule ended the run" };
     // Each step's params go straight into the next (donated): the loop copies what it keeps (see `kept`).
-    const update = step(net, cost, optimizerFor(decision.etaScale), { donate: true });
+    if (current?.etaScale !== decision.etaScale) {
+      current = { etaScale: decision.etaScale, update: step(net, cost, optimizerFor(decision.etaScale), { donate: true }) };
+    }
+    const update = current.update;
     // The order depends only on the key and the epoch: a resumed run sees the same batches.
     const order = permutation(foldIn(setup.key, epoch), data.size);
     let { params, optState } = state;

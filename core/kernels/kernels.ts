@@ -46,13 +46,16 @@ export interface Kernels {
   /** out[i] = g[i] where lo < x[i] < hi, else 0: the VJP of clip. */
   clipGrad(g: FloatArray, x: FloatArray, out: FloatArray, lo: number, hi: number): void;
   /**
-   * Optional: a long-lived, zero-filled array where this backend computes fastest (jit keeps its
-   * buffers there). Such arrays are written again on every replay, so only jit may ask for them.
+   * Only for backends that cache arrays by identity: a long-lived, zero-filled array where this backend
+   * computes fastest and that it knows is rewritten (jit keeps its buffers there), or undefined when it
+   * has no room left; then jit must not replay (it runs f eagerly). Given back with `release`.
    */
-  persistent?(dtype: "float32" | "float64", size: number): FloatArray;
+  persistent?(dtype: "float32" | "float64", size: number): FloatArray | undefined;
+  /** Gives back an array `persistent` handed out. */
+  release?(a: FloatArray): void;
 }
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
-export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent">, number>> = {
+export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, axpy: 3, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

@@ -31,7 +31,7 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 export interface WasmKernelOptions {
   /** Bytes of wasm memory for cached arrays (default 32 MiB); arrays larger than this run on the JS kernels. */
   readonly arenaBytes?: number;
-  /** Bytes of wasm memory for jit's long-lived buffers (default 16 MiB); beyond it they are ordinary arrays. */
+  /** Bytes of wasm memory for jit's long-lived buffers (default 32 MiB); when they run out, jit runs eagerly. */
   readonly persistentBytes?: number;
 }
 
@@ -53,7 +53,7 @@ export function wasmSupported(): boolean {
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const scratchBytes = SCRATCH_ENTRIES * 8;
   const arenaBytes = options.arenaBytes ?? 32 * 1024 * 1024;
-  const persistentBytes = options.persistentBytes ?? 16 * 1024 * 1024;
+  const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
   const memory = new WebAssembly.Memory({ initial: Math.ceil((RESERVED + scratchBytes + arenaBytes + persistentBytes) / PAGE) });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
   const wasm = instance.exports as unknown as WasmExports;
@@ -65,6 +65,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   // Layout: module's static data | scratch | cache ring [base, end) | persistent buffers [end, limit).
   const base = RESERVED + scratchBytes, end = base + arenaBytes, limit = memory.buffer.byteLength;
   let nextPersistent = end;
+  // Released persistent blocks by size: a network's buffers come back with the same sizes each time.
+  const freePersistent = new Map<number, number[]>();
 
   let generation = 0;
   let next = base;
@@ -115,10 +117,26 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     ...fastKernels,
     name: "wasm",
     persistent(dtype, size) {
-      if (dtype !== "float32" || nextPersistent + bytesOf(size) > limit) return dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+      // float64 arrays never enter the cache (only float32 runs in wasm), so an ordinary array is safe for them.
+      if (dtype !== "float32") return new Float64Array(size);
+      const bytes = bytesOf(size);
+      const reused = freePersistent.get(bytes)?.pop();
+      if (reused !== undefined) {
+        const view = new Float32Array(memory.buffer, reused, size);
+        view.fill(0);
+        return view;
+      }
+      if (nextPersistent + bytes > limit) return undefined;
       const view = new Float32Array(memory.buffer, nextPersistent, size);
-      nextPersistent += bytesOf(size);
+      nextPersistent += bytes;
       return view;
+    },
+    release(a) {
+      if (a.buffer !== memory.buffer || a.byteOffset < end) return;
+      const bytes = bytesOf(a.length);
+      const list = freePersistent.get(bytes) ?? [];
+      list.push(a.byteOffset);
+      freePersistent.set(bytes, list);
     },
     matmul(a, b, out, m, k, n, transA, transB) {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {

@@ -110,3 +110,26 @@ test("donated steps, each fed the last one's outputs, equal eager steps number f
     });
   }
 });
+
+test("when the backend has no room left for jit's buffers, jitted steps run eagerly and stay right", () => {
+  for (const room of [4 * 1024, 64 * 1024]) {
+    const k = T.createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: room });
+    T.withKernels(k, () => {
+      const net = nn.network([20, 30, 10], "scaled");
+      const opt = nn.sgd(1);
+      const start = T.treeMap(net.init(T.key(5)), (t) => T.cast(t, "float32"));
+      const batch = { x: T.cast(T.uniform(T.key(6), [8, 20]), "float32"), y: T.cast(T.uniform(T.key(7), [8, 10]), "float32") };
+      // A fresh step per round, as a schedule that changes η every epoch makes: old traces must give their room back or step aside.
+      const run = (jit: boolean) => {
+        let params = start, state = opt.init(start) as T.Tree;
+        for (let round = 0; round < 6; round++) {
+          const s = nn.step(net, nn.quadratic, opt, { jit, donate: jit });
+          for (let i = 0; i < 3; i++) ({ params, optState: state } = s(params, state, batch));
+          params = T.treeMap(params, (t) => new T.Tensor(t.shape, t.data.slice())); // what the loop keeps
+        }
+        return flat(params);
+      };
+      assert.deepEqual(run(true), run(false), `${room} bytes`);
+    });
+  }
+});
