@@ -7,6 +7,18 @@ import { tensorOf } from "../helpers.ts";
 
 const flat = (t: T.Tree) => T.treeLeaves(t).flatMap((l) => Array.from(l.data));
 
+/** Steps through `batches` from `start`; everything a step produced, flattened for exact comparison. */
+function runSteps(s: ReturnType<typeof nn.step>, opt: nn.Optimizer, start: T.Tree, batches: readonly nn.Batch[]) {
+  let params = start, state = opt.init(start) as T.Tree;
+  const losses: number[] = [];
+  for (const b of batches) {
+    const r = s(params, state, b);
+    ({ params, optState: state } = r);
+    losses.push(r.loss);
+  }
+  return { params: flat(params), state: flat(state), losses };
+}
+
 const backends: [T.Kernels, T.DType][] = [[T.referenceKernels, "float64"], [T.fastKernels, "float64"], [T.createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: 1 << 20 }), "float32"]];
 
 for (const [k, dtype] of backends) {
@@ -26,17 +38,7 @@ for (const [k, dtype] of backends) {
           x: T.cast(T.uniform(T.key(seed + 10 + i), [batch, sizes[0]]), dtype),
           y: T.cast(T.uniform(T.key(seed + 20 + i), [batch, sizes[sizes.length - 1]]), dtype),
         }));
-        const runs = [false, true].map((jit) => {
-          const s = nn.step(net, nn.costs[cost], opt, { jit });
-          let params = start, state = opt.init(start) as T.Tree;
-          const losses: number[] = [];
-          for (const b of batches) {
-            const r = s(params, state, b);
-            ({ params, optState: state } = r);
-            losses.push(r.loss);
-          }
-          return { params: flat(params), state: flat(state), losses };
-        });
+        const runs = [false, true].map((jit) => runSteps(nn.step(net, nn.costs[cost], opt, { jit }), opt, start, batches));
         assert.deepEqual(runs[1], runs[0]);
       }),
       { numRuns: 15 },
@@ -95,17 +97,7 @@ test("donated steps, each fed the last one's outputs, equal eager steps number f
       const opt = nn.momentum(0.5, 0.9);
       const start = T.treeMap(net.init(T.key(2)), (t) => T.cast(t, dtype));
       const batches = Array.from({ length: 6 }, (_, i) => ({ x: T.cast(T.uniform(T.key(30 + i), [4, 6]), dtype), y: T.cast(T.uniform(T.key(40 + i), [4, 3]), dtype) }));
-      const finals = [{ jit: false }, { jit: true, donate: true }].map((options) => {
-        const s = nn.step(net, nn.quadratic, opt, options);
-        let params = start, state = opt.init(start) as T.Tree;
-        const losses: number[] = [];
-        for (const b of batches) {
-          const r = s(params, state, b);
-          ({ params, optState: state } = r);
-          losses.push(r.loss);
-        }
-        return { params: flat(params), state: flat(state), losses };
-      });
+      const finals = [{ jit: false }, { jit: true, donate: true }].map((options) => runSteps(nn.step(net, nn.quadratic, opt, options), opt, start, batches));
       assert.deepEqual(finals[1], finals[0], k.name);
     });
   }
