@@ -26,7 +26,7 @@ function recordedOptions(given: Readonly<Record<string, readonly string[]>>): Re
   const out: Record<string, string> = {};
   for (const name of Object.keys(runFlags)) {
     const v = given[name];
-    if (v !== undefined) out[name] = name === "data" ? resolve(v[0]) : v[0];
+    if (v !== undefined) out[name] = name === "data" || name === "spec" ? resolve(v[0]) : v[0];
   }
   return out;
 }
@@ -58,6 +58,9 @@ runMain(async () => {
     return 0;
   }
   const resuming = parsed.right.flags.resume;
+  for (const other of ["layers", "init"]) {
+    if (parsed.right.given.spec !== undefined && parsed.right.given[other] !== undefined) throw new UserError(`--spec and --${other} cannot be combined (the spec file says it all)`);
+  }
   const { flags: f, options, raw } = resuming !== undefined
     ? resumeFlags(resuming, parsed.right.given)
     : { flags: parsed.right.flags, options: recordedOptions(parsed.right.given), raw: undefined };
@@ -182,7 +185,7 @@ runMain(async () => {
     process.stderr.write(`saved the model to ${f.save}\n`);
   }
   if (f.plot !== undefined) {
-    const title = `${f.layers.join("-")} ${f.cost}, η=${f.eta}`;
+    const title = `${f.spec === undefined ? f.layers.join("-") : f.spec} ${f.cost}, η=${f.eta}`;
     const colours: Record<string, string> = { training: "#d62728", validation: "#2ca02c", test: "#9467bd" };
     const monitored = [...watched].filter((m) => m !== f.eval);
     const pct = (e: { correct: number; total: number } | undefined) => (e === undefined ? NaN : (100 * e.correct) / e.total);

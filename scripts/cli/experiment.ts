@@ -1,9 +1,14 @@
 /** Turns decoded training flags into the network, cost and optimizer they name. */
-import { chain, combine, compile, constant, costs, earlyStopping, exponentialDecay, halveOnPlateau, momentum, sgd, sigmoidSpec, stepDecay, weightDecay, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer, type Schedule } from "../../nn/index.ts";
+import { mapLeft } from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import { chain, combine, compile, constant, costs, decodeSpec, MAX_FILE_PARAMETERS, specOutputSize, specParameterCount, earlyStopping, exponentialDecay, halveOnPlateau, momentum, sgd, sigmoidSpec, stepDecay, weightDecay, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer, type Schedule } from "../../nn/index.ts";
 import type { ScheduleSpec } from "./train-flags.ts";
-import { UserError } from "./exit.ts";
+import { orFail, UserError } from "./exit.ts";
+import { readJsonFile } from "./files.ts";
 
 export interface ExperimentFlags {
+  /** A JSON file holding a network spec; when given, it replaces --layers and --init. */
+  readonly spec?: string;
   readonly layers: readonly number[];
   readonly cost: CostName;
   readonly init: InitScheme;
@@ -12,18 +17,30 @@ export interface ExperimentFlags {
   readonly momentum: number;
 }
 
-/** Sigmoid layers as in the seed; with the log-likelihood cost the output layer is a softmax (as in the book's chapter 3). */
+/**
+ * The network the flags describe: the spec in --spec's file, or sigmoid layers as in the seed; with the
+ * log-likelihood cost the seed's output layer is a softmax (as in the book's chapter 3).
+ */
 export function networkSpec(f: ExperimentFlags): NetworkSpec {
+  if (f.spec !== undefined) {
+    const path = f.spec;
+    return orFail(pipe(decodeSpec(readJsonFile(path)), mapLeft((e) => new Error(`${path}: ${e.message}`))));
+  }
   const spec = sigmoidSpec(f.layers, f.init === "normal" ? undefined : f.init);
   if (f.cost !== "log-likelihood") return spec;
   return { ...spec, layers: [...spec.layers.slice(0, -1), "softmax"] };
 }
 
+/** The compiled network, checked against the data: its input takes the pixels, its output has one unit per class. */
 export function buildNetwork(f: ExperimentFlags, features: number, classes: number): Network {
-  if (f.layers[0] !== features) throw new UserError(`--layers: the first size must be the data's ${features} pixels per image, got ${f.layers[0]}`);
-  const last = f.layers[f.layers.length - 1];
-  if (last !== classes) throw new UserError(`--layers: the last size must be the data's ${classes} classes, got ${last}`);
-  return compile(networkSpec(f));
+  const spec = networkSpec(f);
+  const source = f.spec === undefined ? "--layers: the" : `${f.spec}: the network's`;
+  if (spec.input !== features) throw new UserError(`${source} first size must be the data's ${features} pixels per image, got ${spec.input}`);
+  const last = specOutputSize(spec);
+  if (last !== classes) throw new UserError(`${source} last size must be the data's ${classes} classes, got ${last}`);
+  const n = specParameterCount(spec);
+  if (n > MAX_FILE_PARAMETERS) throw new UserError(`${source.replace(/ the$/, "")} network has ${n} parameters; at most ${MAX_FILE_PARAMETERS} are supported`);
+  return compile(spec);
 }
 
 export function buildCost(f: ExperimentFlags): Cost {

@@ -41,6 +41,7 @@ const monitorList = fromString<MonitorName[]>("monitor", `expected a comma-separ
 
 /** Flags that define a run: a checkpoint records them and a resumed run takes them back. */
 export const runFlags = {
+  spec: { codec: nonEmpty, placeholder: "FILE", help: 'a network spec as JSON, e.g. {"input": 784, "layers": [{"dense": 100}, "relu", {"dense": 10}, "softmax"]}; replaces --layers and --init' },
   layers: { codec: layerSizes, default: "784,30,10", placeholder: "N,N,…", help: "layer sizes, input first (sigmoid layers, as the seed)" },
   epochs: { codec: positiveInt, default: "30", placeholder: "N", help: "passes over the training data" },
   "batch-size": { codec: positiveInt, default: "10", placeholder: "N", help: "mini-batch size" },

@@ -27,6 +27,12 @@ function modelWith(change: (m: Record<string, unknown>) => unknown): string {
   return file;
 }
 
+function jsonFile(value: unknown): string {
+  const file = join(work, `spec-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
 function png(file: string, width: number, height: number, pixel: (x: number, y: number) => number): string {
   const img = new PNG({ width, height });
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
@@ -66,6 +72,10 @@ test("every bad input gives one error line naming it, exit 2, no stack trace, no
     ["predict: blank PNG", ["predict", model784, png(join(work, "blank.png"), 30, 30, () => 255)], /blank\.png: image has no visible digit/],
     ["predict: missing image", ["predict", model784, join(work, "none.png")], /none\.png: no such file$/],
     ["predict: model for other inputs", ["predict", model, join(work, "blank.png")], /the model takes 64 inputs; predict reads 28×28 digits \(784\)$/],
+    ["spec: unknown layer", ["train", "--data", data, "--spec", jsonFile({ input: 64, layers: [{ dense: 16 }, "relux"] })], /spec-\w+\.json: network spec field layers\[1\]: expected \{"dense": units\}.*got "relux"$/],
+    ["spec: wrong input size", ["train", "--data", data, "--spec", jsonFile({ input: 784, layers: [{ dense: 10 }] })], /spec-\w+\.json: the network's first size must be the data's 64 pixels per image, got 784$/],
+    ["spec: not JSON", ["train", "--data", data, "--spec", modelWith(() => "[1,")], /not valid JSON/],
+    ["spec with --layers", ["train", "--data", data, "--spec", join(work, "x.json"), "--layers", "64,10"], /^error: --spec and --layers cannot be combined/],
     ["resume: checkpoint is a model", ["train", "--resume", model], /field format: expected "tsgrad-checkpoint", got "tsgrad-model"$/],
   ];
   const results = await Promise.all(cases.map(([, [script, ...args]]) => runScript(script, args)));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
@@ -26,6 +26,17 @@ test("train prints the seed's epoch lines and a summary, saves a model that eval
   // The saved parameters reproduce the accuracy the run printed last.
   assert.match(e.stdout, new RegExp(`^accuracy: ${last} / 200 `, "m"));
   assert.match(e.stdout, /confusion matrix/);
+});
+
+test("--spec trains a network declared in a JSON file (relu hidden layer, softmax output)", async () => {
+  const out = tempDir();
+  const spec = join(out, "net.json");
+  writeFileSync(spec, JSON.stringify({ input: 64, layers: [{ dense: 16, init: "scaled" }, "relu", { dense: 10 }, "softmax"] }));
+  const model = join(out, "model.json");
+  const r = await runScript("train", ["--data", data, "--spec", spec, "--cost", "log-likelihood", "--eta", "0.1", "--epochs", "2", "--save", model]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(Number(/^Epoch 1: (\d+)/m.exec(r.stdout)![1]) >= 150, r.stdout);
+  assert.deepEqual(JSON.parse(readFileSync(model, "utf8")).spec.layers, [{ dense: 16, init: "scaled" }, "relu", { dense: 10 }, "softmax"]);
 });
 
 test("the same flags and seed print the same results", async () => {
