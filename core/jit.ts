@@ -2,11 +2,13 @@
  * `jit(f)`: trace once, replay many times. The first call of f with given input shapes runs it as usual
  * while recording every kernel call and every array it allocates. Later calls with the same shapes and
  * kernels replay just those kernel calls into buffers kept from call to call: no tape, no shape checks,
- * no allocation, only the arithmetic. Outputs are fresh copies, so results stay immutable values.
+ * no allocation, only the arithmetic. Outputs are fresh copies (unless donated, see JitOptions), so results
+ * stay immutable values.
  *
- * f must compute with ops only. Numbers read in JavaScript inside f (`item()`, `toArray()`, `.data`) and
- * control flow that depends on them are fixed at trace time; `item()` and `toArray()` on a traced
- * tensor are noticed, and then f simply runs eagerly every time.
+ * f must compute with ops only. What f makes in JavaScript is fixed at trace time: numbers read out
+ * (`item()`, `toArray()`, `.data`) and control flow that depends on them, and random tensors drawn inside
+ * f (pass them in as arguments instead). `item()` and `toArray()` on a traced tensor are noticed, and then
+ * f simply runs eagerly every time.
  */
 import { kernels, withKernels } from "./kernels/backend.ts";
 import { outArgument, type Kernels } from "./kernels/kernels.ts";

@@ -88,11 +88,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   function place(inputs: readonly Float32Array[], out: Float32Array): number[] | undefined {
     const outLen = out.length;
     const outHere = out.buffer === memory.buffer;
-    let need = outHere ? 0 : bytesOf(outLen);
-    for (const a of inputs) if (cachedOffset(a) === undefined) need += bytesOf(a.length);
-    if (need > end - base) return undefined;
-    if (next + need > end) {
-      generation++; // drop the whole cache: every entry of the old generation is now invalid
+    const needFor = (all: boolean) => {
+      let n = outHere ? 0 : bytesOf(outLen);
+      for (const a of inputs) if (all ? a.buffer !== memory.buffer : cachedOffset(a) === undefined) n += bytesOf(a.length);
+      return n;
+    };
+    if (next + needFor(false) > end) {
+      // Drop the whole cache (every entry of the old generation is now invalid); then inputs cached a moment
+      // ago must be copied in again too, so count them all.
+      if (needFor(true) > end - base) return undefined;
+      generation++;
       next = base;
     }
     const offsets = inputs.map((a) => {

@@ -91,3 +91,19 @@ test("the wasm kernels' scratch never touches the module's own tables (sigmoid a
   referenceKernels.unary("sigmoid", x, sref);
   close(s, sref, "float32", 1);
 });
+
+test("the wasm cache never spills past its ring, even when a cached input must be copied in again after a reset", () => {
+  // A 48 KB ring: A (20 KB) gets cached by a sigmoid; then A·C with C 40 KB forces a reset with A needed
+  // again, 60 KB in all. That must fall back to the JS kernels, not write past the ring into jit's memory.
+  const k = createWasmKernels({ arenaBytes: 48 * 1024, persistentBytes: 64 * 1024 });
+  const keepme = k.persistent!("float32", 4096) as Float32Array;
+  keepme.fill(7);
+  const A = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i));
+  const C = Float32Array.from({ length: 10000 }, (_, i) => Math.cos(i));
+  k.unary("sigmoid", A, new Float32Array(5000));
+  const out = new Float32Array(2), ref = new Float64Array(2);
+  k.matmul(A, C, out, 1, 5000, 2, false, false);
+  referenceKernels.matmul(Float64Array.from(A), Float64Array.from(C), ref, 1, 5000, 2, false, false);
+  close(out, ref, "float32", 5000);
+  assert.ok(keepme.every((v) => v === 7), "the persistent region was overwritten");
+});
