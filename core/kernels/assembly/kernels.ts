@@ -72,9 +72,43 @@ export function setScratch(idx: usize, val: usize): void {
   }
 }
 
+// For rows of at most 32 numbers: all eight partial sums stay in registers for one pass over the non-zeros.
+// Rows are read 32 wide, past their end (the extra lanes are never stored), so the caller makes sure the
+// memory after b's last row exists.
+@inline function combineRowsNarrow(nnz: i32, b: usize, n: i32, outRow: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+  for (let q = 0; q < nnz; q++) {
+    const v = f32x4.splat(load<f32>(at(scratchVal, q)));
+    const r = at(b, load<i32>(at(scratchIdx, q)) * n);
+    s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
+    s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
+    s4 = f32x4.add(s4, f32x4.mul(v, v128.load(r, 64)));
+    s5 = f32x4.add(s5, f32x4.mul(v, v128.load(r, 80)));
+    s6 = f32x4.add(s6, f32x4.mul(v, v128.load(r, 96)));
+    s7 = f32x4.add(s7, f32x4.mul(v, v128.load(r, 112)));
+  }
+  // Spill to the scratch's tail, then copy exactly n numbers out.
+  const tmp = at(scratchVal, SCRATCH_TAIL);
+  v128.store(tmp, s0); v128.store(tmp, s1, 16); v128.store(tmp, s2, 32); v128.store(tmp, s3, 48);
+  v128.store(tmp, s4, 64); v128.store(tmp, s5, 80); v128.store(tmp, s6, 96); v128.store(tmp, s7, 112);
+  memory.copy(outRow, tmp, (<usize>n) << 2);
+}
+
+// Entries at the end of the value scratch kept free for combineRowsNarrow's spill (32 numbers).
+const SCRATCH_TAIL: i32 = 65536 - 32;
+
 /** out (m×n) = a (m×k) · b (k×n). */
 export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
-  for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k), k), b, n, at(out, i * n));
+  // The narrow path reads up to 32 numbers from b's last row: allowed when that stays inside memory.
+  const narrow = n <= 32 && k < SCRATCH_TAIL && at(b, (k - 1) * n + 32) <= (<usize>memory.size() << 16);
+  for (let i = 0; i < m; i++) {
+    const nnz = compactRow(at(a, i * k), k);
+    if (narrow) combineRowsNarrow(nnz, b, n, at(out, i * n));
+    else combineRows(nnz, b, n, at(out, i * n));
+  }
 }
 
 /**
