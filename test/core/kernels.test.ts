@@ -111,7 +111,7 @@ test("the wasm cache never spills past its ring, even when a cached input must b
 test("wasm products with rows of up to 32 numbers (read 32 wide) agree with the reference, also where b ends memory", () => {
   // b is the first persistent array of a backend whose persistent region is exactly b's size, so (for sizes
   // that fill whole pages) b's last row ends wasm memory, and reading 32 wide past it must be refused.
-  for (const [kk, n] of [[512, 32], [2048, 8], [1000, 30], [7, 3], [16, 33], [784, 1]] as const) {
+  for (const [kk, n] of [[512, 32], [2048, 8], [1000, 30], [7, 3], [16, 33], [784, 1], [784, 100], [256, 64]] as const) {
     const bytes = Math.ceil((kk * n * 4) / 65536) * 65536;
     const k = createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: bytes });
     const a = Float32Array.from({ length: 5 * kk }, (_, i) => (i % 3 === 0 ? 0 : Math.sin(i)));

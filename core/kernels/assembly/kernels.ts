@@ -39,24 +39,42 @@ export function setScratch(idx: usize, val: usize): void {
   return nnz;
 }
 
+// Entries at the end of the value scratch kept free for block32's spill (32 numbers).
+const SCRATCH_TAIL: i32 = 65536 - 32;
+
+// Columns j … j+31 of one output row: Σ_q val[q] · b[idx[q], j …], all eight partial sums in registers for
+// one pass over the non-zeros. Stores `count` (≤ 32) numbers; a partial block reads 32 wide past the row's
+// end (those lanes are never stored), which the caller allows only where that memory exists.
+@inline function block32(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+  for (let q = 0; q < nnz; q++) {
+    const v = f32x4.splat(load<f32>(at(scratchVal, q)));
+    const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
+    s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
+    s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
+    s4 = f32x4.add(s4, f32x4.mul(v, v128.load(r, 64)));
+    s5 = f32x4.add(s5, f32x4.mul(v, v128.load(r, 80)));
+    s6 = f32x4.add(s6, f32x4.mul(v, v128.load(r, 96)));
+    s7 = f32x4.add(s7, f32x4.mul(v, v128.load(r, 112)));
+  }
+  // A full block goes straight out; a partial one is spilled to the scratch's tail and copied exactly.
+  const dst = count == 32 ? out : at(scratchVal, SCRATCH_TAIL);
+  v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
+  v128.store(dst, s4, 64); v128.store(dst, s5, 80); v128.store(dst, s6, 96); v128.store(dst, s7, 112);
+  if (count < 32) memory.copy(out, dst, (<usize>count) << 2);
+}
+
 // out[row, :] = Σ_q val[q] · b[idx[q], :] for one output row, b being rows of length n.
-@inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize): void {
+@inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize, overRead: bool): void {
   let j = 0;
-  for (; j + 16 <= n; j += 16) {
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    for (let q = 0; q < nnz; q++) {
-      const v = f32x4.splat(load<f32>(at(scratchVal, q)));
-      const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
-      s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
-      s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
-      s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
-      s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
-    }
-    const o = at(outRow, j);
-    v128.store(o, s0);
-    v128.store(o, s1, 16);
-    v128.store(o, s2, 32);
-    v128.store(o, s3, 48);
+  for (; j + 32 <= n; j += 32) block32(nnz, b, n, j, at(outRow, j), 32);
+  if (j == n) return;
+  if (overRead) {
+    block32(nnz, b, n, j, at(outRow, j), n - j);
+    return;
   }
   for (; j + 4 <= n; j += 4) {
     let s = f32x4.splat(0);
@@ -72,43 +90,12 @@ export function setScratch(idx: usize, val: usize): void {
   }
 }
 
-// For rows of at most 32 numbers: all eight partial sums stay in registers for one pass over the non-zeros.
-// Rows are read 32 wide, past their end (the extra lanes are never stored), so the caller makes sure the
-// memory after b's last row exists.
-@inline function combineRowsNarrow(nnz: i32, b: usize, n: i32, outRow: usize): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-  for (let q = 0; q < nnz; q++) {
-    const v = f32x4.splat(load<f32>(at(scratchVal, q)));
-    const r = at(b, load<i32>(at(scratchIdx, q)) * n);
-    s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
-    s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
-    s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
-    s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
-    s4 = f32x4.add(s4, f32x4.mul(v, v128.load(r, 64)));
-    s5 = f32x4.add(s5, f32x4.mul(v, v128.load(r, 80)));
-    s6 = f32x4.add(s6, f32x4.mul(v, v128.load(r, 96)));
-    s7 = f32x4.add(s7, f32x4.mul(v, v128.load(r, 112)));
-  }
-  // Spill to the scratch's tail, then copy exactly n numbers out.
-  const tmp = at(scratchVal, SCRATCH_TAIL);
-  v128.store(tmp, s0); v128.store(tmp, s1, 16); v128.store(tmp, s2, 32); v128.store(tmp, s3, 48);
-  v128.store(tmp, s4, 64); v128.store(tmp, s5, 80); v128.store(tmp, s6, 96); v128.store(tmp, s7, 112);
-  memory.copy(outRow, tmp, (<usize>n) << 2);
-}
-
-// Entries at the end of the value scratch kept free for combineRowsNarrow's spill (32 numbers).
-const SCRATCH_TAIL: i32 = 65536 - 32;
-
 /** out (m×n) = a (m×k) · b (k×n). */
 export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
-  // The narrow path reads up to 32 numbers from b's last row: allowed when that stays inside memory.
-  const narrow = n <= 32 && k < SCRATCH_TAIL && at(b, (k - 1) * n + 32) <= (<usize>memory.size() << 16);
-  for (let i = 0; i < m; i++) {
-    const nnz = compactRow(at(a, i * k), k);
-    if (narrow) combineRowsNarrow(nnz, b, n, at(out, i * n));
-    else combineRows(nnz, b, n, at(out, i * n));
-  }
+  // A partial column block reads up to 32 numbers past a row of b: allowed when that stays inside memory
+  // (and the spill area is clear of the non-zero lists).
+  const overRead = k < SCRATCH_TAIL && at(b, k * n + 32) <= (<usize>memory.size() << 16);
+  for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k), k), b, n, at(out, i * n), overRead);
 }
 
 /**
