@@ -123,3 +123,15 @@ test("wasm products with rows of up to 32 numbers (read 32 wide) agree with the 
     close(out, ref, "float32", kk * 3);
   }
 });
+
+test("wasm weight gradients at MNIST's sizes (xᵀ·δ for 784 pixels, 10 examples, 30 or 100 units) agree with the reference", () => {
+  const k = createWasmKernels({ arenaBytes: 1 << 22 });
+  for (const n of [30, 100]) {
+    const x = Float32Array.from({ length: 10 * 784 }, (_, i) => (Math.sin(i * 7.3) > 0.6 ? Math.abs(Math.cos(i)) : 0));
+    const d = Float32Array.from({ length: 10 * n }, (_, i) => Math.sin(i) / 10);
+    const out = new Float32Array(784 * n), ref = new Float64Array(784 * n);
+    k.matmul(x, d, out, 784, 10, n, true, false);
+    referenceKernels.matmul(Float64Array.from(x), Float64Array.from(d), ref, 784, 10, n, true, false);
+    close(out, ref, "float32", 10);
+  }
+});
