@@ -159,15 +159,21 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
   // Donated calls alternate buffer sets, so this call's inputs (the last call's outputs) are not overwritten.
   const set = donate ? (p.parity ^= 1) : 0;
   const buffers = p.buffers[set];
-  const resolve = (r: Ref): FloatArray => ("input" in r ? leaves[r.input].data : "buffer" in r ? buffers[r.buffer] : r.constant);
   const k = p.kernels as unknown as Record<KernelName, (...a: unknown[]) => void>;
-  for (const call of p.calls) {
+  for (let c = 0; c < p.calls.length; c++) {
+    const call = p.calls[c];
     const args = call.args[set];
-    for (const [arg, input] of call.inputs) args[arg] = leaves[input].data;
+    for (let i = 0; i < call.inputs.length; i++) args[call.inputs[i][0]] = leaves[call.inputs[i][1]].data;
     k[call.kernel](...args);
   }
   // Without donation, buffers are overwritten by the next replay: hand out copies.
-  return treeUnflatten(p.outputTree, p.outputs.map((o) => new Tensor(o.shape, "buffer" in o.ref && !donate ? buffers[o.ref.buffer].slice() : resolve(o.ref))));
+  const outs: Tensor[] = new Array(p.outputs.length);
+  for (let i = 0; i < p.outputs.length; i++) {
+    const { ref, shape } = p.outputs[i];
+    const data = "input" in ref ? leaves[ref.input].data : "buffer" in ref ? (donate ? buffers[ref.buffer] : buffers[ref.buffer].slice()) : ref.constant;
+    outs[i] = new Tensor(shape, data);
+  }
+  return treeUnflatten(p.outputTree, outs);
 }
 
 /**

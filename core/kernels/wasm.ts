@@ -84,31 +84,38 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     return at;
   };
 
+  /** Bytes the inputs need copied in (all of them, or only those not cached now) plus the output's, if not in place. */
+  function needFor(inputs: readonly Float32Array[], out: Float32Array, all: boolean): number {
+    let n = out.buffer === memory.buffer ? 0 : bytesOf(out.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const a = inputs[i];
+      if (all ? a.buffer !== memory.buffer : cachedOffset(a) === undefined) n += bytesOf(a.length);
+    }
+    return n;
+  }
+
   /** Places the inputs (copying in those not cached) and claims room for the output; undefined if they cannot fit. */
+  // Called for every kernel: written without closures, which cost a call each on this hot path.
   function place(inputs: readonly Float32Array[], out: Float32Array): number[] | undefined {
-    const outLen = out.length;
-    const outHere = out.buffer === memory.buffer;
-    const needFor = (all: boolean) => {
-      let n = outHere ? 0 : bytesOf(outLen);
-      for (const a of inputs) if (all ? a.buffer !== memory.buffer : cachedOffset(a) === undefined) n += bytesOf(a.length);
-      return n;
-    };
-    if (next + needFor(false) > end) {
+    if (next + needFor(inputs, out, false) > end) {
       // Drop the whole cache (every entry of the old generation is now invalid); then inputs cached a moment
       // ago must be copied in again too, so count them all.
-      if (needFor(true) > end - base) return undefined;
+      if (needFor(inputs, out, true) > end - base) return undefined;
       generation++;
       next = base;
     }
-    const offsets = inputs.map((a) => {
-      const cached = cachedOffset(a);
-      if (cached !== undefined) return cached;
-      const at = claim(a.length);
-      heap.set(a, at >> 2);
-      cache.set(a, { offset: at, generation });
-      return at;
-    });
-    offsets.push(outHere ? out.byteOffset : claim(outLen));
+    const offsets: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const a = inputs[i];
+      let at = cachedOffset(a);
+      if (at === undefined) {
+        at = claim(a.length);
+        heap.set(a, at >> 2);
+        cache.set(a, { offset: at, generation });
+      }
+      offsets.push(at);
+    }
+    offsets.push(out.buffer === memory.buffer ? out.byteOffset : claim(out.length));
     return offsets;
   }
 
