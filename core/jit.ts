@@ -7,8 +7,8 @@
  *
  * f must compute with ops only. What f makes in JavaScript is fixed at trace time: numbers read out
  * (`item()`, `toArray()`, `.data`) and control flow that depends on them, and random tensors drawn inside
- * f (pass them in as arguments instead). `item()` and `toArray()` on a traced tensor are noticed, and then
- * f simply runs eagerly every time.
+ * f (pass them in as arguments instead). `item()`, `toArray()` and `cast` during a trace are noticed, and
+ * then f simply runs eagerly every time.
  */
 import { kernels, withKernels } from "./kernels/backend.ts";
 import { outArgument, type Kernels } from "./kernels/kernels.ts";

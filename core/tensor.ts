@@ -163,6 +163,7 @@ export function zerosLike(t: Tensor): Tensor {
 /** The same numbers in another precision (a copy; the same tensor when the dtype already matches). */
 export function cast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
+  onRead?.(); // the numbers are copied in JavaScript, not by a kernel: jit must not bake them in
   const data = allocate(dtype, t.size);
   data.set(t.data);
   return new Tensor(t.shape, data);

@@ -125,3 +125,8 @@ test("when the backend has no room left for jit's buffers, jitted steps run eage
     });
   }
 });
+
+test("a function that casts between precisions while traced runs eagerly, so its results stay right", () => {
+  const f = T.jit((x: T.Tensor) => T.mul(T.cast(T.exp(x), "float32"), T.cast(T.tensor([2]), "float32")));
+  for (const v of [0, 1, 2]) assert.deepEqual(Array.from(f(T.tensor([v])).data), [Math.fround(Math.fround(Math.exp(v)) * 2)]);
+});
