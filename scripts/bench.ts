@@ -10,12 +10,12 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
-import { denseLayers, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
+import { denseLayers, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
 import { gather } from "../datasets/index.ts";
 import { backendFlag, useBackend, type BackendName } from "./cli/backend.ts";
-import { loadSplits } from "./cli/data.ts";
+import { examples, loadSplits } from "./cli/data.ts";
 import { runMain, UserError } from "./cli/exit.ts";
-import { helpText, layerSizes, oneOf, parseFlags, positiveInt } from "./cli/flags.ts";
+import { commandLine, layerSizes, oneOf, positiveInt } from "./cli/flags.ts";
 
 const table = {
   layers: { codec: layerSizes, default: "784,30,10", placeholder: "N,N,…", help: "network(s) to measure", many: true },
@@ -77,14 +77,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
   }
   // A sanity check that the measured run learned: test accuracy after the last epoch.
   const final: Tree = path === "autodiff" ? params : layers.flatMap((l): Tree[] => [l, []]);
-  const t = gather(test, Int32Array.from({ length: test.count }, (_, i) => i), dtype);
-  const out = net.apply(final, t.x);
-  let correct = 0;
-  for (let r = 0; r < test.count; r++) {
-    let best = 0;
-    for (let c = 1; c < 10; c++) if (out.data[r * 10 + c] > out.data[r * 10 + best]) best = c;
-    if (test.labels[r] === best) correct++;
-  }
+  const { correct } = evaluate(net, final, examples(test, dtype), quadratic);
   const med = median(seconds);
   return {
     layers: sizes, path, backend: name, secondsPerEpoch: seconds, medianSecondsPerEpoch: med,
@@ -120,13 +113,9 @@ function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dt
 }
 
 runMain(async () => {
-  const parsed = parseFlags(process.argv.slice(2), table, { min: 0, max: 0, names: "" });
-  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
-  if (parsed.right.help) {
-    process.stdout.write(`${helpText("npm run bench -- [flags]", "Measures training speed on MNIST (784-n-10, quadratic cost, sgd, eta 3).", table)}\n`);
-    return 0;
-  }
-  const f = parsed.right.flags;
+  const parsed = commandLine(table, { usage: "npm run bench -- [flags]", about: "Measures training speed on MNIST (784-n-10, quadratic cost, sgd, eta 3)." });
+  if (parsed === undefined) return 0;
+  const f = parsed.flags;
   const epochs = f.epochs, batch = f["batch-size"];
   if (f.child !== undefined) {
     process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.child))}\n`);

@@ -2,7 +2,7 @@
 import { costs, evaluate, type CostName } from "../nn/index.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { runMain, UserError } from "./cli/exit.ts";
-import { helpText, nonEmpty, oneOf, parseFlags } from "./cli/flags.ts";
+import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
 import { backendFlag } from "./cli/backend.ts";
 
@@ -13,13 +13,13 @@ const table = {
 } as const;
 
 runMain(() => {
-  const parsed = parseFlags(process.argv.slice(2), table, { min: 1, max: 1, names: "the model file" });
-  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
-  if (parsed.right.help) {
-    process.stdout.write(`${helpText("npm run evaluate -- MODEL.json [flags]", "Prints a saved model's accuracy, per-class accuracy and confusion matrix.", table)}\n`);
-    return 0;
-  }
-  const { flags, positionals } = parsed.right;
+  const parsed = commandLine(
+    table,
+    { usage: "npm run evaluate -- MODEL.json [flags]", about: "Prints a saved model's accuracy, per-class accuracy and confusion matrix." },
+    { min: 1, max: 1, names: "the model file" },
+  );
+  if (parsed === undefined) return 0;
+  const { flags, positionals } = parsed;
   const model = readModel(positionals[0], flags.backend);
   const splits = loadSplits(flags.data);
   const ds = splits[flags.set];

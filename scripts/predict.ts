@@ -4,7 +4,7 @@ import { PNG } from "pngjs";
 import { argmaxRows, cast, Tensor } from "../core/index.ts";
 import { toMnistDigit } from "../datasets/index.ts";
 import { runMain, UserError } from "./cli/exit.ts";
-import { helpText, parseFlags } from "./cli/flags.ts";
+import { commandLine } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
 import { backendFlag } from "./cli/backend.ts";
 
@@ -30,14 +30,14 @@ function readPng(path: string): { width: number; height: number; rgba: Uint8Arra
 }
 
 runMain(() => {
-  const parsed = parseFlags(process.argv.slice(2), table, { min: 2, max: 2, names: "the model file and the PNG image" });
-  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
-  if (parsed.right.help) {
-    process.stdout.write(`${helpText("npm run predict -- MODEL.json IMAGE.png", "Reads the digit in a PNG (any size, black-on-white or white-on-black) with a saved model.", table)}\n`);
-    return 0;
-  }
-  const [modelPath, imagePath] = parsed.right.positionals;
-  const model = readModel(modelPath, parsed.right.flags.backend);
+  const parsed = commandLine(
+    table,
+    { usage: "npm run predict -- MODEL.json IMAGE.png", about: "Reads the digit in a PNG (any size, black-on-white or white-on-black) with a saved model." },
+    { min: 2, max: 2, names: "the model file and the PNG image" },
+  );
+  if (parsed === undefined) return 0;
+  const [modelPath, imagePath] = parsed.positionals;
+  const model = readModel(modelPath, parsed.flags.backend);
   if (model.net.inputSize !== 784) throw new UserError(`${modelPath}: the model takes ${model.net.inputSize} inputs; predict reads 28×28 digits (784)`);
   const digitImage = toMnistDigit(readPng(imagePath));
   if (digitImage._tag === "Left") throw new UserError(`${imagePath}: ${digitImage.left.message}`);

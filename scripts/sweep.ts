@@ -12,7 +12,7 @@ import { decodeModel, type EpochRecord } from "../nn/index.ts";
 import { svgChart } from "./cli/charts.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { writeFileAtomic } from "./cli/files.ts";
-import { helpText, nonEmpty, oneOf, parseFlags, positiveInt } from "./cli/flags.ts";
+import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { runFlags } from "./cli/train-flags.ts";
 
 /** Grid axes: these run flags take several values; the sweep tries every combination. */
@@ -61,13 +61,9 @@ function grid(values: Readonly<Record<Axis, readonly string[]>>): Record<Axis, s
 const pct = (e: { correct: number; total: number } | undefined) => (e === undefined ? NaN : (100 * e.correct) / e.total);
 
 runMain(async () => {
-  const parsed = parseFlags(process.argv.slice(2), table, { min: 0, max: 0, names: "" });
-  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
-  if (parsed.right.help) {
-    process.stdout.write(`${helpText("npm run sweep -- [flags]", "Trains every combination of the values given (e.g. --cost quadratic cross-entropy --eta 0.5 3) and compares them.", table)}\n`);
-    return 0;
-  }
-  const { flags: f, given } = parsed.right;
+  const parsed = commandLine(table, { usage: "npm run sweep -- [flags]", about: "Trains every combination of the values given (e.g. --cost quadratic cross-entropy --eta 0.5 3) and compares them." });
+  if (parsed === undefined) return 0;
+  const { flags: f, given } = parsed;
   if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UserError(`--out: ${f.out} is not a directory`);
   // The raw strings of each axis (defaults where not given), handed to train, which decodes them again.
   const values = Object.fromEntries(gridAxes.map((a) => [a, given[a] ?? [runFlags[a].default]])) as Record<Axis, readonly string[]>;

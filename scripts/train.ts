@@ -9,7 +9,7 @@ import { examples, loadSplits } from "./cli/data.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
 import { checkWritable, readJsonFile, writeFileAtomic } from "./cli/files.ts";
-import { helpText, parseFlags, type FlagValues } from "./cli/flags.ts";
+import { commandLine, parseFlags, type FlagValues } from "./cli/flags.ts";
 import { epochProgress } from "./cli/progress.ts";
 import { changeableOnResume, runFlags, trainFlags } from "./cli/train-flags.ts";
 
@@ -51,19 +51,15 @@ function percent(correct: number, total: number): string {
 }
 
 runMain(async () => {
-  const parsed = parse(process.argv.slice(2));
-  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
-  if (parsed.right.help) {
-    process.stdout.write(`${helpText(usage, about, trainFlags)}\n`);
-    return 0;
-  }
-  const resuming = parsed.right.flags.resume;
+  const cli = commandLine(trainFlags, { usage, about });
+  if (cli === undefined) return 0;
+  const resuming = cli.flags.resume;
   for (const other of ["layers", "init"]) {
-    if (parsed.right.given.spec !== undefined && parsed.right.given[other] !== undefined) throw new UserError(`--spec and --${other} cannot be combined (the spec file says it all)`);
+    if (cli.given.spec !== undefined && cli.given[other] !== undefined) throw new UserError(`--spec and --${other} cannot be combined (the spec file says it all)`);
   }
   const { flags: f, options, raw } = resuming !== undefined
-    ? resumeFlags(resuming, parsed.right.given)
-    : { flags: parsed.right.flags, options: recordedOptions(parsed.right.given), raw: undefined };
+    ? resumeFlags(resuming, cli.given)
+    : { flags: cli.flags, options: recordedOptions(cli.given), raw: undefined };
   for (const [flag, path] of [["--save", f.save], ["--plot", f.plot], ["--checkpoint", f.checkpoint]] as const) if (path !== undefined) checkWritable(path, flag);
 
   const { dtype } = useBackend(f.backend);

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { left, right, type Either } from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { UserError } from "./exit.ts";
 
 export interface Flag<A> {
   readonly codec: t.Decoder<unknown, A>;
@@ -160,4 +161,20 @@ export function helpText(usage: string, about: string, table: FlagTable): string
   const rows = Object.entries(table).map(([k, f]) => [`--${k} ${f.placeholder}`, f.help + (f.default !== undefined ? ` (default ${f.default})` : "")]);
   const width = Math.max(...rows.map(([a]) => a.length), 10);
   return [`usage: ${usage}`, "", about, "", ...rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`), `  ${"--help".padEnd(width)}  this text`].join("\n");
+}
+
+/**
+ * A script's command line: parses and decodes process.argv against the table; a mistake is a UserError
+ * (one line, exit 2); --help prints the help and gives undefined, so the script just returns.
+ */
+export function commandLine<T extends FlagTable>(
+  table: T,
+  help: { readonly usage: string; readonly about: string },
+  positionals: { min: number; max: number; names: string } = { min: 0, max: 0, names: "" },
+): Parsed<T> | undefined {
+  const parsed = parseFlags(process.argv.slice(2), table, positionals);
+  if (parsed._tag === "Left") throw new UserError(parsed.left.message);
+  if (!parsed.right.help) return parsed.right;
+  process.stdout.write(`${helpText(help.usage, help.about, table)}\n`);
+  return undefined;
 }
