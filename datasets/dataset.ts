@@ -2,7 +2,7 @@
  * A labelled image set kept as bytes: one contiguous array of pixels (count × features) and one of labels.
  * Subsets are views into the same arrays; mini-batches are gathered from them as float tensors.
  */
-import { Tensor, allocate, kernels, type DType } from "../core/index.ts";
+import { Tensor, allocate, kernels, type DType, type FloatArray, type Kernels } from "../core/index.ts";
 
 export interface Dataset {
   readonly count: number;
@@ -37,4 +37,61 @@ export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "
   const y = allocate(dtype, n * c);
   for (let r = 0; r < n; r++) y[r * c + ds.labels[indices[r]]] = 1;
   return { x: new Tensor([n, f], x), y: new Tensor([n, c], y) };
+}
+
+type Buffers = { readonly x: FloatArray; readonly y: FloatArray };
+
+// Buffers of collected gatherers go back to their backend.
+const releaser = new FinalizationRegistry<{ readonly kernels: Kernels; readonly pairs: Map<number, Buffers[]> }>(({ kernels: k, pairs }) => {
+  for (const pair of pairs.values()) for (const { x, y } of pair) {
+    k.release?.(x);
+    k.release?.(y);
+  }
+});
+
+/**
+ * `gather` for a loop that is done with each batch before it asks for the one after next, as a training
+ * loop is: batches are written into two sets of buffers used in turn, so gathering allocates nothing. On a
+ * backend with long-lived memory of its own (wasm), the buffers live there, so the batch is computed where
+ * the kernels read it. A batch's tensors are valid until the second call after the one that returned them.
+ * On other backends this is plain `gather`.
+ */
+export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: ArrayLike<number>) => LabelledBatch {
+  const owner = kernels();
+  const persistent = owner.persistent;
+  if (persistent === undefined) return (indices) => gather(ds, indices, dtype);
+  const pairs = new Map<number, Buffers[]>();
+  const roomless = new Set<number>(); // batch sizes the backend had no room for: plain gather
+  let turn = 0;
+  const buffersFor = (n: number): Buffers | undefined => {
+    let pair = pairs.get(n);
+    if (pair === undefined) {
+      if (roomless.has(n)) return undefined;
+      const got: FloatArray[] = [];
+      for (let i = 0; i < 4; i++) {
+        const a = persistent.call(owner, dtype, n * (i < 2 ? ds.features : ds.classes));
+        if (a === undefined) {
+          for (const b of got) owner.release?.(b);
+          roomless.add(n);
+          return undefined;
+        }
+        got.push(a);
+      }
+      pair = [{ x: got[0], y: got[2] }, { x: got[1], y: got[3] }];
+      pairs.set(n, pair);
+    }
+    return pair[(turn ^= 1)];
+  };
+  const gatherer = (indices: ArrayLike<number>): LabelledBatch => {
+    const n = indices.length, f = ds.features, c = ds.classes;
+    const buffers = kernels() === owner ? buffersFor(n) : undefined;
+    if (buffers === undefined) return gather(ds, indices, dtype);
+    const { x, y } = buffers;
+    owner.bytesToFloat(ds.images, indices, f, 255, x);
+    y.fill(0);
+    for (let r = 0; r < n; r++) y[r * c + ds.labels[indices[r]]] = 1;
+    return { x: new Tensor([n, f], x), y: new Tensor([n, c], y) };
+  };
+  releaser.register(gatherer, { kernels: owner, pairs });
+  return gatherer;
 }

@@ -8,6 +8,11 @@ import type { Batch } from "./step.ts";
 export interface Examples {
   readonly size: number;
   gather(indices: ArrayLike<number>): Batch;
+  /**
+   * Optionally, a gatherer for a loop that is done with each batch before it asks for the one after next:
+   * it may reuse two sets of buffers instead of allocating (see datasets' `batchGatherer`).
+   */
+  reusingGather?(): (indices: ArrayLike<number>) => Batch;
 }
 
 export interface Evaluation {

@@ -118,6 +118,8 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
   let lastYield = Date.now();
   // One step function (so one trace) for as long as η stays the same.
   let current: { readonly etaScale: number; readonly update: ReturnType<typeof step> } | undefined;
+  // Each batch is used up by its step before the next is gathered: buffers may be reused.
+  const nextBatch = data.reusingGather?.() ?? ((indices: ArrayLike<number>) => data.gather(indices));
   for (let epoch = start.epoch; epoch < epochs; epoch++) {
     const decision = schedule(state.history);
     if (decision.stop) return { kind: "stopped", state, reason: decision.reason ?? "the schedule ended the run" };
@@ -133,7 +135,7 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
     const t0 = performance.now();
     let paused = 0;
     for (let b = state.batch; b < batches; b++) {
-      const batch = data.gather(order.subarray(b * batchSize, Math.min((b + 1) * batchSize, data.size)));
+      const batch = nextBatch(order.subarray(b * batchSize, Math.min((b + 1) * batchSize, data.size)));
       const r = update(params, optState, batch);
       if (!Number.isFinite(r.loss)) return { kind: "diverged", state, epoch, batch: b, cost: r.loss };
       ({ params, optState } = r);

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
 import { denseLayers, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
-import { gather } from "../datasets/index.ts";
+import { batchGatherer } from "../datasets/index.ts";
 import { backendFlag, useBackend, type BackendName } from "./cli/backend.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { runMain, UserError } from "./cli/exit.ts";
@@ -64,11 +64,12 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
   let layers = denseLayers(params as readonly Tree[]);
   const seconds: number[] = [];
   const rss: number[] = [];
+  const nextBatch = batchGatherer(training, dtype); // as the training loop gathers
   for (let e = 0; e < epochs; e++) {
     const order = permutation(foldIn(key(1), e), training.count);
     const t0 = performance.now();
     for (let b = 0; b < training.count; b += batchSize) {
-      const batch = gather(training, order.subarray(b, Math.min(b + batchSize, training.count)), dtype);
+      const batch = nextBatch(order.subarray(b, Math.min(b + batchSize, training.count)));
       if (path === "autodiff") ({ params, optState: state } = update(params, state, batch));
       else layers = updateMiniBatch(layers, batch.x, batch.y, 3, "quadratic");
     }

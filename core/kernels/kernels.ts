@@ -15,7 +15,8 @@ export type BinaryKind = (typeof binaryKinds)[number];
 /**
  * A kernel writes every element of its `out` (whatever `out` held before: jit reuses its buffers) and
  * never writes its inputs. Callers never write an array again once a kernel has read or filled it
- * (it belongs to an immutable tensor), except jit's own buffers: a backend may cache other arrays by identity.
+ * (it belongs to an immutable tensor), except arrays from the backend's own `persistent` (jit's buffers,
+ * reused batch buffers): a backend may cache other arrays by identity.
  */
 export interface Kernels {
   readonly name: string;

@@ -18,6 +18,7 @@ interface WasmExports {
   matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
   axpy(alpha: number, x: number, y: number, out: number, len: number): void;
   bytesToFloat(bytes: number, out: number, len: number, divisor: number): void;
+  gatherRows(bytes: number, count: number, rowLength: number, divisor: number, out: number): void;
   sigmoid(x: number, out: number, len: number): void;
 }
 
@@ -33,6 +34,12 @@ export interface WasmKernelOptions {
   readonly arenaBytes?: number;
   /** Bytes of wasm memory for jit's long-lived buffers (default 32 MiB); when they run out, jit runs eagerly. */
   readonly persistentBytes?: number;
+  /**
+   * Bytes of wasm memory for byte arrays that `bytesToFloat` gathers rows from (datasets: default 64 MiB,
+   * all of MNIST). Each is copied in on first use and kept, so a mini-batch is gathered without copying
+   * its pixels in; arrays that do not fit are staged row by row on each call.
+   */
+  readonly residentBytes?: number;
 }
 
 const PAGE = 65536;
@@ -54,7 +61,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const scratchBytes = SCRATCH_ENTRIES * 8;
   const arenaBytes = options.arenaBytes ?? 32 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((RESERVED + scratchBytes + arenaBytes + persistentBytes) / PAGE) });
+  const residentBytes = options.residentBytes ?? 64 * 1024 * 1024;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((RESERVED + scratchBytes + arenaBytes + persistentBytes + residentBytes) / PAGE) });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
   const wasm = instance.exports as unknown as WasmExports;
   if (wasm.staticDataEnd() > RESERVED) throw new Error(`wasm kernels: static data ends at ${wasm.staticDataEnd()}, above the ${RESERVED} bytes reserved for it`);
@@ -62,8 +70,22 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   // The memory never grows, so these views stay valid.
   const heap = new Float32Array(memory.buffer);
   const heapBytes = new Uint8Array(memory.buffer);
-  // Layout: module's static data | scratch | cache ring [base, end) | persistent buffers [end, limit).
-  const base = RESERVED + scratchBytes, end = base + arenaBytes, limit = memory.buffer.byteLength;
+  const heapInts = new Int32Array(memory.buffer);
+  // Layout: module's static data | scratch | cache ring [base, end) | persistent buffers [end, limit) | resident bytes.
+  const base = RESERVED + scratchBytes, end = base + arenaBytes, limit = end + persistentBytes;
+  let nextResident = limit;
+  const resident = new WeakMap<Uint8Array, number>();
+  /** Where `bytes` lives in wasm memory, copied in now if there is room; undefined if there is none. */
+  const residentOffset = (bytes: Uint8Array): number | undefined => {
+    let at = resident.get(bytes);
+    if (at === undefined && nextResident + bytes.length <= memory.buffer.byteLength) {
+      at = nextResident;
+      heapBytes.set(bytes, at);
+      resident.set(bytes, at);
+      nextResident += (bytes.length + 15) & ~15;
+    }
+    return at;
+  };
   let nextPersistent = end;
   // Released persistent blocks by size: a network's buffers come back with the same sizes each time.
   const freePersistent = new Map<number, number[]>();
@@ -165,22 +187,30 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       fastKernels.matmul(a, b, out, m, k, n, transA, transB);
     },
     bytesToFloat(bytes, rows, rowLength, divisor, out) {
-      // The rows' bytes are copied in side by side, converted in SIMD, and the result is cached like any output.
       const len = rows.length * rowLength;
       const outHere = out.buffer === memory.buffer;
-      const need = (outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4));
-      if (!(out instanceof Float32Array) || need > end - base) {
+      if (!(out instanceof Float32Array) || (outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)) > end - base) {
         fastKernels.bytesToFloat(bytes, rows, rowLength, divisor, out);
         return;
       }
+      const source = rows.length <= SCRATCH_ENTRIES ? residentOffset(bytes) : undefined;
+      // Room for the output, and for the rows' bytes when they are staged.
+      const need = (outHere ? 0 : bytesOf(len)) + (source === undefined ? bytesOf(Math.ceil(len / 4)) : 0);
       if (next + need > end) {
         generation++;
         next = base;
       }
       const at = outHere ? out.byteOffset : claim(len);
-      const staging = claim(Math.ceil(len / 4));
-      for (let r = 0; r < rows.length; r++) heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
-      wasm.bytesToFloat(staging, at, len, divisor);
+      if (source !== undefined) {
+        // The row numbers go in the index scratch; the rows are read where the dataset lives.
+        for (let r = 0; r < rows.length; r++) heapInts[(RESERVED >> 2) + r] = rows[r];
+        wasm.gatherRows(source, rows.length, rowLength, divisor, at);
+      } else {
+        // The rows' bytes are copied in side by side and converted in SIMD.
+        const staging = claim(Math.ceil(len / 4));
+        for (let r = 0; r < rows.length; r++) heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
+        wasm.bytesToFloat(staging, at, len, divisor);
+      }
       finish(out, at);
     },
     unary(kind, x, out) {

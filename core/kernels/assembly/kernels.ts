@@ -142,8 +142,8 @@ export function axpy(alpha: f32, x: usize, y: usize, out: usize, len: i32): void
   for (; i < len; i++) store<f32>(at(out, i), alpha * load<f32>(at(x, i)) + load<f32>(at(y, i)));
 }
 
-/** out[i] = f32(bytes[i]) / divisor for `len` bytes: pixels to [0, 1]. */
-export function bytesToFloat(bytes: usize, out: usize, len: i32, divisor: f32): void {
+// out[i] = f32(bytes[i]) / divisor for `len` bytes: pixels to [0, 1].
+@inline function convertBytes(bytes: usize, out: usize, len: i32, divisor: f32): void {
   const d = f32x4.splat(divisor);
   let i = 0;
   for (; i + 16 <= len; i += 16) {
@@ -156,6 +156,19 @@ export function bytesToFloat(bytes: usize, out: usize, len: i32, divisor: f32): 
     v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), d), 48);
   }
   for (; i < len; i++) store<f32>(at(out, i), <f32>load<u8>(bytes + <usize>i) / divisor);
+}
+
+/** out[i] = f32(bytes[i]) / divisor for `len` bytes. */
+export function bytesToFloat(bytes: usize, out: usize, len: i32, divisor: f32): void {
+  convertBytes(bytes, out, len, divisor);
+}
+
+/** Row r of out = row rows[r] of the byte matrix at `bytes` / divisor; the row numbers are in the index scratch. */
+export function gatherRows(bytes: usize, count: i32, rowLength: i32, divisor: f32, out: usize): void {
+  for (let r = 0; r < count; r++) {
+    const row = <usize>load<i32>(at(scratchIdx, r));
+    convertBytes(bytes + row * <usize>rowLength, at(out, r * rowLength), rowLength, divisor);
+  }
 }
 
 /** out[i] = 1 / (1 + e^(−x[i])), in the form that never overflows. */
