@@ -146,6 +146,8 @@ function binaryScalarRight(kind: BinaryKind, a: FloatArray, s: number, out: Floa
   }
 }
 
+const scalarOut = new Float64Array(1);
+
 function binaryBroadcast(
   kind: BinaryKind,
   a: FloatArray, aStrides: readonly number[],
@@ -155,6 +157,12 @@ function binaryBroadcast(
   const rank = outShape.length;
   // b a single number: a scalar factor or offset.
   if (b.length === 1 && a.length === out.length && binaryScalarRight(kind, a, b[0], out)) return;
+  // Two single numbers spread over out (a scalar's gradient broadcast back to a shape).
+  if (a.length === 1 && b.length === 1) {
+    binary(kind, a, b, scalarOut);
+    out.fill(scalarOut[0]);
+    return;
+  }
   // A full matrix a and a row vector b broadcast down its rows: the bias add.
   if (rank === 2 && a.length === out.length && bStrides[0] === 0 && bStrides[1] === 1 && (kind === "add" || kind === "mul" || kind === "sub")) {
     const rows = outShape[0], cols = outShape[1];

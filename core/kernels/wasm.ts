@@ -12,7 +12,7 @@ import { wasmKernelsBase64 } from "./wasm-module.generated.ts";
 
 interface WasmExports {
   staticDataEnd(): number;
-  setScratch(idx: number, val: number): void;
+  setScratch(idx: number, val: number, temp: number): void;
   matmulNN(a: number, b: number, out: number, m: number, k: number, n: number): void;
   matmulTN(a: number, b: number, out: number, m: number, k: number, n: number): void;
   matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
@@ -58,7 +58,7 @@ export function wasmSupported(): boolean {
 
 /** A Kernels backend on WebAssembly; throws if WebAssembly SIMD is not available. */
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
-  const scratchBytes = SCRATCH_ENTRIES * 8;
+  const scratchBytes = SCRATCH_ENTRIES * 12; // non-zero positions, their values, a transposed operand
   const arenaBytes = options.arenaBytes ?? 32 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
   const residentBytes = options.residentBytes ?? 64 * 1024 * 1024;
@@ -66,7 +66,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
   const wasm = instance.exports as unknown as WasmExports;
   if (wasm.staticDataEnd() > RESERVED) throw new Error(`wasm kernels: static data ends at ${wasm.staticDataEnd()}, above the ${RESERVED} bytes reserved for it`);
-  wasm.setScratch(RESERVED, RESERVED + SCRATCH_ENTRIES * 4);
+  wasm.setScratch(RESERVED, RESERVED + SCRATCH_ENTRIES * 4, RESERVED + SCRATCH_ENTRIES * 8);
   // The memory never grows, so these views stay valid.
   const heap = new Float32Array(memory.buffer);
   const heapBytes = new Uint8Array(memory.buffer);

@@ -135,3 +135,27 @@ test("wasm weight gradients at MNIST's sizes (xᵀ·δ for 784 pixels, 10 exampl
     close(out, ref, "float32", 10);
   }
 });
+
+test("the wasm sigmoid is within 3 float32 ulps of the exact value from -110 to 110, at any length, and keeps 0, 1 and NaN at the extremes", () => {
+  const k = createWasmKernels({ arenaBytes: 4 << 20 });
+  const ulpsOff = (actual: number, exact: number) => {
+    const r = Math.fround(exact);
+    const ulp = Math.max(Math.abs(Math.fround(r * (1 + 2 ** -23)) - r), 2 ** -149);
+    return Math.abs(actual - exact) / ulp;
+  };
+  fc.assert(
+    fc.property(fc.array(fc.float({ min: -110, max: 110, noNaN: true }), { minLength: 1, maxLength: 23 }), (values) => {
+      const x = Float32Array.from(values), out = new Float32Array(x.length);
+      k.unary("sigmoid", x, out);
+      for (let i = 0; i < x.length; i++) {
+        const exact = x[i] >= 0 ? 1 / (1 + Math.exp(-x[i])) : Math.exp(x[i]) / (1 + Math.exp(x[i]));
+        assert.ok(ulpsOff(out[i], exact) <= 3, `sigmoid(${x[i]}) = ${out[i]}, exact ${exact}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
+  const specials = Float32Array.of(Infinity, -Infinity, NaN, 0, -0, 200, -200);
+  const out = new Float32Array(specials.length);
+  k.unary("sigmoid", specials, out);
+  assert.deepEqual(Array.from(out), [1, 0, NaN, 0.5, 0.5, 1, 0]);
+});

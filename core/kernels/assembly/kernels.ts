@@ -6,10 +6,19 @@
 // Scratch for one row's non-zeros: `idx` (i32) and `val` (f32), placed by the caller.
 let scratchIdx: usize = 0;
 let scratchVal: usize = 0;
+// Room for a transposed operand (TEMP_ENTRIES numbers), so narrow products with a transpose run as a · b.
+let temp: usize = 0;
+const TEMP_ENTRIES: i32 = 65536;
 
-export function setScratch(idx: usize, val: usize): void {
+export function setScratch(idx: usize, val: usize, tmp: usize): void {
   scratchIdx = idx;
   scratchVal = val;
+  temp = tmp;
+}
+
+// dst (cols×rows) = srcᵀ for src rows×cols.
+@inline function transposeInto(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
 }
 
 @inline function at(base: usize, i: i32): usize {
@@ -22,18 +31,40 @@ export function setScratch(idx: usize, val: usize): void {
   return nnz + i32(v != 0); // branch-free: zeros are too irregular for the branch predictor
 }
 
-// Gathers the non-zeros of a contiguous row into the scratch lists; returns their count. Runs of four
-// zeros (MNIST's borders and background) are skipped a vector at a time.
+// For each 4-bit mask of non-zero lanes, the byte shuffle that moves those lanes to the front (0x80: zero).
+const COMPRESS = memory.data<u8>([
+  0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  4,5,6,7, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 4,5,6,7, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  8,9,10,11, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 8,9,10,11, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  4,5,6,7, 8,9,10,11, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 4,5,6,7, 8,9,10,11, 0x80,0x80,0x80,0x80,
+  12,13,14,15, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 12,13,14,15, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  4,5,6,7, 12,13,14,15, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 4,5,6,7, 12,13,14,15, 0x80,0x80,0x80,0x80,
+  8,9,10,11, 12,13,14,15, 0x80,0x80,0x80,0x80, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 8,9,10,11, 12,13,14,15, 0x80,0x80,0x80,0x80,
+  4,5,6,7, 8,9,10,11, 12,13,14,15, 0x80,0x80,0x80,0x80,
+  0,1,2,3, 4,5,6,7, 8,9,10,11, 12,13,14,15,
+]);
+// Gathers the non-zeros of a contiguous row into the scratch lists; returns their count. A vector of
+// four is compressed with one shuffle (both its values and their positions), and runs of four zeros
+// (MNIST's borders and background) are skipped.
 @inline function compactRow(row: usize, len: i32): i32 {
   let nnz = 0;
   let p = 0;
-  for (; p + 4 <= len; p += 4) {
+  let positions = i32x4(0, 1, 2, 3);
+  for (; p + 4 <= len; p += 4, positions = i32x4.add(positions, i32x4.splat(4))) {
     const v = v128.load(at(row, p));
-    if (!v128.any_true(v)) continue;
-    nnz = keep(nnz, p, f32x4.extract_lane(v, 0));
-    nnz = keep(nnz, p + 1, f32x4.extract_lane(v, 1));
-    nnz = keep(nnz, p + 2, f32x4.extract_lane(v, 2));
-    nnz = keep(nnz, p + 3, f32x4.extract_lane(v, 3));
+    const mask = i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
+    if (mask == 0) continue;
+    const shuffle = v128.load(COMPRESS + ((<usize>mask) << 4));
+    v128.store(at(scratchVal, nnz), i8x16.swizzle(v, shuffle));
+    v128.store(at(scratchIdx, nnz), i8x16.swizzle(positions, shuffle));
+    nnz += popcnt(mask);
   }
   for (; p < len; p++) nnz = keep(nnz, p, load<f32>(at(row, p)));
   return nnz;
@@ -67,13 +98,45 @@ const SCRATCH_TAIL: i32 = 65536 - 32;
   if (count < 32) memory.copy(out, dst, (<usize>count) << 2);
 }
 
+// Narrower blocks for a row's last columns, so a narrow product (n = 10) does not compute 32 columns.
+@inline function block16(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  for (let q = 0; q < nnz; q++) {
+    const v = f32x4.splat(load<f32>(at(scratchVal, q)));
+    const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
+    s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
+    s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
+  }
+  const dst = at(scratchVal, SCRATCH_TAIL);
+  v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
+  memory.copy(out, dst, (<usize>count) << 2);
+}
+
+@inline function block8(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  for (let q = 0; q < nnz; q++) {
+    const v = f32x4.splat(load<f32>(at(scratchVal, q)));
+    const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
+    s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
+    s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+  }
+  const dst = at(scratchVal, SCRATCH_TAIL);
+  v128.store(dst, s0); v128.store(dst, s1, 16);
+  memory.copy(out, dst, (<usize>count) << 2);
+}
+
 // out[row, :] = Σ_q val[q] · b[idx[q], :] for one output row, b being rows of length n.
 @inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize, overRead: bool): void {
   let j = 0;
   for (; j + 32 <= n; j += 32) block32(nnz, b, n, j, at(outRow, j), 32);
   if (j == n) return;
   if (overRead) {
-    block32(nnz, b, n, j, at(outRow, j), n - j);
+    const count = n - j;
+    if (count <= 8) block8(nnz, b, n, j, at(outRow, j), count);
+    else if (count <= 16) block16(nnz, b, n, j, at(outRow, j), count);
+    else block32(nnz, b, n, j, at(outRow, j), count);
     return;
   }
   for (; j + 4 <= n; j += 4) {
@@ -98,11 +161,20 @@ export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
   for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k), k), b, n, at(out, i * n), overRead);
 }
 
+// Below this width TN transposes; wider, each non-zero of a adds a scaled row of b into out.
+const TN_TRANSPOSE_BELOW: i32 = 16;
+
 /**
  * out (m×n) = aᵀ · b for a (k×m), b (k×n): the weight gradient xᵀ·δ. The rows of a (examples) are few
  * and long: each is compacted once, and each of its non-zeros adds a scaled row of b into out.
  */
 export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  if (n <= TN_TRANSPOSE_BELOW && m * k <= TEMP_ENTRIES) {
+    // Narrow rows of out: scattering into them is mostly loop overhead, so transpose a and multiply.
+    transposeInto(a, temp, k, m);
+    matmulNN(temp, b, out, m, k, n);
+    return;
+  }
   memory.fill(out, 0, (<usize>(m * n)) << 2);
   for (let p = 0; p < k; p++) {
     const nnz = compactRow(at(a, p * m), m);
@@ -118,8 +190,13 @@ export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
   }
 }
 
-/** out (m×n) = a (m×k) · bᵀ for b (n×k): dot products of rows. */
+/** out (m×n) = a (m×k) · bᵀ for b (n×k): b transposed and multiplied, or, when it is too large, dot products of rows. */
 export function matmulNT(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  if (n * k <= TEMP_ENTRIES) {
+    transposeInto(b, temp, n, k);
+    matmulNN(a, temp, out, m, k, n);
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const ar = at(a, i * k);
     for (let j = 0; j < n; j++) {
@@ -171,18 +248,46 @@ export function gatherRows(bytes: usize, count: i32, rowLength: i32, divisor: f3
   }
 }
 
-/** out[i] = 1 / (1 + e^(−x[i])), in the form that never overflows. */
+// e^x for x ≤ 0 (0 where it underflows), four at a time: x = n·ln2 + r with |r| ≤ ln2/2, e^r by Cephes'
+// degree-7 polynomial (float32 error about 1 ulp), then scaled by 2^n in two halves so that results
+// below the normal range come out as the right subnormals. NaN stays NaN.
+@inline function expNonPositive(x: v128): v128 {
+  const xc = f32x4.max(x, f32x4.splat(-104)); // e^-104 < 2^-150: rounds to 0
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const bias = i32x4.splat(127);
+  const s1 = i32x4.shl(i32x4.add(n1, bias), 23), s2 = i32x4.shl(i32x4.add(n2, bias), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+// 1 / (1 + e^−v) for v ≥ 0, e^v / (1 + e^v) below: the exponential never overflows.
+@inline function sigmoid4(v: v128): v128 {
+  const e = expNonPositive(f32x4.neg(f32x4.abs(v)));
+  const d = f32x4.add(f32x4.splat(1), e);
+  return v128.bitselect(f32x4.div(f32x4.splat(1), d), f32x4.div(e, d), f32x4.ge(v, f32x4.splat(0)));
+}
+
+/** out[i] = 1 / (1 + e^(−x[i])); the last few go through the same vector code, so equal inputs give equal outputs. */
 export function sigmoid(x: usize, out: usize, len: i32): void {
-  for (let i = 0; i < len; i++) {
-    const v = load<f32>(at(x, i));
-    let s: f32;
-    if (v >= 0) s = 1 / (1 + Mathf.exp(-v));
-    else {
-      const e = Mathf.exp(v);
-      s = e / (1 + e);
-    }
-    store<f32>(at(out, i), s);
-  }
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(at(out, i), sigmoid4(v128.load(at(x, i))));
+  if (i == len) return;
+  const spill = at(scratchVal, SCRATCH_TAIL);
+  const rest = (<usize>(len - i)) << 2;
+  memory.copy(spill, at(x, i), rest);
+  v128.store(spill, sigmoid4(v128.load(spill)));
+  memory.copy(at(out, i), spill, rest);
 }
 
 /** Where AssemblyScript's own static data (exp's tables) ends: the JS side must keep its arrays above it. */
