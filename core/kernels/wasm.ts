@@ -30,7 +30,7 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 export interface WasmKernelOptions {
-  /** Bytes of wasm memory for cached arrays (default 32 MiB); arrays larger than this run on the JS kernels. */
+  /** Bytes of wasm memory for cached arrays (default 16 MiB: batches and jit buffers live in persistent memory, so mostly evaluation passes through here); arrays larger than this run on the JS kernels. */
   readonly arenaBytes?: number;
   /** Bytes of wasm memory for jit's long-lived buffers (default 32 MiB); when they run out, jit runs eagerly. */
   readonly persistentBytes?: number;
@@ -59,7 +59,7 @@ export function wasmSupported(): boolean {
 /** A Kernels backend on WebAssembly; throws if WebAssembly SIMD is not available. */
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const scratchBytes = SCRATCH_ENTRIES * 12; // non-zero positions, their values, a transposed operand
-  const arenaBytes = options.arenaBytes ?? 32 * 1024 * 1024;
+  const arenaBytes = options.arenaBytes ?? 16 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
   const residentBytes = options.residentBytes ?? 64 * 1024 * 1024;
   const memory = new WebAssembly.Memory({ initial: Math.ceil((RESERVED + scratchBytes + arenaBytes + persistentBytes + residentBytes) / PAGE) });
@@ -93,56 +93,59 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   let generation = 0;
   let next = base;
   const cache = new WeakMap<FloatArray, { readonly offset: number; readonly generation: number }>();
-
   const bytesOf = (len: number) => (len * 4 + 15) & ~15;
-  const cachedOffset = (a: FloatArray): number | undefined => {
-    if (a.buffer === memory.buffer) return a.byteOffset; // already lives here (a persistent buffer)
+  // The memory never grows, so its buffer is one object: comparing with it tells a persistent array.
+  const heapBuffer = memory.buffer;
+  /** Where `a` is in wasm memory now (it lives here, or is cached in this generation), or -1. */
+  const offsetNow = (a: Float32Array): number => {
+    if (a.buffer === heapBuffer) return a.byteOffset;
     const e = cache.get(a);
-    return e !== undefined && e.generation === generation ? e.offset : undefined;
+    return e !== undefined && e.generation === generation ? e.offset : -1;
   };
   const claim = (len: number): number => {
     const at = next;
     next += bytesOf(len);
     return at;
   };
+  const copyIn = (a: Float32Array): number => {
+    const at = claim(a.length);
+    heap.set(a, at >> 2);
+    cache.set(a, { offset: at, generation });
+    return at;
+  };
 
-  /** Bytes the inputs need copied in (all of them, or only those not cached now) plus the output's, if not in place. */
-  function needFor(inputs: readonly Float32Array[], out: Float32Array, all: boolean): number {
-    let n = out.buffer === memory.buffer ? 0 : bytesOf(out.length);
-    for (let i = 0; i < inputs.length; i++) {
-      const a = inputs[i];
-      if (all ? a.buffer !== memory.buffer : cachedOffset(a) === undefined) n += bytesOf(a.length);
-    }
-    return n;
-  }
+  // Offsets found by the last place(): first input, second input, output. Reused, read right after.
+  const placed = [0, 0, 0];
 
-  /** Places the inputs (copying in those not cached) and claims room for the output; undefined if they cannot fit. */
-  // Called for every kernel: written without closures, which cost a call each on this hot path.
-  function place(inputs: readonly Float32Array[], out: Float32Array): number[] | undefined {
-    if (next + needFor(inputs, out, false) > end) {
+  /**
+   * Places one or two inputs (copying in those not cached) and claims room for the output, filling
+   * `placed`; false if they cannot fit. Called for every kernel: no closures or arrays made here.
+   */
+  function place(a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean {
+    let pa = offsetNow(a), pb = b === undefined ? 0 : offsetNow(b);
+    const outHere = out.buffer === heapBuffer;
+    const outBytes = outHere ? 0 : bytesOf(out.length);
+    if (next + (pa < 0 ? bytesOf(a.length) : 0) + (pb < 0 ? bytesOf(b!.length) : 0) + outBytes > end) {
       // Drop the whole cache (every entry of the old generation is now invalid); then inputs cached a moment
-      // ago must be copied in again too, so count them all.
-      if (needFor(inputs, out, true) > end - base) return undefined;
+      // ago must be copied in again too, so count all but the persistent ones.
+      const aBytes = a.buffer === heapBuffer ? 0 : bytesOf(a.length);
+      const bBytes = b === undefined || b.buffer === heapBuffer ? 0 : bytesOf(b.length);
+      if (aBytes + bBytes + outBytes > end - base) return false;
       generation++;
       next = base;
+      pa = offsetNow(a);
+      pb = b === undefined ? 0 : offsetNow(b);
     }
-    const offsets: number[] = [];
-    for (let i = 0; i < inputs.length; i++) {
-      const a = inputs[i];
-      let at = cachedOffset(a);
-      if (at === undefined) {
-        at = claim(a.length);
-        heap.set(a, at >> 2);
-        cache.set(a, { offset: at, generation });
-      }
-      offsets.push(at);
-    }
-    offsets.push(out.buffer === memory.buffer ? out.byteOffset : claim(out.length));
-    return offsets;
+    if (pa < 0) pa = copyIn(a);
+    if (b !== undefined && pb < 0) pb = b === a ? pa : copyIn(b);
+    placed[0] = pa;
+    placed[1] = pb;
+    placed[2] = outHere ? out.byteOffset : claim(out.length);
+    return true;
   }
 
   function finish(out: Float32Array, at: number): void {
-    if (out.buffer === memory.buffer) return; // computed in place
+    if (out.byteOffset === at && out.buffer === heapBuffer) return; // computed in place
     out.set(heap.subarray(at >> 2, (at >> 2) + out.length));
     cache.set(out, { offset: at, generation });
   }
@@ -174,9 +177,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     },
     matmul(a, b, out, m, k, n, transA, transB) {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
-        const at = place([a, b], out);
-        if (at !== undefined) {
-          const [pa, pb, po] = at;
+        if (place(a, b, out)) {
+          const pa = placed[0], pb = placed[1], po = placed[2];
           if (!transA && !transB) wasm.matmulNN(pa, pb, po, m, k, n);
           else if (transA) wasm.matmulTN(pa, pb, po, m, k, n);
           else wasm.matmulNT(pa, pb, po, m, k, n);
@@ -216,10 +218,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     unary(kind, x, out) {
       // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
       if (kind === "sigmoid" && x instanceof Float32Array && out instanceof Float32Array) {
-        const at = place([x], out);
-        if (at !== undefined) {
-          wasm.sigmoid(at[0], at[1], out.length);
-          finish(out, at[1]);
+        if (place(x, undefined, out)) {
+          wasm.sigmoid(placed[0], placed[2], out.length);
+          finish(out, placed[2]);
           return;
         }
       }
@@ -227,10 +228,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
-        const at = place([x, y], out);
-        if (at !== undefined) {
-          wasm.axpy(alpha, at[0], at[1], at[2], out.length);
-          finish(out, at[2]);
+        if (place(x, y, out)) {
+          wasm.axpy(alpha, placed[0], placed[1], placed[2], out.length);
+          finish(out, placed[2]);
           return;
         }
       }
