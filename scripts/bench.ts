@@ -12,7 +12,7 @@ import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
 import { denseLayers, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
 import { batchGatherer } from "../datasets/index.ts";
-import { backendFlag, useBackend, type BackendName } from "./cli/backend.ts";
+import { backendFlag, threadsFlag, useBackend, type BackendName, type Threads } from "./cli/backend.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { commandLine, layerSizes, oneOf, positiveInt } from "./cli/flags.ts";
@@ -22,6 +22,7 @@ const table = {
   epochs: { codec: positiveInt, default: "3", placeholder: "N", help: "epochs per measurement (the median is reported)" },
   "batch-size": { codec: positiveInt, default: "10", placeholder: "N", help: "mini-batch size" },
   backend: backendFlag,
+  threads: { ...threadsFlag, many: true, help: "threads for the wasm kernels; give 1 2 to measure both" },
   path: { codec: oneOf("both", "autodiff", "backprop"), default: "both", placeholder: "WHICH", help: "autodiff (train's path), backprop (hand-written), or both" },
   peers: { codec: oneOf("none", "numpy"), default: "none", placeholder: "WHICH", help: "also run the numpy peer (../shared/peers) and print ratios" },
   json: { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: "print one JSON object instead of a table" },
@@ -53,8 +54,9 @@ function flopsPerExample(sizes: readonly number[]): number {
 }
 
 /** One measurement in this process: trains `epochs` epochs the seed's way and reports the timings. */
-function measure(sizes: readonly number[], epochs: number, batchSize: number, backend: BackendName, path: "autodiff" | "backprop"): Measurement {
-  const { dtype, name } = useBackend(backend);
+function measure(sizes: readonly number[], epochs: number, batchSize: number, backend: BackendName, threads: Threads, path: "autodiff" | "backprop"): Measurement {
+  const { dtype, name: backendName } = useBackend(backend, threads);
+  const name = threads === "2" ? `${backendName} ×2` : backendName;
   const { training, test } = loadSplits(undefined);
   const net = network(sizes);
   let params: Tree = treeMap(net.init(key(1)), (t) => cast(t, dtype));
@@ -119,17 +121,19 @@ runMain(async () => {
   const f = parsed.flags;
   const epochs = f.epochs, batch = f["batch-size"];
   if (f.child !== undefined) {
-    process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.child))}\n`);
+    process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.threads[0], f.child))}\n`);
     return 0;
   }
   const paths = f.path === "both" ? (["autodiff", "backprop"] as const) : [f.path];
   const results: Measurement[] = [];
   const peers: { layers: readonly number[]; dtype: string; result: PeerResult }[] = [];
   for (const sizes of f.layers) {
-    for (const path of paths) {
-      process.stderr.write(`measuring ${sizes.join("-")} ${path} on ${f.backend} …\n`);
-      const out = await runChild(["--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batch), "--backend", f.backend, "--child", path]);
-      results.push(JSON.parse(out) as Measurement);
+    for (const threads of f.threads) {
+      for (const path of paths) {
+        process.stderr.write(`measuring ${sizes.join("-")} ${path} on ${f.backend}, ${threads} thread(s) …\n`);
+        const out = await runChild(["--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batch), "--backend", f.backend, "--threads", threads, "--child", path]);
+        results.push(JSON.parse(out) as Measurement);
+      }
     }
     if (f.peers === "numpy") {
       for (const dtype of ["float32", "float64"]) {
@@ -150,14 +154,21 @@ runMain(async () => {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(" | ")} |`;
   const out = [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
+  const ofRun = (path: string, layers: readonly number[], backend: string) => results.find((r) => r.path === path && r.layers.join() === layers.join() && r.backend === backend);
+  const backends = [...new Set(results.map((r) => r.backend))];
   for (const p of peers) {
-    const ours = results.find((r) => r.path === "autodiff" && r.layers.join() === p.layers.join());
-    if (ours) out.push(`${p.layers.join("-")}: autodiff is ${(p.result.medianSecondsPerEpoch / ours.medianSecondsPerEpoch).toFixed(2)}× the speed of numpy ${p.dtype}`);
+    for (const backend of backends) {
+      const ours = ofRun("autodiff", p.layers, backend);
+      if (ours) out.push(`${p.layers.join("-")}: autodiff (${backend}) is ${(p.result.medianSecondsPerEpoch / ours.medianSecondsPerEpoch).toFixed(2)}× the speed of numpy ${p.dtype}`);
+    }
   }
   for (const sizes of f.layers) {
-    const a = results.find((r) => r.path === "autodiff" && r.layers.join() === sizes.join());
-    const b = results.find((r) => r.path === "backprop" && r.layers.join() === sizes.join());
-    if (a && b) out.push(`${sizes.join("-")}: autodiff takes ${(a.medianSecondsPerEpoch / b.medianSecondsPerEpoch).toFixed(2)}× the time of hand-written backprop`);
+    for (const backend of backends) {
+      const a = ofRun("autodiff", sizes, backend), b = ofRun("backprop", sizes, backend);
+      if (a && b) out.push(`${sizes.join("-")}: autodiff (${backend}) takes ${(a.medianSecondsPerEpoch / b.medianSecondsPerEpoch).toFixed(2)}× the time of hand-written backprop`);
+    }
+    const one = ofRun("autodiff", sizes, f.backend), two = ofRun("autodiff", sizes, `${f.backend} ×2`);
+    if (one && two) out.push(`${sizes.join("-")}: two threads run autodiff ${(one.medianSecondsPerEpoch / two.medianSecondsPerEpoch).toFixed(2)}× as fast as one`);
   }
   process.stdout.write(`${out.join("\n")}\n`);
   return 0;

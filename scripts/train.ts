@@ -62,7 +62,7 @@ runMain(async () => {
     : { flags: cli.flags, options: recordedOptions(cli.given), raw: undefined };
   for (const [flag, path] of [["--save", f.save], ["--plot", f.plot], ["--checkpoint", f.checkpoint]] as const) if (path !== undefined) checkWritable(path, flag);
 
-  const { dtype } = useBackend(f.backend);
+  const { dtype } = useBackend(f.backend, f.threads);
   const splits = loadSplits(f.data, f["train-size"]);
   const net = buildNetwork(f, splits.training.features, splits.training.classes);
   const cost = buildCost(f);

@@ -8,13 +8,17 @@
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
 import type { Kernels } from "./kernels.ts";
-import { wasmKernelsBase64 } from "./wasm-module.generated.ts";
+import { CONTROL_BYTES, HelperLink, HelperOp, type WasmHelperData } from "./wasm-helper.ts";
+import { wasmKernelsBase64, wasmSharedKernelsBase64 } from "./wasm-module.generated.ts";
 
 interface WasmExports {
   staticDataEnd(): number;
   setScratch(idx: number, val: number, temp: number): void;
   matmulNN(a: number, b: number, out: number, m: number, k: number, n: number): void;
   matmulTN(a: number, b: number, out: number, m: number, k: number, n: number): void;
+  matmulTNRows(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number): void;
+  matmulNNPart(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number): void;
+  addInto(out: number, x: number, len: number): void;
   matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
   axpy(alpha: number, x: number, y: number, out: number, len: number): void;
   bytesToFloat(bytes: number, out: number, len: number, divisor: number): void;
@@ -40,12 +44,35 @@ export interface WasmKernelOptions {
    * its pixels in; arrays that do not fit are staged row by row on each call.
    */
   readonly residentBytes?: number;
+  /**
+   * Starts a second thread that calls `runWasmHelper(data)` (for Node, see scripts/cli/helper-thread.ts).
+   * The kernels then run on shared memory, and the large products and updates are split between the two
+   * threads (see wasm-helper.ts: the first layer's sums are rounded a little differently than on one
+   * thread, the same way every time). Until the thread is running, its halves run on the calling thread.
+   */
+  readonly startHelper?: (data: WasmHelperData) => void;
+}
+
+/** The wasm backend: a Kernels, plus `close` to end its helper thread, if it has one. */
+export interface WasmKernels extends Kernels {
+  /** Ends the helper thread (the kernels keep working, with the same numbers, on one thread). */
+  close(): void;
+  /** Threads computing now: 2 while a helper thread is running, else 1. */
+  threads(): number;
 }
 
 const PAGE = 65536;
 // The first page belongs to the wasm module's own static data (math tables); our regions start above it.
 const RESERVED = PAGE;
 const SCRATCH_ENTRIES = 1 << 16;
+// Products with fewer multiply-adds than this (dense count) are not worth a hand-off to the helper thread.
+const SPLIT_WORK = 1 << 16;
+// Updates shorter than this neither.
+const SPLIT_LENGTH = 1 << 13;
+// matmulTN scatters (and so may be split by rows) above this width; narrower, it transposes (see kernels.ts).
+const TN_SCATTER_ABOVE = 16;
+/** Where two threads split n rows (or numbers): the middle, rounded down to a multiple of four. */
+const splitPoint = (n: number) => (n >> 1) & ~3;
 
 /** Whether this JavaScript engine can run the kernels (WebAssembly with SIMD). */
 export function wasmSupported(): boolean {
@@ -57,22 +84,32 @@ export function wasmSupported(): boolean {
 }
 
 /** A Kernels backend on WebAssembly; throws if WebAssembly SIMD is not available. */
-export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
+export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels {
   const scratchBytes = SCRATCH_ENTRIES * 12; // non-zero positions, their values, a transposed operand
   const arenaBytes = options.arenaBytes ?? 16 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
   const residentBytes = options.residentBytes ?? 64 * 1024 * 1024;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((RESERVED + scratchBytes + arenaBytes + persistentBytes + residentBytes) / PAGE) });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmKernelsBase64)), { env: { memory, abort() {} } });
+  const threaded = options.startHelper !== undefined;
+  // Layout: module's static data | scratch per thread | control block | cache ring | persistent buffers | resident bytes.
+  const control = RESERVED + scratchBytes * (threaded ? 2 : 1);
+  const base = control + CONTROL_BYTES * (threaded ? 1 : 0);
+  const pages = Math.ceil((base + arenaBytes + persistentBytes + residentBytes) / PAGE);
+  const memory = new WebAssembly.Memory(threaded ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
+  const module = new WebAssembly.Module(decodeBase64(threaded ? wasmSharedKernelsBase64 : wasmKernelsBase64));
+  const instance = new WebAssembly.Instance(module, { env: { memory, abort() {} } });
   const wasm = instance.exports as unknown as WasmExports;
   if (wasm.staticDataEnd() > RESERVED) throw new Error(`wasm kernels: static data ends at ${wasm.staticDataEnd()}, above the ${RESERVED} bytes reserved for it`);
-  wasm.setScratch(RESERVED, RESERVED + SCRATCH_ENTRIES * 4, RESERVED + SCRATCH_ENTRIES * 8);
+  const scratchAt = (s: number): [number, number, number] => [s, s + SCRATCH_ENTRIES * 4, s + SCRATCH_ENTRIES * 8];
+  wasm.setScratch(...scratchAt(RESERVED));
+  const helperScratch = scratchAt(RESERVED + scratchBytes);
+  const helperTemp = helperScratch[2];
+  const helper = threaded ? new HelperLink(memory, control, wasm) : undefined;
+  options.startHelper?.({ module, memory, control, scratch: helperScratch });
   // The memory never grows, so these views stay valid.
   const heap = new Float32Array(memory.buffer);
   const heapBytes = new Uint8Array(memory.buffer);
   const heapInts = new Int32Array(memory.buffer);
-  // Layout: module's static data | scratch | cache ring [base, end) | persistent buffers [end, limit) | resident bytes.
-  const base = RESERVED + scratchBytes, end = base + arenaBytes, limit = end + persistentBytes;
+  const end = base + arenaBytes, limit = end + persistentBytes;
   let nextResident = limit;
   const resident = new WeakMap<Uint8Array, number>();
   /** Where `bytes` lives in wasm memory, copied in now if there is room; undefined if there is none. */
@@ -153,6 +190,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   return {
     ...fastKernels,
     name: "wasm",
+    close() {
+      helper?.stop();
+    },
+    threads: () => (helper?.running() === true ? 2 : 1),
     persistent(dtype, size) {
       // float64 arrays never enter the cache (only float32 runs in wasm), so an ordinary array is safe for them.
       if (dtype !== "float32") return new Float64Array(size);
@@ -179,9 +220,27 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
         if (place(a, b, out)) {
           const pa = placed[0], pb = placed[1], po = placed[2];
-          if (!transA && !transB) wasm.matmulNN(pa, pb, po, m, k, n);
-          else if (transA) wasm.matmulTN(pa, pb, po, m, k, n);
-          else wasm.matmulNT(pa, pb, po, m, k, n);
+          // Whether to split depends on the shapes only (never on whether the helper is running yet).
+          const split = helper !== undefined && m >= 2 && m * k * n >= SPLIT_WORK;
+          if (!transA && !transB) {
+            if (split && k >= 8 && m * n <= SCRATCH_ENTRIES) {
+              // The helper sums over the second half of the inner dimension into its scratch, this thread
+              // over the first half into out; then the two are added. (Same split as the weight gradient's
+              // and the update's rows below, so each thread keeps to its own half of the weights.)
+              const h = splitPoint(k);
+              helper.run(HelperOp.MatmulNNPart, pa, pb, helperTemp, m, k, n, h, k);
+              wasm.matmulNNPart(pa, pb, po, m, k, n, 0, h);
+              helper.wait();
+              wasm.addInto(po, helperTemp, m * n);
+            } else wasm.matmulNN(pa, pb, po, m, k, n);
+          } else if (transA) {
+            if (split && n > TN_SCATTER_ABOVE) {
+              const h = splitPoint(m);
+              helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m);
+              wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h);
+              helper.wait();
+            } else wasm.matmulTN(pa, pb, po, m, k, n);
+          } else wasm.matmulNT(pa, pb, po, m, k, n);
           finish(out, po);
           return;
         }
@@ -229,7 +288,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
         if (place(x, y, out)) {
-          wasm.axpy(alpha, placed[0], placed[1], placed[2], out.length);
+          const len = out.length;
+          if (helper !== undefined && len >= SPLIT_LENGTH) {
+            const h = splitPoint(len), px = placed[0], py = placed[1], po = placed[2];
+            helper.run(HelperOp.Axpy, px + h * 4, py + h * 4, po + h * 4, len - h, 0, 0, 0, 0, alpha);
+            wasm.axpy(alpha, px, py, po, h);
+            helper.wait();
+          } else wasm.axpy(alpha, placed[0], placed[1], placed[2], len);
           finish(out, placed[2]);
           return;
         }

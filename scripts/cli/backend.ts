@@ -1,6 +1,8 @@
 /** Which kernels a script computes with, and the precision that goes with them. */
 import { createWasmKernels, fastKernels, referenceKernels, setKernels, wasmSupported, type DType } from "../../core/index.ts";
+import { UserError } from "./exit.ts";
 import { oneOf } from "./flags.ts";
+import { startHelperThread } from "./helper-thread.ts";
 
 export const backendFlag = {
   codec: oneOf("wasm", "js", "reference"),
@@ -9,12 +11,21 @@ export const backendFlag = {
   help: "kernels: wasm (float32 SIMD), js (float64), reference (float64, plain loops)",
 } as const;
 
+export const threadsFlag = {
+  codec: oneOf("1", "2"),
+  default: "1",
+  placeholder: "N",
+  help: "threads for the wasm kernels: 2 adds a helper thread for the large products (reproducible; first-layer sums round slightly differently than with 1)",
+} as const;
+
 export type BackendName = "wasm" | "js" | "reference";
+export type Threads = "1" | "2";
 
 /** Installs the backend's kernels and returns the dtype to compute in (wasm falls back to js where WebAssembly SIMD is missing). */
-export function useBackend(name: BackendName): { readonly name: BackendName; readonly dtype: DType } {
+export function useBackend(name: BackendName, threads: Threads = "1"): { readonly name: BackendName; readonly dtype: DType } {
+  if (threads === "2" && name !== "wasm") throw new UserError(`--threads 2 needs --backend wasm (the ${name} kernels run on one thread)`);
   if (name === "wasm" && wasmSupported()) {
-    setKernels(createWasmKernels());
+    setKernels(createWasmKernels(threads === "2" ? { startHelper: startHelperThread } : {}));
     return { name, dtype: "float32" };
   }
   if (name === "wasm") process.stderr.write("note: WebAssembly SIMD is not available here; using the js kernels\n");

@@ -1,5 +1,5 @@
 /** The flags of `train`, shared by the training script, its checkpoints and the sweep. */
-import { backendFlag } from "./backend.ts";
+import { backendFlag, threadsFlag } from "./backend.ts";
 import { fraction, fromString, layerSizes, nonEmpty, nonNegativeNumber, oneOf, positiveInt, positiveNumber, wholeNumber } from "./flags.ts";
 import type { MonitorName } from "../../nn/index.ts";
 
@@ -55,6 +55,7 @@ export const runFlags = {
   eval: { codec: oneOf("test", "validation"), default: "test", placeholder: "SET", help: "evaluate on the test set or the validation set each epoch" },
   "train-size": { codec: positiveInt, placeholder: "N", help: "train on the first N training images only" },
   backend: backendFlag,
+  threads: threadsFlag,
   monitor: { codec: monitorList, placeholder: "SETS", help: "also measure cost and accuracy on these sets each epoch: training,validation,test" },
   schedule: { codec: scheduleSpec, default: "constant", placeholder: "SPEC", help: "η schedule: constant | halve-on-plateau:N (the book's; stops at η/128) | step:EVERY:FACTOR | exponential:GAMMA" },
   "early-stop": { codec: positiveInt, placeholder: "N", help: "stop when validation accuracy has not improved for N epochs; keep the best parameters" },

@@ -45,6 +45,16 @@ test("the same flags and seed print the same results", async () => {
   assert.deepEqual(lines(a.stdout), lines(b.stdout));
 });
 
+test("--threads 2 trains with a helper thread, reproducibly, and ends with the process", async () => {
+  // Batches of 100 on 64-32-10, so the products are large enough to be split between the threads.
+  const args = ["--data", data, "--layers", "64,32,10", "--batch-size", "100", "--epochs", "2", "--seed", "7", "--threads", "2"];
+  const runs = await Promise.all([1, 2].map(() => runScript("train", args)));
+  runs.forEach((r) => assert.equal(r.code, 0, r.stderr));
+  const lines = (s: string) => s.split("\n").filter((l) => l.startsWith("Epoch"));
+  assert.equal(lines(runs[0].stdout).length, 2);
+  assert.deepEqual(lines(runs[0].stdout), lines(runs[1].stdout));
+});
+
 const badFlags: [string[], RegExp][] = [
   [["--bogus"], /^error: unknown flag --bogus/],
   [["--eta", "abc"], /^error: --eta: expected a finite number > 0, got "abc"$/],
@@ -59,6 +69,8 @@ const badFlags: [string[], RegExp][] = [
   [["--momentum", "1"], /^error: --momentum: expected a number in \[0, 1\)/],
   [["--data", "/no/such/dir"], /^error: \/no\/such\/dir: no such directory$/],
   [["--save", "/no/such/dir/m.json"], /^error: --save: directory \/no\/such\/dir does not exist$/],
+  [["--threads", "3"], /^error: --threads: expected one of 1, 2, got "3"$/],
+  [["--threads", "2", "--backend", "js"], /^error: --threads 2 needs --backend wasm \(the js kernels run on one thread\)$/],
 ];
 
 test("bad flags give one error line naming the flag, exit code 2, no stack trace, no file", async () => {

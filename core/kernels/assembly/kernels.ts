@@ -155,10 +155,27 @@ const SCRATCH_TAIL: i32 = 65536 - 32;
 
 /** out (m×n) = a (m×k) · b (k×n). */
 export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  matmulNNPart(a, b, out, m, k, n, 0, k);
+}
+
+/**
+ * out (m×n) = a[:, lo … hi−1] · b[lo … hi−1, :]: the product over part of the inner dimension. Two threads
+ * each take a part (and add the two results), so each reads only its own rows of b: the rows it also
+ * writes in the weight gradient and the update, which then stay in its own core's cache.
+ */
+export function matmulNNPart(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo: i32, hi: i32): void {
   // A partial column block reads up to 32 numbers past a row of b: allowed when that stays inside memory
   // (and the spill area is clear of the non-zero lists).
   const overRead = k < SCRATCH_TAIL && at(b, k * n + 32) <= (<usize>memory.size() << 16);
-  for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k), k), b, n, at(out, i * n), overRead);
+  const rows = at(b, lo * n);
+  for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k + lo), hi - lo), rows, n, at(out, i * n), overRead);
+}
+
+/** out[i] += x[i]: adds the helper thread's part of a product. */
+export function addInto(out: usize, x: usize, len: i32): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(v128.load(at(out, i)), v128.load(at(x, i))));
+  for (; i < len; i++) store<f32>(at(out, i), load<f32>(at(out, i)) + load<f32>(at(x, i)));
 }
 
 // Below this width TN transposes; wider, each non-zero of a adds a scaled row of b into out.
@@ -175,14 +192,20 @@ export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
     matmulNN(temp, b, out, m, k, n);
     return;
   }
-  memory.fill(out, 0, (<usize>(m * n)) << 2);
+  matmulTNRows(a, b, out, m, k, n, 0, m);
+}
+
+/** Rows lo … hi−1 of matmulTN's out, by scattering (rows are independent: two threads may split them). */
+export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo: i32, hi: i32): void {
+  memory.fill(at(out, lo * n), 0, (<usize>((hi - lo) * n)) << 2);
+  const first = at(out, lo * n);
   for (let p = 0; p < k; p++) {
-    const nnz = compactRow(at(a, p * m), m);
+    const nnz = compactRow(at(a, p * m + lo), hi - lo);
     const br = at(b, p * n);
     for (let q = 0; q < nnz; q++) {
       const s = load<f32>(at(scratchVal, q));
       const v = f32x4.splat(s);
-      const o = at(out, load<i32>(at(scratchIdx, q)) * n);
+      const o = at(first, load<i32>(at(scratchIdx, q)) * n);
       let j = 0;
       for (; j + 4 <= n; j += 4) v128.store(at(o, j), f32x4.add(v128.load(at(o, j)), f32x4.mul(v, v128.load(at(br, j)))));
       for (; j < n; j++) store<f32>(at(o, j), load<f32>(at(o, j)) + s * load<f32>(at(br, j)));

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { cast, createWasmKernels, fromArray, key, treeLeaves, treeMap, withKernels, type Tree, type WasmKernels } from "../../core/index.ts";
+import { network, quadratic, sgd, step } from "../../nn/index.ts";
+import { startHelperThread } from "../../scripts/cli/helper-thread.ts";
+
+const small = { arenaBytes: 4 << 20, persistentBytes: 4 << 20, residentBytes: 0 };
+
+async function running(k: WasmKernels): Promise<void> {
+  for (let i = 0; i < 500 && k.threads() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(k.threads(), 2, "the helper thread did not start");
+}
+
+// MNIST-like operands: a sparse non-negative batch, dense weights and deltas.
+const sparse = (len: number, seed: number) => Float32Array.from({ length: len }, (_, i) => ((i * 7919 + seed * 104729) % 5 < 3 ? 0 : ((i * 31 + seed) % 255) / 255));
+const dense = (len: number, seed: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 0.37 + seed));
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+test("with a helper thread, the products and updates are computed in halves: the same numbers whether or not it runs, and the weight gradient and update equal one thread's bit for bit", async () => {
+  const one = createWasmKernels(small);
+  const neverStarted = createWasmKernels({ ...small, startHelper: () => {} }); // its halves all run on this thread
+  const two = createWasmKernels({ ...small, startHelper: startHelperThread });
+  await running(two);
+  try {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 16 }), fc.integer({ min: 200, max: 800 }), fc.integer({ min: 17, max: 64 }), fc.integer({ min: 0, max: 1000 }), (m, k, n, seed) => {
+        const x = sparse(m * k, seed), w = dense(k * n, seed), d = dense(m * n, seed + 1);
+        const run = (kk: WasmKernels) => {
+          const forward = new Float32Array(m * n), gradient = new Float32Array(k * n), updated = new Float32Array(k * n);
+          kk.matmul(x, w, forward, m, k, n, false, false);
+          kk.matmul(x, d, gradient, k, m, n, true, false);
+          kk.axpy(-0.3, gradient, w, updated);
+          return { forward, gradient, updated };
+        };
+        const a = run(one), b = run(neverStarted), c = run(two);
+        assert.deepEqual(bits(c.forward), bits(b.forward));
+        assert.deepEqual(bits(c.gradient), bits(b.gradient));
+        assert.deepEqual(bits(c.updated), bits(b.updated));
+        assert.deepEqual(bits(c.gradient), bits(a.gradient));
+        assert.deepEqual(bits(c.updated), bits(a.updated));
+        // The forward product sums two halves of the inner dimension: rounded differently, by a hair.
+        for (let i = 0; i < m * n; i++) assert.ok(Math.abs(c.forward[i] - a.forward[i]) <= 1e-5 * (1 + Math.abs(a.forward[i])), `forward[${i}]`);
+      }),
+      { numRuns: 40 },
+    );
+    assert.equal(two.threads(), 2);
+  } finally {
+    two.close();
+  }
+  assert.equal(two.threads(), 1);
+});
+
+test("training steps on two threads are reproducible: the same parameters as with the helper never started, and after it is closed", async () => {
+  const net = network([784, 30, 10]);
+  const opt = sgd(3);
+  const batches = Array.from({ length: 6 }, (_, b) => ({ x: sparse(10 * 784, b), y: Float32Array.from({ length: 100 }, (_, i) => (i % 10 === b ? 1 : 0)) }));
+  const train = (k: WasmKernels, steps: number): Tree =>
+    withKernels(k, () => {
+      let params: Tree = treeMap(net.init(key(3)), (t) => cast(t, "float32"));
+      let state: Tree = opt.init(params);
+      const update = step(net, quadratic, opt, { donate: true });
+      for (let i = 0; i < steps; i++) {
+        const b = batches[i % batches.length];
+        const r = update(params, state, { x: fromArray(b.x, [10, 784], "float32"), y: fromArray(b.y, [10, 10], "float32") });
+        ({ params, optState: state } = r);
+      }
+      return treeMap(params, (t) => cast(t, "float32"));
+    });
+  const two = createWasmKernels({ ...small, startHelper: startHelperThread });
+  await running(two);
+  const threaded = train(two, 12);
+  two.close();
+  const closed = train(two, 12);
+  const alone = train(createWasmKernels({ ...small, startHelper: () => {} }), 12);
+  const leaves = (t: Tree) => treeLeaves(t).map((l) => bits(l.data as Float32Array));
+  assert.deepEqual(leaves(threaded), leaves(alone));
+  assert.deepEqual(leaves(closed), leaves(alone));
+});
