@@ -182,8 +182,8 @@ export function addInto(out: usize, x: usize, len: i32): void {
 const TN_TRANSPOSE_BELOW: i32 = 16;
 
 /**
- * out (m×n) = aᵀ · b for a (k×m), b (k×n): the weight gradient xᵀ·δ. The rows of a (examples) are few
- * and long: each is compacted once, and each of its non-zeros adds a scaled row of b into out.
+ * out (m×n) = aᵀ · b for a (k×m), b (k×n): the weight gradient xᵀ·δ, with a's rows (examples) few and
+ * long and mostly zero.
  */
 export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
   if (n <= TN_TRANSPOSE_BELOW && m * k <= TEMP_ENTRIES) {
@@ -195,8 +195,68 @@ export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
   matmulTNRows(a, b, out, m, k, n, 0, m);
 }
 
-/** Rows lo … hi−1 of matmulTN's out, by scattering (rows are independent: two threads may split them). */
+/**
+ * Rows lo … hi−1 of matmulTN's out (rows are independent: two threads may split them). With at most 32
+ * examples (rows of a) and a row of out that fits one register block, each row of out is summed in
+ * registers over the examples where its pixel is non-zero (found from a bit mask per pixel) and written
+ * once; otherwise the non-zeros are scattered into out. Both add the examples in order from zero: the
+ * same numbers.
+ */
 export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo: i32, hi: i32): void {
+  // (The register block reads 32 numbers from each row of b: past the end of b, which must stay in memory.)
+  if (k > 32 || n > 32 || at(b, k * n + 32) > (<usize>memory.size() << 16)) {
+    scatterRows(a, b, out, m, k, n, lo, hi);
+    return;
+  }
+  const len = hi - lo;
+  // masks[p]: bit i set where a[i, lo + p] is non-zero.
+  const masks = scratchIdx;
+  memory.fill(masks, 0, (<usize>len) << 2);
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < k; i++) {
+    const row = at(a, i * m + lo);
+    const bit = i32x4.splat(1 << i);
+    let p = 0;
+    for (; p + 4 <= len; p += 4) {
+      const mp = at(masks, p);
+      v128.store(mp, v128.or(v128.load(mp), v128.and(f32x4.ne(v128.load(at(row, p)), zero), bit)));
+    }
+    for (; p < len; p++) if (load<f32>(at(row, p)) != 0) store<i32>(at(masks, p), load<i32>(at(masks, p)) | (1 << i));
+  }
+  const spill = at(scratchVal, SCRATCH_TAIL);
+  for (let p = 0; p < len; p++) {
+    const mask = load<i32>(at(masks, p));
+    const orow = at(out, (lo + p) * n);
+    const column = at(a, lo + p);
+    for (let j = 0; j < n; j += 32) { // one block (n ≤ 32)
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+      for (let left = mask; left != 0; left &= left - 1) {
+        const i = ctz(left);
+        const v = f32x4.splat(load<f32>(at(column, i * m)));
+        const r = at(b, i * n + j);
+        s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
+        s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
+        s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
+        s4 = f32x4.add(s4, f32x4.mul(v, v128.load(r, 64)));
+        s5 = f32x4.add(s5, f32x4.mul(v, v128.load(r, 80)));
+        s6 = f32x4.add(s6, f32x4.mul(v, v128.load(r, 96)));
+        s7 = f32x4.add(s7, f32x4.mul(v, v128.load(r, 112)));
+      }
+      const count = min(32, n - j);
+      // A partial block may store past the row's end into the next row, which is written after it.
+      const direct = count == 32 || (p + 1 < len && 32 - count <= n);
+      const dst = direct ? at(orow, j) : spill;
+      v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
+      v128.store(dst, s4, 64); v128.store(dst, s5, 80); v128.store(dst, s6, 96); v128.store(dst, s7, 112);
+      if (!direct) memory.copy(at(orow, j), spill, (<usize>count) << 2);
+    }
+  }
+}
+
+// The same rows by scattering: each non-zero of a adds a scaled row of b into out (any number of examples).
+function scatterRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo: i32, hi: i32): void {
   memory.fill(at(out, lo * n), 0, (<usize>((hi - lo) * n)) << 2);
   const first = at(out, lo * n);
   for (let p = 0; p < k; p++) {
