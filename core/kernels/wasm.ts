@@ -24,6 +24,9 @@ interface WasmExports {
   bytesToFloat(bytes: number, out: number, len: number, divisor: number): void;
   gatherRows(bytes: number, count: number, rowLength: number, divisor: number, out: number): void;
   sigmoid(x: number, out: number, len: number): void;
+  addRow(a: number, b: number, out: number, rows: number, cols: number): void;
+  sumRows(x: number, out: number, rows: number, cols: number): void;
+  sigmoidGrad(g: number, y: number, out: number, len: number): void;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -284,6 +287,32 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         }
       }
       fastKernels.unary(kind, x, out);
+    },
+    // The bias add, its gradient and the sigmoid's VJP: small, but on every step of every dense layer.
+    binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
+      if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
+        a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+        wasm.addRow(placed[0], placed[1], placed[2], outShape[0], outShape[1]);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
+    },
+    sumInto(x, xShape, out, outStrides) {
+      if (xShape.length === 2 && xShape[0] >= 1 && outStrides[0] === 0 && outStrides[1] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        wasm.sumRows(placed[0], placed[2], xShape[0], xShape[1]);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.sumInto(x, xShape, out, outStrides);
+    },
+    binary(kind, a, b, out) {
+      if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+        wasm.sigmoidGrad(placed[0], placed[1], placed[2], out.length);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.binary(kind, a, b, out);
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {

@@ -377,3 +377,38 @@ export function sigmoid(x: usize, out: usize, len: i32): void {
 export function staticDataEnd(): usize {
   return __heap_base;
 }
+
+/** out (rows×cols) = a + the row vector b added to every row: the bias add. */
+export function addRow(a: usize, b: usize, out: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = at(a, r * cols), orow = at(out, r * cols);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) v128.store(at(orow, c), f32x4.add(v128.load(at(ar, c)), v128.load(at(b, c))));
+    for (; c < cols; c++) store<f32>(at(orow, c), load<f32>(at(ar, c)) + load<f32>(at(b, c)));
+  }
+}
+
+/** out (cols) = the sum of the rows of x (rows×cols), first row first: the bias gradient. */
+export function sumRows(x: usize, out: usize, rows: i32, cols: i32): void {
+  memory.copy(out, x, (<usize>cols) << 2);
+  for (let r = 1; r < rows; r++) {
+    const xr = at(x, r * cols);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) v128.store(at(out, c), f32x4.add(v128.load(at(out, c)), v128.load(at(xr, c))));
+    for (; c < cols; c++) store<f32>(at(out, c), load<f32>(at(out, c)) + load<f32>(at(xr, c)));
+  }
+}
+
+/** out = g · y · (1 − y): the sigmoid's VJP from its output y. */
+export function sigmoidGrad(g: usize, y: usize, out: usize, len: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const yv = v128.load(at(y, i));
+    v128.store(at(out, i), f32x4.mul(f32x4.mul(v128.load(at(g, i)), yv), f32x4.sub(one, yv)));
+  }
+  for (; i < len; i++) {
+    const yv = load<f32>(at(y, i));
+    store<f32>(at(out, i), load<f32>(at(g, i)) * yv * (1 - yv));
+  }
+}
