@@ -68,7 +68,7 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
   const allocated = new Map<FloatArray, number>();
   const arrays: FloatArray[] = [];
   const written = new Set<FloatArray>();
-  const raw: { kernel: KernelName; args: unknown[] }[] = [];
+  const raw: RawCall[] = [];
   // A recording wrapper: every call is noted, then computed by the real kernels.
   const recorder = { name: `${base.name} (tracing)` } as Record<string, unknown>;
   for (const name of Object.keys(outArgument) as KernelName[]) {
@@ -125,8 +125,8 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
     }
     return { constant: allocated.has(a) ? a.slice() : a };
   };
-  const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
-  const calls: Call[] = raw.map(({ kernel, args: callArgs }) => {
+  const outLeaves = treeLeaves(result);
+  const calls: Call[] = fuse(raw, new Set(outLeaves.map((t) => t.data)), base).map(({ kernel, args: callArgs }) => {
     const inputs: [number, number][] = [];
     const refs = callArgs.map((v, i) => {
       if (!isArray(v)) return { value: v };
@@ -137,13 +137,49 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
     const argsFor = (set: 0 | 1) => refs.map((r) => ("value" in r ? r.value : "input" in r ? undefined : "buffer" in r ? buffers[set][r.buffer] : r.constant));
     return { kernel, args: [argsFor(0), argsFor(1)], inputs };
   });
-  const outLeaves = treeLeaves(result);
   const outputs = outLeaves.map((t) => ({ ref: refOf(t.data), shape: t.shape }));
   if (roomless) {
     releaseBuffers(base, buffers);
     return { result };
   }
   return { result, program: { kernels: base, signature: signatureOf(leaves), calls, buffers, outputs, outputTree: result, parity: 1 } };
+}
+
+const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
+
+interface RawCall {
+  readonly kernel: KernelName;
+  readonly args: unknown[];
+}
+
+/**
+ * A weight gradient read only by its update becomes one call: aᵀ·b followed by an axpy that is the only
+ * reader of the product (and the product not an output) is replaced, in the axpy's place, by the kernels'
+ * `matmulAxpy`, when they have one, so the gradient is never written out. Its contract is the same numbers.
+ */
+function fuse(raw: readonly RawCall[], outputs: ReadonlySet<FloatArray>, k: Kernels): readonly RawCall[] {
+  if (k.matmulAxpy === undefined) return raw;
+  const reads = new Map<FloatArray, number>();
+  const producer = new Map<FloatArray, number>();
+  raw.forEach(({ kernel, args }, i) => {
+    args.forEach((v, j) => {
+      if (isArray(v) && j !== outArgument[kernel]) reads.set(v, (reads.get(v) ?? 0) + 1);
+    });
+    producer.set(args[outArgument[kernel]] as FloatArray, i);
+  });
+  const fused = [...raw];
+  const dropped = new Set<number>();
+  raw.forEach(({ kernel, args }, i) => {
+    if (kernel !== "axpy") return;
+    const [alpha, x, y, out] = args as [number, FloatArray, FloatArray, FloatArray];
+    const p = producer.get(x);
+    if (p === undefined || raw[p].kernel !== "matmul" || reads.get(x) !== 1 || outputs.has(x)) return;
+    const [a, b, , m, kk, n, transA, transB] = raw[p].args;
+    if (transA !== true || transB !== false) return;
+    fused[i] = { kernel: "matmulAxpy", args: [alpha, a, b, y, out, m, kk, n, transA, transB] };
+    dropped.add(p);
+  });
+  return fused.filter((_, i) => !dropped.has(i));
 }
 
 function releaseBuffers(k: Kernels, buffers: readonly (readonly FloatArray[])[]): void {

@@ -40,6 +40,12 @@ export interface Kernels {
   transpose(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** out[i] = alpha·x[i] + y[i] (the optimizer's step, fused). */
   axpy(alpha: number, x: FloatArray, y: FloatArray, out: FloatArray): void;
+  /**
+   * Optional: out = alpha·op(a)·op(b) + c, a product fused with the update that reads it, giving exactly
+   * the numbers of `matmul` into a temporary and then `axpy`. Ops never call it: jit puts it in place of
+   * such a pair when the product is read by nothing else (the weight gradient and its sgd step).
+   */
+  matmulAxpy?(alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, out: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
   /** Row r of out = row rows[r] of `bytes` (rows of rowLength bytes) divided by `divisor`: pixels to numbers. */
   bytesToFloat(bytes: Uint8Array, rows: ArrayLike<number>, rowLength: number, divisor: number, out: FloatArray): void;
   /** out[i] = min(max(x[i], lo), hi). */
@@ -58,5 +64,5 @@ export interface Kernels {
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release">, number>> = {
-  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, axpy: 3, clip: 1, clipGrad: 2, bytesToFloat: 4,
+  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

@@ -33,8 +33,8 @@ const OP = 2;
 const SLEEPING = 3; // the helper is (about to be) blocked in Atomics.wait
 const READY = 4; // the helper is running; until then the main thread does all the work itself
 const FAILED = 5;
-const ARGS = 6; // eight i32 arguments, then one f32 (ALPHA)
-const ALPHA = ARGS + 8;
+const ARGS = 6; // nine i32 arguments, then one f32 (ALPHA)
+const ALPHA = ARGS + 9;
 /** Bytes the control block takes. */
 export const CONTROL_BYTES = 64;
 
@@ -45,11 +45,11 @@ export type HelperOp = (typeof HelperOp)[keyof typeof HelperOp];
 export interface HelperExports {
   setScratch(idx: number, val: number, temp: number): void;
   matmulNNPart(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number): void;
-  matmulTNRows(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number): void;
+  matmulTNRows(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number, alpha: number, c: number): void;
   axpy(alpha: number, x: number, y: number, out: number, len: number): void;
 }
 
-/** Runs one task whose arguments are `args` (eight integers) and `alpha`; false for Stop. */
+/** Runs one task whose arguments are `args` (nine integers) and `alpha`; false for Stop. */
 function execute(wasm: HelperExports, op: number, args: Int32Array | readonly number[], alpha: number): boolean {
   const a = args;
   switch (op) {
@@ -57,7 +57,7 @@ function execute(wasm: HelperExports, op: number, args: Int32Array | readonly nu
       wasm.matmulNNPart(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
       return true;
     case HelperOp.MatmulTNRows:
-      wasm.matmulTNRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+      wasm.matmulTNRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], alpha, a[8]);
       return true;
     case HelperOp.Axpy:
       wasm.axpy(alpha, a[0], a[1], a[2], a[3]);
@@ -74,7 +74,7 @@ const SPINS_BEFORE_SLEEP = 200_000;
 export function runWasmHelper(data: WasmHelperData): void {
   const ctrl = new Int32Array(data.memory.buffer, data.control, CONTROL_BYTES / 4);
   const alpha = new Float32Array(data.memory.buffer, data.control, CONTROL_BYTES / 4);
-  const args = ctrl.subarray(ARGS, ARGS + 8);
+  const args = ctrl.subarray(ARGS, ARGS + 9);
   try {
     const wasm = new WebAssembly.Instance(data.module, { env: { memory: data.memory, abort() {} } }).exports as unknown as HelperExports;
     wasm.setScratch(...data.scratch);
@@ -112,7 +112,7 @@ export class HelperLink {
   private seq = 0;
   private pending = false;
   private stopped = false;
-  private readonly localArgs = [0, 0, 0, 0, 0, 0, 0, 0];
+  private readonly localArgs = [0, 0, 0, 0, 0, 0, 0, 0, 0];
 
   constructor(memory: WebAssembly.Memory, control: number, private readonly local: HelperExports) {
     this.ctrl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
@@ -125,17 +125,17 @@ export class HelperLink {
   }
 
   /** Starts a task; the caller does its own part, then calls `wait`. */
-  run(op: HelperOp, a0: number, a1: number, a2: number, a3: number, a4 = 0, a5 = 0, a6 = 0, a7 = 0, alpha = 0): void {
+  run(op: HelperOp, a0: number, a1: number, a2: number, a3: number, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, alpha = 0): void {
     const c = this.ctrl;
     if (!this.running()) {
       const l = this.localArgs;
-      l[0] = a0; l[1] = a1; l[2] = a2; l[3] = a3; l[4] = a4; l[5] = a5; l[6] = a6; l[7] = a7;
+      l[0] = a0; l[1] = a1; l[2] = a2; l[3] = a3; l[4] = a4; l[5] = a5; l[6] = a6; l[7] = a7; l[8] = a8;
       execute(this.local, op, l, Math.fround(alpha));
       return;
     }
     c[OP] = op;
     c[ARGS] = a0; c[ARGS + 1] = a1; c[ARGS + 2] = a2; c[ARGS + 3] = a3;
-    c[ARGS + 4] = a4; c[ARGS + 5] = a5; c[ARGS + 6] = a6; c[ARGS + 7] = a7;
+    c[ARGS + 4] = a4; c[ARGS + 5] = a5; c[ARGS + 6] = a6; c[ARGS + 7] = a7; c[ARGS + 8] = a8;
     this.alpha[ALPHA] = alpha;
     this.pending = true;
     Atomics.store(c, SEQ, ++this.seq); // publishes the arguments written above

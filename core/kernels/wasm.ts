@@ -16,7 +16,7 @@ interface WasmExports {
   setScratch(idx: number, val: number, temp: number): void;
   matmulNN(a: number, b: number, out: number, m: number, k: number, n: number): void;
   matmulTN(a: number, b: number, out: number, m: number, k: number, n: number): void;
-  matmulTNRows(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number): void;
+  matmulTNRows(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number, alpha: number, c: number): void;
   matmulNNPart(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number): void;
   addInto(out: number, x: number, len: number): void;
   matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
@@ -190,7 +190,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     cache.set(out, { offset: at, generation });
   }
 
-  return {
+  const backend: WasmKernels = {
     ...fastKernels,
     name: "wasm",
     close() {
@@ -240,7 +240,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
             if (split && n > TN_SCATTER_ABOVE) {
               const h = splitPoint(m);
               helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m);
-              wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h);
+              wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h, 0, 0);
               helper.wait();
             } else wasm.matmulTN(pa, pb, po, m, k, n);
           } else wasm.matmulNT(pa, pb, po, m, k, n);
@@ -288,6 +288,24 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       }
       fastKernels.unary(kind, x, out);
     },
+    matmulAxpy(alpha, a, b, c, out, m, k, n, transA, transB) {
+      // The weight gradient fused with its update, when the update's arrays live here (jit's buffers).
+      if (transA && !transB && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && out instanceof Float32Array &&
+        c.buffer === heapBuffer && out.buffer === heapBuffer && Math.max(m, k) <= SCRATCH_ENTRIES && place(a, b, out)) {
+        const pa = placed[0], pb = placed[1], po = placed[2], pc = c.byteOffset;
+        if (helper !== undefined && m >= 2 && m * k * n >= SPLIT_WORK) {
+          const h = splitPoint(m);
+          helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m, pc, alpha);
+          wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h, alpha, pc);
+          helper.wait();
+        } else wasm.matmulTNRows(pa, pb, po, m, k, n, 0, m, alpha, pc);
+        return;
+      }
+      // Otherwise the product, then the update: the same numbers.
+      const product = out instanceof Float32Array ? new Float32Array(out.length) : new Float64Array(out.length);
+      backend.matmul(a, b, product, m, k, n, transA, transB);
+      backend.axpy(alpha, product, c, out);
+    },
     // The bias add, its gradient and the sigmoid's VJP: small, but on every step of every dense layer.
     binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
       if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
@@ -320,7 +338,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
           const len = out.length;
           if (helper !== undefined && len >= SPLIT_LENGTH) {
             const h = splitPoint(len), px = placed[0], py = placed[1], po = placed[2];
-            helper.run(HelperOp.Axpy, px + h * 4, py + h * 4, po + h * 4, len - h, 0, 0, 0, 0, alpha);
+            helper.run(HelperOp.Axpy, px + h * 4, py + h * 4, po + h * 4, len - h, 0, 0, 0, 0, 0, alpha);
             wasm.axpy(alpha, px, py, po, h);
             helper.wait();
           } else wasm.axpy(alpha, placed[0], placed[1], placed[2], len);
@@ -331,4 +349,5 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       fastKernels.axpy(alpha, x, y, out);
     },
   };
+  return backend;
 }

@@ -130,3 +130,40 @@ test("a function that casts between precisions while traced runs eagerly, so its
   const f = T.jit((x: T.Tensor) => T.mul(T.cast(T.exp(x), "float32"), T.cast(T.tensor([2]), "float32")));
   for (const v of [0, 1, 2]) assert.deepEqual(Array.from(f(T.tensor([v])).data), [Math.fround(Math.fround(Math.exp(v)) * 2)]);
 });
+
+test("jit fuses each weight gradient with the sgd step that reads it (wasm), number for number", () => {
+  const wasm = T.createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: 4 << 20 });
+  let fused = 0;
+  const counting: T.Kernels = {
+    ...wasm,
+    matmulAxpy(...args) {
+      fused++;
+      wasm.matmulAxpy!(...args);
+    },
+  };
+  T.withKernels(counting, () => {
+    // Widths on both sides of the kernel's cases: rows of up to 16, 32 and more numbers, up to 32 examples and more.
+    const arb = fc.record({
+      sizes: fc.tuple(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 })),
+      batch: fc.integer({ min: 1, max: 40 }),
+      seed: fc.integer({ min: 0, max: 1e6 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ sizes, batch, seed }) => {
+        const net = nn.network(sizes, "scaled");
+        const opt = nn.sgd(2);
+        const start = T.treeMap(net.init(T.key(seed)), (t) => T.cast(t, "float32"));
+        // Sparse inputs, like MNIST's: about half the pixels zero.
+        const pixels = (i: number) => Array.from({ length: batch * sizes[0] }, (_, j) => ((j * 7 + i * 13 + seed) % 11 < 5 ? 0 : ((j + seed) % 97) / 97));
+        const batches = Array.from({ length: 3 }, (_, i) => ({
+          x: T.fromArray(pixels(i), [batch, sizes[0]], "float32"),
+          y: T.cast(T.uniform(T.key(seed + 20 + i), [batch, sizes[2]]), "float32"),
+        }));
+        const runs = [{ jit: false }, { jit: true, donate: true }].map((options) => runSteps(nn.step(net, nn.quadratic, opt, options), opt, start, batches));
+        assert.deepEqual(runs[1], runs[0]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+  assert.ok(fused > 0, "no fused call was made");
+});

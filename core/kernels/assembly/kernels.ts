@@ -192,20 +192,23 @@ export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
     matmulNN(temp, b, out, m, k, n);
     return;
   }
-  matmulTNRows(a, b, out, m, k, n, 0, m);
+  matmulTNRows(a, b, out, m, k, n, 0, m, 0, 0);
 }
 
 /**
- * Rows lo … hi−1 of matmulTN's out (rows are independent: two threads may split them). With at most 32
+ * Rows lo … hi−1 of matmulTN's out (rows are independent: two threads may split them); with c ≠ 0, fused
+ * with the update that reads it: those rows of alpha·aᵀb + c. With at most 32
  * examples (rows of a) and a row of out that fits one register block, each row of out is summed in
  * registers over the examples where its pixel is non-zero (found from a bit mask per pixel) and written
  * once; otherwise the non-zeros are scattered into out. Both add the examples in order from zero: the
  * same numbers.
  */
-export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo: i32, hi: i32): void {
-  // (The register block reads 32 numbers from each row of b: past the end of b, which must stay in memory.)
-  if (k > 32 || n > 32 || at(b, k * n + 32) > (<usize>memory.size() << 16)) {
+export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo: i32, hi: i32, alpha: f32, c: usize): void {
+  // (The register block reads 32 numbers from each row of b, and of c: past their ends, which must stay in memory.)
+  const end = <usize>memory.size() << 16;
+  if (k > 32 || n > 32 || at(b, k * n + 32) > end || (c != 0 && at(c, m * n + 32) > end)) {
     scatterRows(a, b, out, m, k, n, lo, hi);
+    if (c != 0) axpy(alpha, at(out, lo * n), at(c, lo * n), at(out, lo * n), (hi - lo) * n);
     return;
   }
   const len = hi - lo;
@@ -243,6 +246,19 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
         s5 = f32x4.add(s5, f32x4.mul(v, v128.load(r, 80)));
         s6 = f32x4.add(s6, f32x4.mul(v, v128.load(r, 96)));
         s7 = f32x4.add(s7, f32x4.mul(v, v128.load(r, 112)));
+      }
+      if (c != 0) {
+        // Fused with the update that consumes the product: out = alpha·(this row) + c's row, the same
+        // operations as storing the row and then running axpy over it.
+        const av = f32x4.splat(alpha), cr = at(c, (lo + p) * n + j);
+        s0 = f32x4.add(f32x4.mul(av, s0), v128.load(cr));
+        s1 = f32x4.add(f32x4.mul(av, s1), v128.load(cr, 16));
+        s2 = f32x4.add(f32x4.mul(av, s2), v128.load(cr, 32));
+        s3 = f32x4.add(f32x4.mul(av, s3), v128.load(cr, 48));
+        s4 = f32x4.add(f32x4.mul(av, s4), v128.load(cr, 64));
+        s5 = f32x4.add(f32x4.mul(av, s5), v128.load(cr, 80));
+        s6 = f32x4.add(f32x4.mul(av, s6), v128.load(cr, 96));
+        s7 = f32x4.add(f32x4.mul(av, s7), v128.load(cr, 112));
       }
       const count = min(32, n - j);
       // A partial block may store past the row's end into the next row, which is written after it.
