@@ -1,9 +1,12 @@
 /**
- * The WebAssembly kernels: float32 products and updates in 128-bit SIMD, everything else (and any
- * float64 data) on the fast JS kernels. Tensors stay ordinary JS arrays; wasm memory is only a cache
- * of them. Because tensors are immutable, an array already copied in is still valid by identity, so the
- * weights are copied in once and then reused across steps, and every result is remembered where it was
- * computed. The cache is a ring over a fixed arena: when it is full it is dropped whole and refilled.
+ * The WebAssembly kernels: float32 products, updates, the sigmoid and the dense layers' small ops in
+ * 128-bit SIMD, everything else (and any float64 data) on the fast JS kernels. Tensors stay ordinary JS
+ * arrays; wasm memory is only a cache of them. Because tensors are immutable, an array already copied in
+ * is still valid by identity, so the weights are copied in once and then reused across steps, and every
+ * result is remembered where it was computed. The cache is a ring over a fixed arena: when it is full it
+ * is dropped whole and refilled. Beside it: `persistent` buffers (jit's, and reused batches) that live
+ * here for good, datasets' bytes kept resident for gathering batches, and optionally a helper thread
+ * (wasm-helper.ts) that takes half of the large products.
  */
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
@@ -27,6 +30,8 @@ interface WasmExports {
   addRow(a: number, b: number, out: number, rows: number, cols: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
   sigmoidGrad(g: number, y: number, out: number, len: number): void;
+  binaryOp(op: number, a: number, b: number, out: number, len: number): void;
+  scalarOp(op: number, a: number, s: number, out: number, len: number): void;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -76,6 +81,8 @@ const SPLIT_LENGTH = 1 << 13;
 const TN_SCATTER_ABOVE = 16;
 /** Where two threads split n rows (or numbers): the middle, rounded down to a multiple of four. */
 const splitPoint = (n: number) => (n >> 1) & ~3;
+// The elementwise operations the wasm module has, by its op codes (the rest stay on the JS kernels).
+const wasmOp: Partial<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 /** Whether this JavaScript engine can run the kernels (WebAssembly with SIMD). */
 export function wasmSupported(): boolean {
@@ -308,6 +315,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     },
     // The bias add, its gradient and the sigmoid's VJP: small, but on every step of every dense layer.
     binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
+      // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
+      const op = wasmOp[kind];
+      if (op !== undefined && b.length === 1 && a.length === out.length && a instanceof Float32Array && out instanceof Float32Array && place(a, undefined, out)) {
+        wasm.scalarOp(op, placed[0], b[0], placed[2], out.length);
+        finish(out, placed[2]);
+        return;
+      }
       if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
         a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
         wasm.addRow(placed[0], placed[1], placed[2], outShape[0], outShape[1]);
@@ -325,6 +339,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       fastKernels.sumInto(x, xShape, out, outStrides);
     },
     binary(kind, a, b, out) {
+      const op = wasmOp[kind];
+      if (op !== undefined && op < 3 && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+        wasm.binaryOp(op, placed[0], placed[1], placed[2], out.length);
+        finish(out, placed[2]);
+        return;
+      }
       if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
         wasm.sigmoidGrad(placed[0], placed[1], placed[2], out.length);
         finish(out, placed[2]);

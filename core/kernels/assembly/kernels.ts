@@ -428,3 +428,29 @@ export function sigmoidGrad(g: usize, y: usize, out: usize, len: i32): void {
     store<f32>(at(out, i), load<f32>(at(g, i)) * yv * (1 - yv));
   }
 }
+
+/** out = a ∘ b elementwise, for ∘ = + (op 0), − (1), × (2). */
+export function binaryOp(op: i32, a: usize, b: usize, out: usize, len: i32): void {
+  let i = 0;
+  if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(v128.load(at(a, i)), v128.load(at(b, i))));
+  else if (op == 1) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.sub(v128.load(at(a, i)), v128.load(at(b, i))));
+  else for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.mul(v128.load(at(a, i)), v128.load(at(b, i))));
+  for (; i < len; i++) {
+    const x = load<f32>(at(a, i)), y = load<f32>(at(b, i));
+    store<f32>(at(out, i), op == 0 ? x + y : op == 1 ? x - y : x * y);
+  }
+}
+
+/** out = a ∘ s for one number s, for ∘ = + (op 0), − (1), × (2), ÷ (3). */
+export function scalarOp(op: i32, a: usize, s: f32, out: usize, len: i32): void {
+  const v = f32x4.splat(s);
+  let i = 0;
+  if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(v128.load(at(a, i)), v));
+  else if (op == 1) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.sub(v128.load(at(a, i)), v));
+  else if (op == 2) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.mul(v128.load(at(a, i)), v));
+  else for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.div(v128.load(at(a, i)), v));
+  for (; i < len; i++) {
+    const x = load<f32>(at(a, i));
+    store<f32>(at(out, i), op == 0 ? x + s : op == 1 ? x - s : op == 2 ? x * s : x / s);
+  }
+}
