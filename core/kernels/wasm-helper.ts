@@ -69,6 +69,10 @@ function execute(wasm: HelperExports, op: number, args: Int32Array | readonly nu
 
 // Spins on the counter before sleeping: a training step posts a task every few microseconds.
 const SPINS_BEFORE_SLEEP = 200_000;
+// A wait this long (some hundreds of microseconds, where a task takes a few) means the helper was not running.
+const LATE_SPINS = 200_000;
+// Then this many tasks (a few hundred steps) run on the calling thread before the helper is tried again.
+const INLINE_AFTER_LATE = 2_000;
 
 /** The helper thread's loop: runs until the main thread posts Stop. */
 export function runWasmHelper(data: WasmHelperData): void {
@@ -112,6 +116,8 @@ export class HelperLink {
   private seq = 0;
   private pending = false;
   private stopped = false;
+  /** Tasks still to run on this thread after the helper was late. */
+  private inlineFor = 0;
   private readonly localArgs = [0, 0, 0, 0, 0, 0, 0, 0, 0];
 
   constructor(memory: WebAssembly.Memory, control: number, private readonly local: HelperExports) {
@@ -124,10 +130,19 @@ export class HelperLink {
     return !this.stopped && Atomics.load(this.ctrl, READY) === 1;
   }
 
+  /** Whether the next task goes to the helper (else it runs on this thread). */
+  private handsOff(): boolean {
+    if (this.inlineFor > 0) {
+      this.inlineFor--;
+      return false;
+    }
+    return this.running();
+  }
+
   /** Starts a task; the caller does its own part, then calls `wait`. */
   run(op: HelperOp, a0: number, a1: number, a2: number, a3: number, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, alpha = 0): void {
     const c = this.ctrl;
-    if (!this.running()) {
+    if (!this.handsOff()) {
       const l = this.localArgs;
       l[0] = a0; l[1] = a1; l[2] = a2; l[3] = a3; l[4] = a4; l[5] = a5; l[6] = a6; l[7] = a7; l[8] = a8;
       execute(this.local, op, l, Math.fround(alpha));
@@ -146,10 +161,15 @@ export class HelperLink {
   wait(): void {
     if (!this.pending) return;
     const c = this.ctrl;
+    let spins = 0;
     while (Atomics.load(c, DONE) !== this.seq) {
       if (Atomics.load(c, FAILED) === 1) throw new Error("wasm kernels: the helper thread failed");
+      spins++;
     }
     this.pending = false;
+    // A helper this late has lost its core to something else: then two threads only wait for each other, so
+    // the next tasks run here (the same numbers) and the helper goes to sleep, until it is tried again.
+    if (spins > LATE_SPINS) this.inlineFor = INLINE_AFTER_LATE;
   }
 
   /** Ends the helper's loop; tasks then run on this thread. */
