@@ -83,6 +83,8 @@ const TN_SCATTER_ABOVE = 16;
 const splitPoint = (n: number) => (n >> 1) & ~3;
 // The elementwise operations the wasm module has, by its op codes (the rest stay on the JS kernels).
 const wasmOp: Partial<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+// Shorter elementwise operations stay in JS, where they cost less than placing their operands.
+const WASM_ELEMENTWISE = 64;
 
 /** Whether this JavaScript engine can run the kernels (WebAssembly with SIMD). */
 export function wasmSupported(): boolean {
@@ -317,7 +319,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
       // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
       const op = wasmOp[kind];
-      if (op !== undefined && b.length === 1 && a.length === out.length && a instanceof Float32Array && out instanceof Float32Array && place(a, undefined, out)) {
+      if (op !== undefined && b.length === 1 && a.length === out.length && out.length >= WASM_ELEMENTWISE && a instanceof Float32Array && out instanceof Float32Array && place(a, undefined, out)) {
         wasm.scalarOp(op, placed[0], b[0], placed[2], out.length);
         finish(out, placed[2]);
         return;
@@ -340,7 +342,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     },
     binary(kind, a, b, out) {
       const op = wasmOp[kind];
-      if (op !== undefined && op < 3 && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+      if (op !== undefined && op < 3 && out.length >= WASM_ELEMENTWISE && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
         wasm.binaryOp(op, placed[0], placed[1], placed[2], out.length);
         finish(out, placed[2]);
         return;
