@@ -77,7 +77,7 @@ const SCRATCH_ENTRIES = 1 << 16;
 const SPLIT_WORK = 1 << 16;
 // Updates shorter than this neither.
 const SPLIT_LENGTH = 1 << 13;
-// matmulTN scatters (and so may be split by rows) above this width; narrower, it transposes (see kernels.ts).
+// matmulTN works row by row (and so may be split by rows) above this width; narrower, it transposes (kernels.ts).
 const TN_SCATTER_ABOVE = 16;
 /** Where two threads split n rows (or numbers): the middle, rounded down to a multiple of four. */
 const splitPoint = (n: number) => (n >> 1) & ~3;
