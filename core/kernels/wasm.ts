@@ -78,7 +78,7 @@ const SPLIT_WORK = 1 << 16;
 // Updates shorter than this neither.
 const SPLIT_LENGTH = 1 << 13;
 // matmulTN works row by row (and so may be split by rows) above this width; narrower, it transposes (kernels.ts).
-const TN_SCATTER_ABOVE = 16;
+const TN_ROWS_ABOVE = 16;
 /** Where two threads split n rows (or numbers): the middle, rounded down to a multiple of four. */
 const splitPoint = (n: number) => (n >> 1) & ~3;
 // The elementwise operations the wasm module has, by its op codes (the rest stay on the JS kernels).
@@ -193,6 +193,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     return true;
   }
 
+  /** Rows of aᵀ·b (with c ≠ 0, of alpha·aᵀ·b + c), split by rows between the threads when it is worth it. */
+  function tnRows(pa: number, pb: number, po: number, m: number, k: number, n: number, alpha: number, pc: number): void {
+    if (helper !== undefined && m >= 2 && m * k * n >= SPLIT_WORK) {
+      const h = splitPoint(m);
+      helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m, pc, alpha);
+      wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h, alpha, pc);
+      helper.wait();
+    } else wasm.matmulTNRows(pa, pb, po, m, k, n, 0, m, alpha, pc);
+  }
+
   function finish(out: Float32Array, at: number): void {
     if (out.byteOffset === at && out.buffer === heapBuffer) return; // computed in place
     out.set(heap.subarray(at >> 2, (at >> 2) + out.length));
@@ -246,12 +256,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
               wasm.addInto(po, helperTemp, m * n);
             } else wasm.matmulNN(pa, pb, po, m, k, n);
           } else if (transA) {
-            if (split && n > TN_SCATTER_ABOVE) {
-              const h = splitPoint(m);
-              helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m);
-              wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h, 0, 0);
-              helper.wait();
-            } else wasm.matmulTN(pa, pb, po, m, k, n);
+            if (split && n > TN_ROWS_ABOVE) tnRows(pa, pb, po, m, k, n, 0, 0);
+            else wasm.matmulTN(pa, pb, po, m, k, n);
           } else wasm.matmulNT(pa, pb, po, m, k, n);
           finish(out, po);
           return;
@@ -301,13 +307,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       // The weight gradient fused with its update, when the update's arrays live here (jit's buffers).
       if (transA && !transB && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && out instanceof Float32Array &&
         c.buffer === heapBuffer && out.buffer === heapBuffer && Math.max(m, k) <= SCRATCH_ENTRIES && place(a, b, out)) {
-        const pa = placed[0], pb = placed[1], po = placed[2], pc = c.byteOffset;
-        if (helper !== undefined && m >= 2 && m * k * n >= SPLIT_WORK) {
-          const h = splitPoint(m);
-          helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m, pc, alpha);
-          wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h, alpha, pc);
-          helper.wait();
-        } else wasm.matmulTNRows(pa, pb, po, m, k, n, 0, m, alpha, pc);
+        tnRows(placed[0], placed[1], placed[2], m, k, n, alpha, c.byteOffset);
         return;
       }
       // Otherwise the product, then the update: the same numbers.
