@@ -12,8 +12,10 @@
  */
 import { kernels, withKernels } from "./kernels/backend.ts";
 import { outArgument, type Kernels } from "./kernels/kernels.ts";
+import { batching } from "./batch-tracer.ts";
+import { activeTapes } from "./tape.ts";
 import { Tensor, watchAllocations, watchReads, type FloatArray } from "./tensor.ts";
-import { treeLeaves, treeUnflatten, type Tree } from "./tree.ts";
+import { describeValue, isPlainRecord, treeLeaves, treeUnflatten, type Tree } from "./tree.ts";
 
 type KernelName = keyof typeof outArgument;
 
@@ -49,22 +51,85 @@ export interface JitOptions {
   readonly donate?: boolean;
 }
 
-/** Shapes and dtypes of the input leaves, the key under which a trace is kept. */
-function signatureOf(leaves: readonly Tensor[]): string {
-  let s = "";
-  for (const l of leaves) s += `${l.dtype}[${l.shape.join(",")}];`;
-  return s;
+/**
+ * The arguments' tensors in canonical order, and the key a trace is kept under: the trees' structure,
+ * each tensor's dtype and shape, and every other value (numbers, strings, booleans, null, undefined),
+ * which jit treats as static, as JAX's static arguments: a new value makes a new trace.
+ */
+function flattenArgs(args: readonly unknown[]): { leaves: Tensor[]; key: string } {
+  const leaves: Tensor[] = [];
+  let key = "";
+  const walk = (x: unknown, path: string): void => {
+    if (x instanceof Tensor) {
+      leaves.push(x);
+      key += `T${x.dtype}[${x.shape.join(",")}]`;
+    } else if (Array.isArray(x)) {
+      key += "[";
+      for (let i = 0; i < x.length; i++) walk(x[i], `${path}[${i}]`);
+      key += "]";
+    } else if (isPlainRecord(x)) {
+      const keys = Object.keys(x).sort();
+      key += "{";
+      for (let i = 0; i < keys.length; i++) {
+        key += `${JSON.stringify(keys[i])}:`;
+        walk(x[keys[i]], `${path}.${keys[i]}`);
+      }
+      key += "}";
+    } else if (typeof x === "number") key += Object.is(x, -0) ? "n-0;" : `n${x};`;
+    else if (typeof x === "string") key += `s${JSON.stringify(x)}`;
+    else if (typeof x === "boolean") key += x ? "b1" : "b0";
+    else if (x === undefined) key += "u";
+    else if (x === null) key += "z";
+    else {
+      throw new Error(`jit: ${path} is ${describeValue(x)}; jit takes tensors in records and arrays, and numbers, strings, booleans, null or undefined (each value of these traces anew)`);
+    }
+  };
+  for (let i = 0; i < args.length; i++) {
+    key += "|";
+    walk(args[i], `argument ${i}`);
+  }
+  return { leaves, key };
 }
+
+/** The arguments with their tensors replaced, in canonical order, by `leaves`. */
+function withLeaves(args: readonly unknown[], leaves: readonly Tensor[]): unknown[] {
+  let at = 0;
+  const rebuild = (x: unknown): unknown => {
+    if (x instanceof Tensor) return leaves[at++];
+    if (Array.isArray(x)) return x.map(rebuild);
+    if (isPlainRecord(x)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(x).sort()) out[k] = rebuild(x[k]);
+      return out;
+    }
+    return x;
+  };
+  return args.map(rebuild);
+}
+
+/** Whether a result can be rebuilt from its tensors: tensors in plain records (of plain data properties) and arrays. */
+function rebuildable(x: unknown): boolean {
+  if (x instanceof Tensor) return true;
+  if (Array.isArray(x)) return x.every(rebuildable);
+  if (!isPlainRecord(x)) return false;
+  const names = Object.getOwnPropertyNames(x);
+  if (names.length !== Object.keys(x).length) return false;
+  return names.every((n) => "value" in (Object.getOwnPropertyDescriptor(x, n) as PropertyDescriptor) && rebuildable(x[n]));
+}
+
+/** A jitted function keeps at most this many traces; further signatures run eagerly (a new static value on every call would otherwise pile up traces). */
+const MAX_TRACES = 64;
 
 let tracing = 0;
 let untraceable = false;
 
-function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], leaves: readonly Tensor[]): { result: Tree; program?: Program } {
+function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], leaves: readonly Tensor[], key: string): { result: unknown; program?: Program } {
   const base = kernels();
+  // f runs on fresh copies of its inputs: then each input is one array the program reads, whatever the caller's
+  // aliasing (two leaves sharing data, a leaf that is also a constant f captured), and replays stay right for any.
+  const copies = leaves.map((l) => new Tensor(l.shape, l.data.slice()));
   const inputOf = new Map<FloatArray, number>();
-  leaves.forEach((l, i) => {
-    if (!inputOf.has(l.data)) inputOf.set(l.data, i);
-  });
+  copies.forEach((l, i) => inputOf.set(l.data, i));
   const allocated = new Map<FloatArray, number>();
   const arrays: FloatArray[] = [];
   const written = new Set<FloatArray>();
@@ -88,15 +153,15 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
   });
   tracing++;
   untraceable = false;
-  let result: Tree;
+  let result: unknown;
   try {
-    result = withKernels(recorder as unknown as Kernels, () => f(...args));
+    result = withKernels(recorder as unknown as Kernels, () => f(...withLeaves(args, copies)));
   } finally {
     tracing--;
     watchAllocations(previousWatcher);
     watchReads(previousReads);
   }
-  if (untraceable) return { result };
+  if (untraceable || !rebuildable(result)) return { result };
 
   // Arrays a kernel wrote get a kept buffer; arrays made in JavaScript (scalars, seeds, zeros) are constants.
   const bufferOf = new Map<FloatArray, number>();
@@ -125,7 +190,7 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
     }
     return { constant: allocated.has(a) ? a.slice() : a };
   };
-  const outLeaves = treeLeaves(result);
+  const outLeaves = treeLeaves(result as Tree);
   const calls: Call[] = fuse(raw, new Set(outLeaves.map((t) => t.data)), base).map(({ kernel, args: callArgs }) => {
     const inputs: [number, number][] = [];
     const refs = callArgs.map((v, i) => {
@@ -142,7 +207,7 @@ function trace(f: (...args: readonly Tree[]) => Tree, args: readonly Tree[], lea
     releaseBuffers(base, buffers);
     return { result };
   }
-  return { result, program: { kernels: base, signature: signatureOf(leaves), calls, buffers, outputs, outputTree: result, parity: 1 } };
+  return { result, program: { kernels: base, signature: key, calls, buffers, outputs, outputTree: result as Tree, parity: 1 } };
 }
 
 const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
@@ -214,22 +279,24 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
 
 /**
  * f, traced on first use for each input signature and replayed after; results equal f's, number for
- * number. f's arguments and result must be parameter trees (tensors in records and arrays).
+ * number. f's arguments are parameter trees (tensors in records and arrays) and static values (numbers,
+ * strings, booleans, null, undefined: a new value traces anew). Under another transform (grad, vjp, jvp,
+ * vmap) f runs eagerly, so that transform sees every op; inside another jit's trace it just runs.
  */
 export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): (...args: A) => R {
   const donate = options.donate === true;
   const programs = new Map<string, Program | "eager">();
   const jitted = (...args: A): R => {
-    if (tracing > 0) return f(...args); // inside another trace: just run, so the outer trace sees the kernels
-    const leaves = treeLeaves(args as unknown as readonly Tree[]);
-    const key = signatureOf(leaves);
+    if (tracing > 0 || activeTapes().length > 0 || batching()) return f(...args);
+    const { leaves, key } = flattenArgs(args);
     const known = programs.get(key);
     if (known === "eager") return f(...args);
     if (known !== undefined && known.kernels === kernels()) return replay(known, leaves, donate) as unknown as R;
     if (known !== undefined) releaseBuffers(known.kernels, known.buffers); // traced for other kernels: trace again
-    const { result, program } = trace(f as unknown as (...a: readonly Tree[]) => Tree, args as unknown as readonly Tree[], leaves);
+    else if (programs.size >= MAX_TRACES) return f(...args);
+    const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args, leaves, key);
     programs.set(key, program ?? "eager");
-    return result as unknown as R;
+    return result as R;
   };
   finalizer.register(jitted, programs);
   return jitted;

@@ -20,7 +20,7 @@ export class Tensor {
   /** Wraps data of a given shape; prefer `tensor`, `fromArray` and friends. The data is not copied. */
   constructor(shape: Shape, data: FloatArray) {
     const size = shapeSize(shape);
-    if (data.length !== size) {
+    if (data.length !== size && data !== unbacked) {
       throw new Error(`tensor: shape [${shape.join(", ")}] holds ${size} numbers, data has ${data.length}`);
     }
     // A frozen shape may be shared as it is; anything else is copied, so no caller can change it later.
@@ -48,6 +48,12 @@ export class Tensor {
     return `Tensor${shapeString(this.shape)}(${JSON.stringify(this.toArray())})`;
   }
 }
+
+/**
+ * The data of a tensor whose numbers live elsewhere (a batch tracer inside `vmap` stands for a whole batch):
+ * such a tensor replaces `data` with an accessor that throws, so nothing reads made-up numbers.
+ */
+export const unbacked: FloatArray = new Float64Array(0);
 
 function nest(data: FloatArray, shape: Shape, axis: number, offset: number): NestedArray {
   if (axis === shape.length) return data[offset];

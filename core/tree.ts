@@ -1,52 +1,96 @@
-/** Parameter trees: tensors nested in records and arrays, walked in a fixed order (record keys sorted). */
+/**
+ * Parameter trees: tensors nested in records and arrays, walked in a fixed order (record keys sorted).
+ * Anything else in a tree (a number, a string, a class instance) is an error naming where it is: a number
+ * among the parameters would otherwise be silently dropped from the gradient.
+ */
 import { Tensor } from "./tensor.ts";
 
 export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree };
 
-function isRecord(t: Tree): t is { readonly [key: string]: Tree } {
-  return !(t instanceof Tensor) && !Array.isArray(t);
+/** A plain record: an object literal (or one made with a null prototype), not a class instance. */
+export function isPlainRecord(x: unknown): x is { readonly [key: string]: unknown } {
+  if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/** What a value is, for an error message. */
+export function describeValue(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "object") return `a ${(x as object).constructor?.name ?? "object"}`;
+  if (typeof x === "number" || typeof x === "boolean") return `the ${typeof x} ${String(x)}`;
+  if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
+  return typeof x === "undefined" ? "undefined" : `a ${typeof x}`;
+}
+
+/** The path of the first thing in `t` that is not a tensor, record or array, and what it is; undefined if none. */
+export function findNonTree(t: unknown, path = ""): { path: string; what: string } | undefined {
+  if (t instanceof Tensor) return undefined;
+  if (Array.isArray(t)) {
+    for (let i = 0; i < t.length; i++) {
+      const r = findNonTree(t[i], `${path}[${i}]`);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  if (isPlainRecord(t)) {
+    for (const k of Object.keys(t).sort()) {
+      const r = findNonTree(t[k], path === "" ? k : `${path}.${k}`);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  return { path: path === "" ? "the root" : path, what: describeValue(t) };
+}
+
+function notATree(root: unknown): Error {
+  const bad = findNonTree(root);
+  const where = bad === undefined ? "" : ` (${bad.what} at ${bad.path})`;
+  return new Error(`tree: a parameter tree holds tensors in records and arrays only${where}; pass constants as further arguments, or as tensors`);
 }
 
 // The walks below are plain recursive functions, not closures: they run on every training step.
-function collectLeaves(x: Tree, out: Tensor[]): void {
+function collectLeaves(x: Tree, out: Tensor[], root: unknown): void {
   if (x instanceof Tensor) out.push(x);
-  else if (Array.isArray(x)) for (let i = 0; i < x.length; i++) collectLeaves((x as readonly Tree[])[i], out);
-  else {
+  else if (Array.isArray(x)) for (let i = 0; i < x.length; i++) collectLeaves((x as readonly Tree[])[i], out, root);
+  else if (isPlainRecord(x)) {
     const keys = Object.keys(x).sort();
-    for (let i = 0; i < keys.length; i++) collectLeaves((x as { readonly [key: string]: Tree })[keys[i]], out);
-  }
+    for (let i = 0; i < keys.length; i++) collectLeaves((x as { readonly [key: string]: Tree })[keys[i]], out, root);
+  } else throw notATree(root);
 }
 
 /** The tensors of a tree, in its canonical order. */
 export function treeLeaves(t: Tree): Tensor[] {
   const out: Tensor[] = [];
-  collectLeaves(t, out);
+  collectLeaves(t, out, t);
   return out;
 }
 
-function mapTree(x: Tree, f: (leaf: Tensor, path: string) => Tensor, path: string): Tree {
+function mapTree(x: Tree, f: (leaf: Tensor, path: string) => Tensor, path: string, root: unknown): Tree {
   if (x instanceof Tensor) return f(x, path);
   if (Array.isArray(x)) {
     const out: Tree[] = new Array(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = mapTree((x as readonly Tree[])[i], f, `${path}[${i}]`);
+    for (let i = 0; i < x.length; i++) out[i] = mapTree((x as readonly Tree[])[i], f, `${path}[${i}]`, root);
     return out;
   }
+  if (!isPlainRecord(x)) throw notATree(root);
   const rec = x as { readonly [key: string]: Tree };
   const keys = Object.keys(rec).sort();
   const out: { [key: string]: Tree } = {};
-  for (let i = 0; i < keys.length; i++) out[keys[i]] = mapTree(rec[keys[i]], f, path === "" ? keys[i] : `${path}.${keys[i]}`);
+  for (let i = 0; i < keys.length; i++) out[keys[i]] = mapTree(rec[keys[i]], f, path === "" ? keys[i] : `${path}.${keys[i]}`, root);
   return out;
 }
 
 /** A tree of the same structure with each tensor replaced by `f(tensor, path)`. */
 export function treeMap<T extends Tree>(t: T, f: (leaf: Tensor, path: string) => Tensor): T {
-  return mapTree(t, f, "") as T;
+  return mapTree(t, f, "", t) as T;
 }
 
 function zipTree(x: Tree, y: Tree, f: (x: Tensor, y: Tensor, path: string) => Tensor, path: string): Tree {
   const where = path === "" ? "the root" : path;
   if (x instanceof Tensor) {
-    if (!(y instanceof Tensor)) throw new Error(`treeZip: trees differ at ${where} (a tensor and a ${Array.isArray(y) ? "array" : "record"})`);
+    if (!(y instanceof Tensor)) throw new Error(`treeZip: trees differ at ${where} (a tensor and ${describeValue(y)})`);
     return f(x, y, path);
   }
   if (Array.isArray(x)) {
@@ -55,15 +99,17 @@ function zipTree(x: Tree, y: Tree, f: (x: Tensor, y: Tensor, path: string) => Te
     for (let i = 0; i < x.length; i++) out[i] = zipTree((x as readonly Tree[])[i], (y as readonly Tree[])[i], f, `${path}[${i}]`);
     return out;
   }
-  if (!isRecord(y)) throw new Error(`treeZip: trees differ at ${where} (a record and something else)`);
+  if (!isPlainRecord(x)) throw new Error(`treeZip: ${describeValue(x)} at ${where} is not a tensor, record or array`);
+  if (!isPlainRecord(y)) throw new Error(`treeZip: trees differ at ${where} (a record and ${describeValue(y)})`);
   const xr = x as { readonly [key: string]: Tree };
   const keys = Object.keys(xr).sort();
   const yKeys = Object.keys(y).sort();
   if (keys.length !== yKeys.length || keys.some((k, i) => k !== yKeys[i])) {
     throw new Error(`treeZip: trees differ at ${where} (keys ${keys.join(",")} and ${yKeys.join(",")})`);
   }
+  const yr = y as { readonly [key: string]: Tree };
   const out: { [key: string]: Tree } = {};
-  for (let i = 0; i < keys.length; i++) out[keys[i]] = zipTree(xr[keys[i]], y[keys[i]], f, path === "" ? keys[i] : `${path}.${keys[i]}`);
+  for (let i = 0; i < keys.length; i++) out[keys[i]] = zipTree(xr[keys[i]], yr[keys[i]], f, path === "" ? keys[i] : `${path}.${keys[i]}`);
   return out;
 }
 
@@ -79,6 +125,7 @@ function rebuild(like: Tree, leaves: readonly Tensor[], cursor: { i: number }): 
     for (let i = 0; i < like.length; i++) out[i] = rebuild((like as readonly Tree[])[i], leaves, cursor);
     return out;
   }
+  if (!isPlainRecord(like)) throw notATree(like);
   const rec = like as { readonly [key: string]: Tree };
   const keys = Object.keys(rec).sort();
   const out: { [key: string]: Tree } = {};

@@ -9,7 +9,7 @@ export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign",
 export type UnaryKind = (typeof unaryKinds)[number];
 
 /** Elementwise functions of two arrays. The `*Grad` kinds fuse an activation's VJP: (g, y or x) → g·f'. */
-export const binaryKinds = ["add", "sub", "mul", "div", "maximum", "minimum", "sigmoidGrad", "tanhGrad", "reluGrad"] as const;
+export const binaryKinds = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "sigmoidGrad", "tanhGrad", "reluGrad"] as const;
 export type BinaryKind = (typeof binaryKinds)[number];
 
 /**
@@ -38,6 +38,8 @@ export interface Kernels {
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void;
   /** out (cols×rows) = xᵀ for x rows×cols. */
   transpose(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
+  /** out = x (of `shape`) with its axes reordered: out's axis i is x's axis axes[i]. */
+  permute(x: FloatArray, shape: readonly number[], axes: readonly number[], out: FloatArray): void;
   /** out[i] = alpha·x[i] + y[i] (the optimizer's step, fused). */
   axpy(alpha: number, x: FloatArray, y: FloatArray, out: FloatArray): void;
   /**
@@ -64,5 +66,5 @@ export interface Kernels {
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release">, number>> = {
-  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
+  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

@@ -34,11 +34,36 @@ function binaryFn(kind: BinaryKind): (a: number, b: number) => number {
     case "sub": return (a, b) => a - b;
     case "mul": return (a, b) => a * b;
     case "div": return (a, b) => a / b;
+    case "pow": return Math.pow;
     case "maximum": return (a, b) => (a >= b ? a : b);
     case "minimum": return (a, b) => (a <= b ? a : b);
     case "sigmoidGrad": return (g, y) => g * y * (1 - y);
     case "tanhGrad": return (g, y) => g * (1 - y * y);
     case "reluGrad": return (g, x) => (x > 0 ? g : 0);
+  }
+}
+
+/** Walks out in order with a counter per axis, reading x through the permuted strides. */
+function permute(x: FloatArray, shape: readonly number[], axes: readonly number[], out: FloatArray): void {
+  const rank = shape.length;
+  const xStrides = new Array<number>(rank);
+  for (let i = rank - 1, s = 1; i >= 0; i--) {
+    xStrides[i] = s;
+    s *= shape[i];
+  }
+  const dims = axes.map((a) => shape[a]);
+  const strides = axes.map((a) => xStrides[a]);
+  const index = new Array<number>(rank).fill(0);
+  let offset = 0;
+  for (let o = 0; o < out.length; o++) {
+    out[o] = x[offset];
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      index[ax]++;
+      offset += strides[ax];
+      if (index[ax] < dims[ax]) break;
+      offset -= strides[ax] * dims[ax];
+      index[ax] = 0;
+    }
   }
 }
 
@@ -130,6 +155,7 @@ export const referenceKernels: Kernels = {
   transpose(x, out, rows, cols) {
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c];
   },
+  permute,
   axpy(alpha, x, y, out) {
     for (let i = 0; i < out.length; i++) out[i] = alpha * x[i] + y[i];
   },

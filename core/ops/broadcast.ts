@@ -2,6 +2,7 @@
 import { defineOp } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import { Tensor, allocate, sameShape, shapeSize, shapeString, type Shape } from "../tensor.ts";
+import { reshape } from "./shape.ts";
 
 /** The shape two operands broadcast to, or an error naming the op and both shapes. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
@@ -44,6 +45,11 @@ const sumToShapeOp = defineOp<[Tensor], Shape>({
     return new Tensor(shape, out);
   },
   vjp: [(g, [x]) => broadcastTo(g, x.shape)],
+  // Each example [..x] sums to `shape`: the batch keeps its own axis in front.
+  batch: ([x], _b, shape, size) => {
+    checkBroadcastable("sumTo", shape, x.shape.slice(1));
+    return reshape(sumToShape(x, [size, ...ones(x.rank - 1 - shape.length), ...shape]), [size, ...shape]);
+  },
 });
 
 const broadcastToOp = defineOp<[Tensor], Shape>({
@@ -56,7 +62,21 @@ const broadcastToOp = defineOp<[Tensor], Shape>({
     return new Tensor(shape, out);
   },
   vjp: [(g, [x]) => sumToShape(g, x.shape)],
+  batch: ([x], _b, shape, size) => broadcastTo(alignBatch(x, shape.length), [size, ...shape]),
 });
+
+function ones(n: number): number[] {
+  return new Array<number>(Math.max(n, 0)).fill(1);
+}
+
+/**
+ * A batch [size, ...s] viewed as [size, 1, …, 1, ...s] with `rank` axes after the batch axis, so that it
+ * broadcasts against other examples of rank `rank` the way one example would (shapes align on the right).
+ */
+export function alignBatch(x: Tensor, rank: number): Tensor {
+  const exampleRank = x.rank - 1;
+  return exampleRank >= rank ? x : reshape(x, [x.shape[0], ...ones(rank - exampleRank), ...x.shape.slice(1)]);
+}
 
 /** Sums `x` down to `shape`, the inverse of broadcasting (how a bias's gradient is formed). */
 export function sumToShape(x: Tensor, shape: Shape): Tensor {

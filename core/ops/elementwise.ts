@@ -1,9 +1,14 @@
-/** Elementwise ops: binary ones broadcast, and their VJPs sum back over the broadcast axes. */
-import { defineOp } from "../op.ts";
+/**
+ * Elementwise ops: binary ones broadcast, and their VJPs sum back over the broadcast axes. Every VJP is
+ * written with ops (the activations' fused derivative kernels are ops too, with VJPs of their own), so
+ * derivatives of every order are right; at a kink (relu, abs, clip, maximum) the derivative taken is the
+ * one the VJP names, and the derivatives of the 0/1 masks there are 0, as they are almost everywhere.
+ */
+import { defineOp, type BatchRule, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import type { BinaryKind, UnaryKind } from "../kernels/kernels.ts";
-import { Tensor, allocate, sameShape, shapeSize, type DType } from "../tensor.ts";
-import { broadcastShapes, broadcastStrides, sumToShape } from "./broadcast.ts";
+import { Tensor, allocate, sameShape, shapeSize, shapeString, zeros, type DType } from "../tensor.ts";
+import { alignBatch, broadcastShapes, broadcastStrides, broadcastTo, sumToShape } from "./broadcast.ts";
 
 /** A tensor, or a plain number that acts as a scalar. */
 export type Operand = Tensor | number;
@@ -21,8 +26,8 @@ function operands(a: Operand, b: Operand): [Tensor, Tensor] {
   return [ta, tb];
 }
 
-/** Applies a binary kernel with broadcasting; untraced (used by forwards and VJPs alike). */
-export function rawBinary(op: string, kind: BinaryKind, a: Tensor, b: Tensor): Tensor {
+/** Applies a binary kernel with broadcasting; untraced (the forward of the binary ops). */
+function rawBinary(op: string, kind: BinaryKind, a: Tensor, b: Tensor): Tensor {
   if (a.dtype !== b.dtype) throw new Error(`${op}: dtypes differ (${a.dtype} and ${b.dtype})`);
   if (sameShape(a.shape, b.shape)) {
     const out = allocate(a.dtype, a.size);
@@ -41,21 +46,45 @@ function rawUnary(kind: UnaryKind, x: Tensor): Tensor {
   return new Tensor(x.shape, out);
 }
 
-function binaryOp(name: string, kind: BinaryKind, vjpA: (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor, vjpB: (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor) {
-  const op = defineOp<[Tensor, Tensor]>({
+/** The derivative of something piecewise constant: zero, shaped like its input. */
+const zeroVjp = (_g: Tensor, inputs: readonly Tensor[], _y: Tensor, _p: unknown, i = 0): Tensor => zeros(inputs[i].shape, inputs[i].dtype);
+
+type Rule = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor;
+
+function binaryOp(name: string, kind: BinaryKind, vjpA: Rule, vjpB: Rule) {
+  const op: Op<[Tensor, Tensor], undefined> = defineOp<[Tensor, Tensor]>({
     name,
     forward: ([a, b]) => rawBinary(name, kind, a, b),
     vjp: [
       (g, [a, b], y) => sumToShape(vjpA(g, a, b, y), a.shape),
       (g, [a, b], y) => sumToShape(vjpB(g, a, b, y), b.shape),
     ],
+    // Both sides are given the examples' common rank, so the batch axis stays in front and apart.
+    batch: ([a, b], [ba, bb]) => {
+      const rank = Math.max(ba ? a.rank - 1 : a.rank, bb ? b.rank - 1 : b.rank);
+      return op([ba ? alignBatch(a, rank) : a, bb ? alignBatch(b, rank) : b], undefined);
+    },
   });
   return (a: Operand, b: Operand): Tensor => op(operands(a, b), undefined);
 }
 
 function unaryOp(kind: UnaryKind, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor) {
-  const op = defineOp<[Tensor]>({ name: kind, forward: ([x]) => rawUnary(kind, x), vjp: [(g, [x], y) => vjp(g, x, y)] });
+  const op: Op<[Tensor], undefined> = defineOp<[Tensor]>({
+    name: kind,
+    forward: ([x]) => rawUnary(kind, x),
+    vjp: [(g, [x], y) => vjp(g, x, y)],
+    batch: ([x]) => op([x], undefined),
+  });
   return (x: Tensor): Tensor => op([x], undefined);
+}
+
+/** A batching rule for ops whose inputs have one shape: a shared input is repeated for every example. */
+function sameShapeBatch<P>(op: (inputs: Tensor[], params: P) => Tensor, name: string): BatchRule<Tensor[], P> {
+  return (values, batched, params, size) => {
+    const shapes = values.map((v, i) => (batched[i] ? v.shape.slice(1) : v.shape));
+    if (!shapes.every((s) => sameShape(s, shapes[0]))) throw new Error(`${name}: shapes differ (${shapes.map(shapeString).join(" and ")})`);
+    return op(values.map((v, i) => (batched[i] ? v : broadcastTo(v, [size, ...v.shape]))), params);
+  };
 }
 
 /** a + b, broadcasting. */
@@ -66,14 +95,31 @@ export const sub = binaryOp("sub", "sub", (g) => g, (g) => neg(g));
 export const mul = binaryOp("mul", "mul", (g, _a, b) => mul(g, b), (g, a) => mul(g, a));
 /** a / b elementwise, broadcasting. */
 export const div = binaryOp("div", "div", (g, _a, b) => div(g, b), (g, _a, b, y) => neg(div(mul(g, y), b)));
+/** aᵇ elementwise, broadcasting (`pow(x, 3)`); the gradient for b is g·aᵇ·log a, defined where a > 0. */
+export const pow = binaryOp("pow", "pow", (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))), (g, a, _b, y) => mul(g, mul(y, log(a))));
 /** Elementwise larger of a and b (ties send the gradient to a). */
 export const maximum = binaryOp("maximum", "maximum",
-  (g, a, b) => mul(g, sub(1, rawUnary("step", sub(b, a)))),
-  (g, a, b) => mul(g, rawUnary("step", sub(b, a))));
+  (g, a, b) => mul(g, sub(1, heaviside(sub(b, a)))),
+  (g, a, b) => mul(g, heaviside(sub(b, a))));
 /** Elementwise smaller of a and b (ties send the gradient to a). */
 export const minimum = binaryOp("minimum", "minimum",
-  (g, a, b) => mul(g, sub(1, rawUnary("step", sub(a, b)))),
-  (g, a, b) => mul(g, rawUnary("step", sub(a, b))));
+  (g, a, b) => mul(g, sub(1, heaviside(sub(a, b)))),
+  (g, a, b) => mul(g, heaviside(sub(a, b))));
+
+/** 1 where x > 0, else 0; its derivative is 0 (almost everywhere). */
+export const heaviside = unaryOp("step", (_g, x) => zeros(x.shape, x.dtype));
+/** −1, 0 or 1 by the sign of x; its derivative is 0 (almost everywhere). */
+export const sign = unaryOp("sign", (_g, x) => zeros(x.shape, x.dtype));
+
+// The activations' derivatives as ops of (cotangent, output or input): one fused kernel on the training path,
+// and differentiable themselves.
+const sigmoidGrad = binaryOp("sigmoidGrad", "sigmoidGrad",
+  (g, _a, y) => sigmoidGrad(g, y),
+  (g, a, y) => mul(mul(g, a), sub(1, mul(y, 2))));
+const tanhGrad = binaryOp("tanhGrad", "tanhGrad",
+  (g, _a, y) => tanhGrad(g, y),
+  (g, a, y) => mul(mul(g, a), mul(y, -2)));
+const reluGrad = binaryOp("reluGrad", "reluGrad", (g, _a, x) => reluGrad(g, x), (_g, _a, x) => zeros(x.shape, x.dtype));
 
 /** −x. */
 export const neg = unaryOp("neg", (g) => neg(g));
@@ -86,26 +132,40 @@ export const square = unaryOp("square", (g, x) => mul(g, mul(x, 2)));
 /** √x. */
 export const sqrt = unaryOp("sqrt", (g, _x, y) => div(g, mul(y, 2)));
 /** |x| (gradient 0 at 0). */
-export const abs = unaryOp("abs", (g, x) => mul(g, rawUnary("sign", x)));
+export const abs = unaryOp("abs", (g, x) => mul(g, sign(x)));
 /** 1 / (1 + e⁻ˣ), computed without overflow. */
-export const sigmoid = unaryOp("sigmoid", (g, _x, y) => rawBinary("sigmoid", "sigmoidGrad", g, y));
+export const sigmoid = unaryOp("sigmoid", (g, _x, y) => sigmoidGrad(g, y));
 /** Hyperbolic tangent. */
-export const tanh = unaryOp("tanh", (g, _x, y) => rawBinary("tanh", "tanhGrad", g, y));
-/** max(x, 0) (gradient 0 at 0). */
-export const relu = unaryOp("relu", (g, x) => rawBinary("relu", "reluGrad", g, x));
+export const tanh = unaryOp("tanh", (g, _x, y) => tanhGrad(g, y));
+/** max(x, 0) (gradient 0 at 0; second derivative 0). */
+export const relu = unaryOp("relu", (g, x) => reluGrad(g, x));
 
-const clipOp = defineOp<[Tensor], { lo: number; hi: number }>({
+interface Bounds {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+const clipGradOp: Op<[Tensor, Tensor], Bounds> = defineOp<[Tensor, Tensor], Bounds>({
+  name: "clipGrad",
+  forward([g, x], { lo, hi }) {
+    if (!sameShape(g.shape, x.shape)) throw new Error(`clipGrad: shapes differ (${shapeString(g.shape)} and ${shapeString(x.shape)})`);
+    const out = allocate(x.dtype, x.size);
+    kernels().clipGrad(g.data, x.data, out, lo, hi);
+    return new Tensor(x.shape, out);
+  },
+  vjp: [(c, [, x], _y, bounds) => clipGradOp([c, x], bounds), (g, inputs, y, p) => zeroVjp(g, inputs, y, p, 1)],
+  batch: (values, batched, bounds, size) => sameShapeBatch((i, p: Bounds) => clipGradOp(i as [Tensor, Tensor], p), "clipGrad")(values, batched, bounds, size),
+});
+
+const clipOp: Op<[Tensor], Bounds> = defineOp<[Tensor], Bounds>({
   name: "clip",
   forward([x], { lo, hi }) {
     const out = allocate(x.dtype, x.size);
     kernels().clip(x.data, out, lo, hi);
     return new Tensor(x.shape, out);
   },
-  vjp: [(g, [x], _y, { lo, hi }) => {
-    const out = allocate(x.dtype, x.size);
-    kernels().clipGrad(g.data, x.data, out, lo, hi);
-    return new Tensor(x.shape, out);
-  }],
+  vjp: [(g, [x], _y, bounds) => clipGradOp([g, x], bounds)],
+  batch: ([x], _b, bounds) => clipOp([x], bounds),
 });
 
 /** Limits every element to [lo, hi]; the gradient is 0 where the limit bites. */
@@ -114,7 +174,7 @@ export function clip(x: Tensor, lo: number, hi: number): Tensor {
   return clipOp([x], { lo, hi });
 }
 
-const addScaledOp = defineOp<[Tensor, Tensor], number>({
+const addScaledOp: Op<[Tensor, Tensor], number> = defineOp<[Tensor, Tensor], number>({
   name: "addScaled",
   forward([a, b], alpha) {
     if (!sameShape(a.shape, b.shape)) throw new Error(`addScaled: shapes differ (${a.shape.join("x")} and ${b.shape.join("x")})`);
@@ -124,9 +184,34 @@ const addScaledOp = defineOp<[Tensor, Tensor], number>({
     return new Tensor(a.shape, out);
   },
   vjp: [(g) => g, (g, _x, _y, alpha) => mul(g, alpha)],
+  batch: (values, batched, alpha, size) => sameShapeBatch((i, p: number) => addScaledOp(i as [Tensor, Tensor], p), "addScaled")(values, batched, alpha, size),
 });
 
 /** a + alpha·b for same-shape tensors, in one pass (an optimizer's update). */
 export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
   return addScaledOp([a, b], alpha);
+}
+
+const identityOp: Op<[Tensor], undefined> = defineOp<[Tensor]>({
+  name: "identity",
+  forward: ([x]) => new Tensor(x.shape, x.data),
+  vjp: [(g) => g],
+  batch: ([x]) => identityOp([x], undefined),
+});
+
+/** The same value as a new tensor (the transforms give each traced input one, so no two inputs share an identity). */
+export function identity(x: Tensor): Tensor {
+  return identityOp([x], undefined);
+}
+
+const stopGradientOp: Op<[Tensor], undefined> = defineOp<[Tensor]>({
+  name: "stopGradient",
+  forward: ([x]) => new Tensor(x.shape, x.data),
+  vjp: [zeroVjp],
+  batch: ([x]) => stopGradientOp([x], undefined),
+});
+
+/** The value of x, treated as a constant: its derivatives of every order are zero. */
+export function stopGradient(x: Tensor): Tensor {
+  return stopGradientOp([x], undefined);
 }

@@ -1,6 +1,6 @@
 export { broadcastShapes, broadcastTo, sumToShape } from "./broadcast.ts";
-export { abs, add, addScaled, clip, div, exp, log, maximum, minimum, mul, neg, relu, sigmoid, sqrt, square, sub, tanh, type Operand } from "./elementwise.ts";
+export { abs, add, addScaled, clip, div, exp, heaviside, identity, log, maximum, minimum, mul, neg, pow, relu, sigmoid, sign, sqrt, square, stopGradient, sub, tanh, type Operand } from "./elementwise.ts";
 export { matmul, matmulT, transpose } from "./linalg.ts";
 export { mean, sum, type ReduceOptions } from "./reduce.ts";
-export { reshape } from "./shape.ts";
+export { moveAxis, permute, reshape } from "./shape.ts";
 export { logSoftmax, softmax } from "./softmax.ts";

@@ -1,5 +1,5 @@
 /** Softmax and log-softmax along the last axis, in the stable (max-subtracted) form. */
-import { defineOp } from "../op.ts";
+import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import { Tensor, allocate, shapeString } from "../tensor.ts";
 import { mul, sub } from "./elementwise.ts";
@@ -20,19 +20,27 @@ function rowSoftmax(op: string, x: Tensor, log: boolean): Tensor {
 
 const last = -1;
 
-const softmaxOp = defineOp<[Tensor]>({
+const softmaxOp: Op<[Tensor], undefined> = defineOp<[Tensor]>({
   name: "softmax",
   forward: ([x]) => rowSoftmax("softmax", x, false),
   // y ⊙ (g − Σ g⊙y): the Jacobian of softmax applied without forming it.
   vjp: [(g, _x, y) => mul(y, sub(g, sum(mul(g, y), last, { keepDims: true })))],
+  batch: ([x]) => softmaxOp([exampleRows("softmax", x)], undefined),
 });
 
-const logSoftmaxOp = defineOp<[Tensor]>({
+const logSoftmaxOp: Op<[Tensor], undefined> = defineOp<[Tensor]>({
   name: "logSoftmax",
   forward: ([x]) => rowSoftmax("logSoftmax", x, true),
-  // g − softmax(x) · Σ g, where softmax(x) = exp(y).
-  vjp: [(g, [x]) => sub(g, mul(rowSoftmax("logSoftmax", x, false), sum(g, last, { keepDims: true })))],
+  // g − softmax(x) · Σ g.
+  vjp: [(g, [x]) => sub(g, mul(softmax(x), sum(g, last, { keepDims: true })))],
+  batch: ([x]) => logSoftmaxOp([exampleRows("logSoftmax", x)], undefined),
 });
+
+/** A batch whose examples have a last axis (the batch axis must never be the one normalised over). */
+function exampleRows(op: string, x: Tensor): Tensor {
+  if (x.rank < 2) throw new Error(`${op}: needs at least one axis, got ${shapeString(x.shape.slice(1))}`);
+  return x;
+}
 
 /** Softmax along the last axis. */
 export function softmax(x: Tensor): Tensor {
