@@ -1,0 +1,81 @@
+/** jit is an optimisation, never a change of meaning: random programs, random aliasing, numbers among the arguments, random call sequences. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import * as T from "../../core/index.ts";
+
+type Tensor = T.Tensor;
+type Args = { readonly a: Tensor; readonly b: Tensor; readonly c: Tensor };
+
+/** One step of a program: an op applied to earlier values (the inputs a, b, c are values 0-2) and the number s. */
+type Instr = { readonly op: string; readonly x: number; readonly y: number };
+
+const unaries: Record<string, (x: Tensor) => Tensor> = { tanh: T.tanh, sigmoid: T.sigmoid, square: T.square, neg: T.neg, relu: T.relu, abs: T.abs };
+const binaries: Record<string, (x: Tensor, y: Tensor, s: number) => Tensor> = {
+  add: T.add, sub: T.sub, mul: T.mul,
+  scale: (x, _y, s) => T.mul(x, s),
+  maximum: T.maximum,
+  byTotal: (x, y) => T.mul(x, T.sum(y)),
+  rowMix: (x, y) => T.matmul(T.matmulT(x, y, false, true), x),
+};
+const ops = [...Object.keys(unaries), ...Object.keys(binaries)];
+
+const program = fc.array(fc.record({ op: fc.constantFrom(...ops), x: fc.nat(), y: fc.nat() }), { minLength: 1, maxLength: 8 });
+
+/** The function a program denotes: its last value, and the sum of its values as a scalar for grad. */
+function denote(instrs: readonly Instr[]) {
+  const run = (p: Args, s: number): Tensor[] => {
+    const vals = [p.a, p.b, p.c];
+    for (const { op, x, y } of instrs) {
+      const vx = vals[x % vals.length], vy = vals[y % vals.length];
+      vals.push(op in unaries ? unaries[op](vx) : binaries[op](vx, vy, s));
+    }
+    return vals;
+  };
+  return {
+    value: (p: Args, s: number) => ({ last: run(p, s).at(-1) as Tensor, first: run(p, s)[3] }),
+    scalar: (p: Args, s: number) => T.sum(T.tanh(run(p, s).slice(3).reduce((u, v) => T.add(u, v)))),
+  };
+}
+
+/** A call: which of a pool of tensors each argument is (so arguments alias at random) and the number s. */
+const call = fc.record({ a: fc.nat(3), b: fc.nat(3), c: fc.nat(3), s: fc.constantFrom(0.5, 2, -1) });
+
+const flat = (t: T.Tree) => T.treeLeaves(t).flatMap((l) => Array.from(l.data));
+
+for (const k of [T.referenceKernels, T.fastKernels]) {
+  test(`jit(f) equals f, grad(jit(f)) and jit(grad(f)) equal grad(f), on every call of random programs with random aliasing and numbers (${k.name} kernels)`, () => T.withKernels(k, () => {
+    fc.assert(
+      fc.property(program, fc.array(call, { minLength: 2, maxLength: 6 }), fc.integer({ min: 0, max: 1e6 }), (instrs, calls, seed) => {
+        const f = denote(instrs);
+        const jf = T.jit(f.value), jg = T.jit(T.grad(f.scalar)), gj = T.grad(T.jit(f.scalar));
+        calls.forEach((cl, i) => {
+          const pool = Array.from({ length: 4 }, (_, j) => T.normal(T.key(seed + 10 * i + j), [2, 2]));
+          const args: Args = { a: pool[cl.a], b: pool[cl.b], c: pool[cl.c] };
+          assert.deepEqual(flat(jf(args, cl.s)), flat(f.value(args, cl.s)), `call ${i}: jit(f)`);
+          const g = flat(T.grad(f.scalar)(args, cl.s));
+          assert.deepEqual(flat(jg(args, cl.s)), g, `call ${i}: jit(grad(f))`);
+          assert.deepEqual(flat(gj(args, cl.s)), g, `call ${i}: grad(jit(f))`);
+        });
+      }),
+      { numRuns: 40 },
+    );
+  }));
+}
+
+test("jit refuses arguments it cannot key, and runs eagerly what it cannot replay", () => {
+  assert.throws(() => T.jit((x: Tensor, _m: unknown) => x)(T.tensor([1]), new Map()), /jit: argument 1 is a Map; jit takes tensors in records and arrays/);
+  // A result with a number in it cannot be rebuilt from tensors: jit runs f every time.
+  let runs = 0;
+  const f = T.jit((x: Tensor) => ({ y: T.exp(x), n: ++runs }));
+  f(T.tensor([0]));
+  const second = f(T.tensor([1]));
+  assert.equal(second.n, 2);
+  assert.deepEqual(Array.from(second.y.data), [Math.E]);
+  // valueAndGrad's result keeps its value when jitted.
+  const vg = T.jit(T.valueAndGrad((x: Tensor) => T.sum(T.square(x))));
+  vg(T.tensor([1, 2]));
+  const r = vg(T.tensor([3, 4]));
+  assert.equal(r.value, 25);
+  assert.deepEqual(Array.from(r.grad.data), [6, 8]);
+});
