@@ -1,14 +1,18 @@
 /**
- * `jit(f)`: trace once, replay many times. The first call of f with given input shapes runs it as usual
- * while recording every kernel call and every array it allocates. Later calls with the same shapes and
- * kernels replay just those kernel calls into buffers kept from call to call: no tape, no shape checks,
- * no allocation, only the arithmetic. Outputs are fresh copies (unless donated, see JitOptions), so results
- * stay immutable values.
+ * `jit(f)`: trace once, replay many times. The first call of f with a given key (the arguments' tree
+ * structure, each tensor's shape and dtype, and every number, string or boolean among them) runs f on
+ * copies of its tensors while recording every kernel call and every array it allocates. Later calls with
+ * the same key replay just those kernel calls into buffers kept from call to call: no tape, no shape
+ * checks, no allocation, only the arithmetic. Inputs are found by their position in the argument tree,
+ * never by identity, so neither aliasing at trace time nor a captured constant passed as an argument is
+ * baked in. Outputs are fresh copies (unless donated, see JitOptions), so results stay immutable values.
  *
- * f must compute with ops only. What f makes in JavaScript is fixed at trace time: numbers read out
- * (`item()`, `toArray()`, `.data`) and control flow that depends on them, and random tensors drawn inside
- * f (pass them in as arguments instead). `item()`, `toArray()` and `cast` during a trace are noticed, and
- * then f simply runs eagerly every time.
+ * jit is an optimisation, never a change of meaning. Under grad, vjp, jvp or vmap f runs eagerly, so the
+ * enclosing transform sees every op (jit(grad(f)) is where the speed is: the whole gradient is traced).
+ * What f makes in JavaScript is fixed at trace time: numbers read out (`item()`, `toArray()`, `.data`)
+ * and control flow that depends on them, and random tensors drawn inside f (pass them in as arguments
+ * instead). `item()`, `toArray()` and `cast` during a trace are noticed, and then f simply runs eagerly
+ * every time, as it does when its result holds anything but tensors in plain records and arrays.
  */
 import { kernels, withKernels } from "./kernels/backend.ts";
 import { outArgument, type Kernels } from "./kernels/kernels.ts";

@@ -14,3 +14,12 @@ test("examples/gradient.ts prints the gradient tree", () => {
 test("examples/custom-cost.ts trains XOR with a user-defined Huber cost", () => {
   assert.match(run("examples/custom-cost.ts"), /predicted: \[ 0, 1, 1, 0 \]/);
 });
+
+test("examples/transforms.ts: grad of grad, hessian, jvp and per-example gradients print their mathematics", () => {
+  const out = run("examples/transforms.ts");
+  assert.match(out, /tanh''\(0\.5\) = \[ -0\.72686198\d+ \]/);
+  assert.match(out, /hessian at \[1, -1\] = \[ \[ 8, 1 \], \[ 1, -3 \] \]/);
+  assert.match(out, /∇f = \[ 4, 1 \] {2}H·\[1, 0\] = \[ 8, 1 \]/);
+  const [, a, b] = out.match(/grad\(batch\) (\S+) vs the seed's backprop (\S+)/) ?? [];
+  assert.ok(Number(a) < 1e-15 && Number(b) < 1e-15, out);
+});
