@@ -59,40 +59,82 @@ export interface JitOptions {
  * The arguments' tensors in canonical order, and the key a trace is kept under: the trees' structure,
  * each tensor's dtype and shape, and every other value (numbers, strings, booleans, null, undefined),
  * which jit treats as static, as JAX's static arguments: a new value makes a new trace.
+ * This runs on every call of a jitted step, so it builds no paths (see `describeArgument` for errors).
  */
 function flattenArgs(args: readonly unknown[]): { leaves: Tensor[]; key: string } {
-  const leaves: Tensor[] = [];
-  let key = "";
-  const walk = (x: unknown, path: string): void => {
-    if (x instanceof Tensor) {
-      leaves.push(x);
-      key += `T${x.dtype}[${x.shape.join(",")}]`;
-    } else if (Array.isArray(x)) {
-      key += "[";
-      for (let i = 0; i < x.length; i++) walk(x[i], `${path}[${i}]`);
-      key += "]";
-    } else if (isPlainRecord(x)) {
-      const keys = Object.keys(x).sort();
-      key += "{";
-      for (let i = 0; i < keys.length; i++) {
-        key += `${JSON.stringify(keys[i])}:`;
-        walk(x[keys[i]], `${path}.${keys[i]}`);
-      }
-      key += "}";
-    } else if (typeof x === "number") key += Object.is(x, -0) ? "n-0;" : `n${x};`;
-    else if (typeof x === "string") key += `s${JSON.stringify(x)}`;
-    else if (typeof x === "boolean") key += x ? "b1" : "b0";
-    else if (x === undefined) key += "u";
-    else if (x === null) key += "z";
-    else {
-      throw new Error(`jit: ${path} is ${describeValue(x)}; jit takes tensors in records and arrays, and numbers, strings, booleans, null or undefined (each value of these traces anew)`);
-    }
-  };
+  const acc = { leaves: [] as Tensor[], key: "" };
   for (let i = 0; i < args.length; i++) {
-    key += "|";
-    walk(args[i], `argument ${i}`);
+    acc.key += "|";
+    if (!walkArg(args[i], acc)) throw new Error(`jit: ${describeArgument(args)}; jit takes tensors in records and arrays, and numbers, strings, booleans, null or undefined (each value of these traces anew)`);
   }
-  return { leaves, key };
+  return acc;
+}
+
+// Shapes are frozen and shared between tensors (jit's outputs reuse the traced ones): their key text is kept.
+const shapeKeys = new WeakMap<readonly number[], string>();
+
+function shapeKey(t: Tensor): string {
+  let k = shapeKeys.get(t.shape);
+  if (k === undefined) {
+    k = `[${t.shape.join(",")}]`;
+    if (Object.isFrozen(t.shape)) shapeKeys.set(t.shape, k);
+  }
+  return k;
+}
+
+/** Adds x's leaves and key text to acc; false when x holds a value jit cannot key. */
+function walkArg(x: unknown, acc: { leaves: Tensor[]; key: string }): boolean {
+  if (x instanceof Tensor) {
+    acc.leaves.push(x);
+    acc.key += x.dtype === "float32" ? "f" : "d";
+    acc.key += shapeKey(x);
+  } else if (Array.isArray(x)) {
+    acc.key += "(";
+    for (let i = 0; i < x.length; i++) if (!walkArg(x[i], acc)) return false;
+    acc.key += ")";
+  } else if (isPlainRecord(x)) {
+    const keys = Object.keys(x).sort();
+    acc.key += "{";
+    for (let i = 0; i < keys.length; i++) {
+      acc.key += `${keys[i].length}:${keys[i]}`; // length-prefixed, so no key text can mimic another structure
+      if (!walkArg(x[keys[i]], acc)) return false;
+    }
+    acc.key += "}";
+  } else if (typeof x === "number") acc.key += Object.is(x, -0) ? "n-0;" : `n${x};`;
+  else if (typeof x === "string") acc.key += `s${x.length}:${x}`;
+  else if (typeof x === "boolean") acc.key += x ? "T" : "F";
+  else if (x === undefined) acc.key += "u";
+  else if (x === null) acc.key += "z";
+  else return false;
+  return true;
+}
+
+/** Where the first value jit cannot key is, and what it is, e.g. "argument 1 at lr is a function". */
+function describeArgument(args: readonly unknown[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const bad = findBad(args[i], "");
+    if (bad !== undefined) return `argument ${i}${bad.path === "" ? "" : ` at ${bad.path}`} is ${bad.what}`;
+  }
+  return "an argument cannot be keyed";
+}
+
+function findBad(x: unknown, path: string): { path: string; what: string } | undefined {
+  if (x instanceof Tensor || x === null || x === undefined || ["number", "string", "boolean"].includes(typeof x)) return undefined;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const r = findBad(x[i], `${path}[${i}]`);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  if (isPlainRecord(x)) {
+    for (const k of Object.keys(x).sort()) {
+      const r = findBad(x[k], path === "" ? k : `${path}.${k}`);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  return { path, what: describeValue(x) };
 }
 
 /** The arguments with their tensors replaced, in canonical order, by `leaves`. */
