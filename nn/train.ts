@@ -154,6 +154,13 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
     }
     const seconds = (performance.now() - t0 - paused) / 1000;
     if (!finite(params)) return { kind: "diverged", state, epoch, batch: batches - 1, cost: NaN };
+    // A signal must be seen even when an epoch is one mini-batch (the loop above never yields then):
+    // stop with the epoch's batches done and its evaluation not yet made, which a resume picks up.
+    await tick();
+    lastYield = Date.now();
+    if (hooks.interrupted?.()) {
+      return { kind: "interrupted", state: { ...state, params: kept(params), optState: kept(optState), epoch, batch: batches, batchCostSum: costSum } };
+    }
     const monitors: Partial<Record<MonitorName, Evaluation>> = {};
     for (const [name, set] of Object.entries(setup.monitors ?? {}) as [MonitorName, Examples][]) monitors[name] = evaluate(net, params, set, cost);
     const result: EpochResult = {
@@ -169,6 +176,9 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
     const best = bestEpoch(history) === result ? { epoch, params: keptParams } : state.best;
     state = { params: keptParams, optState: kept(optState), epoch: epoch + 1, batch: 0, batchCostSum: 0, history, best };
     if (hooks.onEpoch?.(result, state) === "stop") return { kind: "stopped", state, reason: "asked to stop" };
+    // And after the evaluation, which runs without yielding.
+    await tick();
+    lastYield = Date.now();
     if (hooks.interrupted?.()) return { kind: "interrupted", state };
   }
   return { kind: "finished", state };

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { decodeModel, type EpochRecord } from "../nn/index.ts";
 import { svgChart } from "./cli/charts.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
-import { writeFileAtomic } from "./cli/files.ts";
+import { checkOutputs, writeFileAtomic } from "./cli/files.ts";
 import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { runFlags } from "./cli/train-flags.ts";
 
@@ -64,7 +64,14 @@ runMain(async () => {
   const parsed = commandLine(table, { usage: "npm run sweep -- [flags]", about: "Trains every combination of the values given (e.g. --cost quadratic cross-entropy --eta 0.5 3) and compares them." });
   if (parsed === undefined) return 0;
   const { flags: f, given } = parsed;
+  // Where results go is checked before any run: a sweep must not fail after all its runs.
   if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UserError(`--out: ${f.out} is not a directory`);
+  try {
+    mkdirSync(f.out, { recursive: true });
+  } catch (e) {
+    throw new UserError(`--out: cannot make directory ${f.out} (${(e as { code?: string }).code ?? String(e)})`);
+  }
+  checkOutputs([["--out", join(f.out, "sweep.md")], ["--out", join(f.out, "sweep.svg")]]);
   // The raw strings of each axis (defaults where not given), handed to train, which decodes them again.
   const values = Object.fromEntries(gridAxes.map((a) => [a, given[a] ?? [runFlags[a].default]])) as Record<Axis, readonly string[]>;
   const common = (["epochs", "train-size", "data", "backend", "early-stop"] as const).flatMap((k) => (given[k] ? [`--${k}=${given[k][0]}`] : []));
@@ -114,8 +121,7 @@ runMain(async () => {
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
   ].join("\n");
-  mkdirSync(f.out, { recursive: true });
-  writeFileAtomic(join(f.out, "sweep.md"), md);
+  writeFileAtomic(join(f.out, "sweep.md"), md, "--out");
   const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
   // Runs keep their number in the chart's legend; failed runs have no curve.
   const label = (r: RunResult) => `${results.indexOf(r) + 1}: ${shown.map((a) => `${a}=${r.settings[a]}`).join(" ")}`;

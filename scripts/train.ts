@@ -8,7 +8,7 @@ import { svgChart, terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
-import { checkWritable, readJsonFile, writeFileAtomic } from "./cli/files.ts";
+import { checkOutputs, readJsonFile, writeFileAtomic } from "./cli/files.ts";
 import { commandLine, parseFlags, type FlagValues } from "./cli/flags.ts";
 import { epochProgress } from "./cli/progress.ts";
 import { changeableOnResume, runFlags, trainFlags } from "./cli/train-flags.ts";
@@ -31,20 +31,43 @@ function recordedOptions(given: Readonly<Record<string, readonly string[]>>): Re
   return out;
 }
 
-/** With --resume, the checkpoint's run flags come back, re-decoded like typed ones; only some may change. */
+/** Two raw flag values mean the same: equal as numbers when both are, else as text (paths resolved). */
+function sameValue(name: string, a: string, b: string): boolean {
+  if (name === "data" || name === "spec") return resolve(a) === resolve(b);
+  const na = Number(a), nb = Number(b);
+  return a.trim() !== "" && b.trim() !== "" && Number.isFinite(na) && Number.isFinite(nb) ? na === nb : a === b;
+}
+
+/**
+ * With --resume, the checkpoint's run flags come back, re-decoded like typed ones. The original command
+ * may be repeated with --resume added: a run flag given again with the same value is accepted; only a
+ * changed value is refused (except those that may change). A checkpoint holds only run settings: where
+ * outputs go is decided by the command line alone.
+ */
 function resumeFlags(path: string, given: Readonly<Record<string, readonly string[]>>): { flags: Flags; options: Record<string, string>; raw: unknown } {
   const raw = readJsonFile(path);
   const header = orFail(decodeCheckpointHeader(raw, path));
+  for (const name of Object.keys(header.options)) {
+    if (!Object.hasOwn(runFlags, name)) throw new UserError(`${path}: options.${name} is not a run setting (outputs and other choices are made on the command line)`);
+  }
   for (const name of Object.keys(given)) {
-    if (name in runFlags && !changeableOnResume.has(name)) throw new UserError(`--${name} cannot change when resuming (the checkpoint's value is used)`);
+    if (!Object.hasOwn(runFlags, name) || changeableOnResume.has(name)) continue;
+    const recorded = header.options[name] ?? (runFlags as Record<string, { default?: string }>)[name].default;
+    const now = given[name][0];
+    if (recorded === undefined || !sameValue(name, recorded, now)) {
+      throw new UserError(`--${name} cannot change when resuming: the checkpoint has ${recorded === undefined ? "none" : recorded}, the command line ${now}`);
+    }
   }
   const options: Record<string, string> = { ...header.options };
   for (const name of changeableOnResume) if (given[name] !== undefined) options[name] = given[name][0];
-  const argv = [...Object.entries(options).flatMap(([k, v]) => [`--${k}=${v}`]), ...Object.entries(given).filter(([k]) => !(k in runFlags)).flatMap(([k, v]) => [`--${k}=${v[0]}`])];
+  const argv = [...Object.entries(options).flatMap(([k, v]) => [`--${k}=${v}`]), ...Object.entries(given).filter(([k]) => !Object.hasOwn(runFlags, k)).flatMap(([k, v]) => [`--${k}=${v[0]}`])];
   const parsed = parse(argv);
   if (parsed._tag === "Left") throw new UserError(`${path}: ${parsed.left.message}`);
   return { flags: parsed.right.flags, options, raw };
 }
+
+/** Signals closer together than this are taken as one (a terminal's Ctrl-C reaching us twice through npm or tsx). */
+const SIGNAL_WINDOW_MS = 500;
 
 function percent(correct: number, total: number): string {
   return `${((100 * correct) / total).toFixed(2)}%`;
@@ -60,7 +83,9 @@ runMain(async () => {
   const { flags: f, options, raw } = resuming !== undefined
     ? resumeFlags(resuming, cli.given)
     : { flags: cli.flags, options: recordedOptions(cli.given), raw: undefined };
-  for (const [flag, path] of [["--save", f.save], ["--plot", f.plot], ["--checkpoint", f.checkpoint]] as const) if (path !== undefined) checkWritable(path, flag);
+  // A resumed run goes on writing the checkpoint it resumed from, unless --checkpoint names another.
+  const checkpointPath = f.checkpoint ?? resuming;
+  checkOutputs([["--save", f.save], ["--plot", f.plot], [f.checkpoint === undefined ? "--resume" : "--checkpoint", checkpointPath]]);
 
   const { dtype } = useBackend(f.backend, f.threads);
   const splits = loadSplits(f.data, f["train-size"]);
@@ -91,14 +116,21 @@ runMain(async () => {
   }
 
   const writeCheckpoint = (state: TrainState) => {
-    if (f.checkpoint !== undefined) writeFileAtomic(f.checkpoint, `${JSON.stringify(encodeCheckpoint({ spec: net.spec, options, key: rootKey, state }))}\n`);
+    if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, `${JSON.stringify(encodeCheckpoint({ spec: net.spec, options, key: rootKey, state }))}\n`, "--checkpoint");
   };
   // Ctrl-C or SIGTERM: finish the mini-batch, write the checkpoint, exit 130. A second Ctrl-C exits at once.
+  // `npm run` and `npx tsx` pass a terminal's Ctrl-C on to us while the terminal also sends it to the whole
+  // process group: signals within a short window are one request.
   let stopRequested = false;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) process.exit(EXIT_INTERRUPTED);
+    if (stopRequested) {
+      if (performance.now() - firstSignalAt < SIGNAL_WINDOW_MS) return;
+      process.exit(EXIT_INTERRUPTED);
+    }
     stopRequested = true;
-    process.stderr.write(`\n${signal}: stopping after this mini-batch${f.checkpoint !== undefined ? " and writing the checkpoint" : ""} (again to quit at once)\n`);
+    firstSignalAt = performance.now();
+    process.stderr.write(`\n${signal}: stopping after this mini-batch${checkpointPath !== undefined ? " and writing the checkpoint" : ""} (again to quit at once)\n`);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -137,10 +169,10 @@ runMain(async () => {
     throw new UserError(`training diverged at epoch ${outcome.epoch}, batch ${outcome.batch} (cost=${outcome.cost}); try a smaller --eta`, EXIT_DIVERGED);
   }
   if (outcome.kind === "interrupted") {
-    if (f.checkpoint === undefined) throw new UserError("interrupted; nothing was saved (give --checkpoint FILE to be able to resume)", EXIT_INTERRUPTED);
+    if (checkpointPath === undefined) throw new UserError("interrupted; nothing was saved (give --checkpoint FILE to be able to resume)", EXIT_INTERRUPTED);
     writeCheckpoint(outcome.state);
     const at = `epoch ${outcome.state.epoch}${outcome.state.batch > 0 ? `, batch ${outcome.state.batch}` : ""}`;
-    throw new UserError(`interrupted at ${at}; resume with: npm run train -- --resume ${f.checkpoint}`, EXIT_INTERRUPTED);
+    throw new UserError(`interrupted at ${at}; resume with: npm run train -- --resume ${checkpointPath}`, EXIT_INTERRUPTED);
   }
 
   const history = outcome.state.history;
@@ -177,7 +209,7 @@ runMain(async () => {
       else if (Array.isArray(v)) recorded[name] = v.join(",");
     }
     recorded.schedule = options.schedule ?? "constant";
-    writeFileAtomic(f.save, `${JSON.stringify(encodeModel({ net, params: finalParams, options: recorded, history: history.map(epochRecord) }))}\n`);
+    writeFileAtomic(f.save, `${JSON.stringify(encodeModel({ net, params: finalParams, options: recorded, history: history.map(epochRecord) }))}\n`, "--save");
     process.stderr.write(`saved the model to ${f.save}\n`);
   }
   if (f.plot !== undefined) {
@@ -192,7 +224,7 @@ runMain(async () => {
       { label: "training cost (mini-batch mean)", values: history.map((r) => r.trainCost), colour: "#ff7f0e" },
       { label: `${f.eval} cost`, values: history.map((r) => r.evaluation?.cost ?? NaN), colour: "#1f77b4" },
       ...monitored.map((m) => ({ label: `${m} cost`, values: history.map((r) => r.monitors?.[m]?.cost ?? NaN), colour: colours[m] })),
-    ]));
+    ]), "--plot");
     process.stderr.write(`wrote the chart to ${f.plot}\n`);
   }
   return 0;
