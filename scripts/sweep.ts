@@ -3,14 +3,14 @@
  * and writes a markdown table and an SVG chart comparing them: best validation accuracy, test accuracy
  * at that epoch, and time. Each run is `train` in a child process, so runs cannot disturb each other.
  */
-import { execFile } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeModel, type EpochRecord } from "../nn/index.ts";
 import { svgChart } from "./cli/charts.ts";
-import { orFail, runMain, UserError } from "./cli/exit.ts";
+import { EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, writeFileAtomic } from "./cli/files.ts";
 import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { runFlags } from "./cli/train-flags.ts";
@@ -40,14 +40,19 @@ interface RunResult {
 
 const trainScript = fileURLToPath(new URL("./train.ts", import.meta.url));
 
+/** The training runs going on now, so that a signal to the sweep ends them too. */
+const children = new Set<ChildProcess>();
+
 /** Runs train once; resolves with its seconds, or the error line it ended with. */
 function trainOnce(args: readonly string[], model: string): Promise<{ seconds: number; failure?: string }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", trainScript, ...args, "--eval", "validation", "--monitor", "test", "--save", model], { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
+    const child = execFile(process.execPath, ["--import", "tsx", trainScript, ...args, "--eval", "validation", "--monitor", "test", "--save", model], { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
+      children.delete(child);
       const seconds = (performance.now() - t0) / 1000;
       resolve(err ? { seconds, failure: stderr.trim().split("\n").pop()?.replace(/^error: /, "") ?? err.message } : { seconds });
     });
+    children.add(child);
   });
 }
 
@@ -77,6 +82,15 @@ runMain(async () => {
   const common = (["epochs", "train-size", "data", "backend", "early-stop"] as const).flatMap((k) => (given[k] ? [`--${k}=${given[k][0]}`] : []));
   const runs = grid(values);
   const work = mkdtempSync(join(tmpdir(), "tsgrad-sweep-"));
+  // Ctrl-C or SIGTERM ends the runs, removes the temporary directory and exits 130.
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const c of children) c.kill("SIGTERM");
+    rmSync(work, { recursive: true, force: true });
+    process.stderr.write(`\n${signal}: ended the sweep and its runs; no results were written\n`);
+    process.exit(EXIT_INTERRUPTED);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const results: (RunResult | undefined)[] = new Array(runs.length);
   let next = 0;
   const worker = async () => {
@@ -99,6 +113,8 @@ runMain(async () => {
     await Promise.all(Array.from({ length: Number(f.jobs) }, worker));
   } finally {
     rmSync(work, { recursive: true, force: true });
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 
   const varied = gridAxes.filter((a) => values[a].length > 1);

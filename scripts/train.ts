@@ -134,6 +134,14 @@ runMain(async () => {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // A process manager that kills `npm run train` kills npm only: when our parent goes, stop as on SIGTERM
+  // rather than train on, orphaned, writing checkpoints nobody asked for any more.
+  const parent = process.ppid;
+  const orphaned = () => {
+    if (process.ppid === parent || stopRequested) return false;
+    onSignal("SIGTERM");
+    return true;
+  };
 
   const batches = Math.ceil(splits.training.count / f["batch-size"]);
   const progress = epochProgress();
@@ -158,7 +166,7 @@ runMain(async () => {
         writeCheckpoint(state);
         if (r.epoch + 1 < f.epochs) progress.start(r.epoch + 1, batches);
       },
-      interrupted: () => stopRequested,
+      interrupted: () => orphaned() || stopRequested,
     },
   );
   progress.stop();

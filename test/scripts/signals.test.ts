@@ -1,7 +1,8 @@
-/** Ctrl-C keeps the README's promise (issue 12, items 5 and 6): under npm and npx tsx, and when an epoch is one mini-batch. */
+/** Ctrl-C keeps the README's promise (issue 12, items 5-7): under npm and npx tsx, when an epoch is one mini-batch, when npm alone is killed, and in a sweep. */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { blobDirectory, tempDir } from "../fixtures.ts";
@@ -49,4 +50,50 @@ test("Ctrl-C is honoured when an epoch is a single mini-batch", async () => {
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /resume with: npm run train -- --resume /);
   assert.doesNotMatch(r.stdout, /^Epoch 2999:/m);
+});
+
+/** Processes whose command line mentions `marker`, other than ps and grep. */
+function processesWith(marker: string): string[] {
+  return execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(marker) && !l.includes("ps -eo"));
+}
+
+test("killing npm run train (SIGTERM to npm alone) stops the trainer too, with its checkpoint", async () => {
+  const dir = tempDir();
+  const ck = join(dir, "ck.json");
+  const child = spawn(npm, ["run", "-s", "train", "--", "--data", data, "--layers", "64,16,10", "--epochs", "500", "--batch-size", "2", "--checkpoint", ck], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "", stderr = "", sent = false;
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    if (!sent && stdout.includes("Epoch 0:")) {
+      sent = true;
+      process.kill(child.pid as number, "SIGTERM");
+    }
+  });
+  // stdout closes when the last process holding it (the trainer) has exited.
+  await new Promise((resolve) => child.stdout.on("close", resolve));
+  assert.deepEqual(processesWith(ck), []);
+  assert.match(stderr, /resume with: npm run train -- --resume /);
+  assert.doesNotMatch(stdout, /^Epoch 499:/m);
+});
+
+test("a sweep's SIGTERM ends its runs and removes its temporary directory", async () => {
+  const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith("tsgrad-sweep-")));
+  const marker = blobDirectory(600, 100, 8, 4);
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/sweep.ts", "--data", marker, "--layers", "64,16,10", "--epochs", "500", "--batch-size", "2", "--eta", "1", "3", "--out", tempDir()], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "", sent = false;
+  const code = await new Promise<number | null>((resolve) => {
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && stderr.includes("run 2/2")) {
+        sent = true;
+        setTimeout(() => child.kill("SIGTERM"), 1500); // both runs under way
+      }
+    });
+    child.on("close", resolve);
+  });
+  assert.equal(code, 130, stderr);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(processesWith(marker), []);
+  assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith("tsgrad-sweep-") && !before.has(n)), []);
 });
