@@ -7,7 +7,7 @@ import { chain, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { key, type Key, type Tree } from "../core/index.ts";
-import { decodeWith, described, FiniteNumber } from "./decode.ts";
+import { closed, decodeWith, described, FiniteNumber } from "./decode.ts";
 import { EpochRecord, epochRecord } from "./model.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { compileFromFile, NetworkSpec, type Network } from "./spec.ts";
@@ -20,7 +20,7 @@ export const CHECKPOINT_VERSION = 1;
 const Uint32 = described(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, "Uint32"), "expected a whole number in [0, 2^32)");
 const Count = described(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, "Count"), "expected a whole number ≥ 0");
 
-const CheckpointHeader = t.type({
+const CheckpointHeader = closed(t.type({
   format: described(t.literal(CHECKPOINT_FORMAT), `expected "${CHECKPOINT_FORMAT}"`),
   version: described(t.literal(CHECKPOINT_VERSION), `expected ${CHECKPOINT_VERSION} (this tsgrad reads version ${CHECKPOINT_VERSION} checkpoints)`),
   spec: NetworkSpec,
@@ -32,8 +32,8 @@ const CheckpointHeader = t.type({
   history: t.array(EpochRecord),
   params: t.unknown,
   optState: t.unknown,
-  best: t.union([t.null, t.type({ epoch: Count, params: t.unknown })]),
-});
+  best: t.union([t.null, closed(t.type({ epoch: Count, params: t.unknown }), ["epoch", "params"])]),
+}), ["format", "version", "spec", "options", "key", "epoch", "batch", "batchCostSum", "history", "params", "optState", "best"]);
 
 export interface Checkpoint {
   readonly spec: NetworkSpec;

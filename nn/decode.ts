@@ -66,8 +66,41 @@ export const PositiveInt = described(
 /** A finite number (JSON has no NaN, but JavaScript values may). */
 export const FiniteNumber = described(t.refinement(t.number, Number.isFinite, "FiniteNumber"), "expected a finite number");
 
-/** Decodes `value` with `codec`; the error names what was being read. */
+/** Decodes `value` with `codec`; the error names what was being read. Nesting beyond MAX_JSON_DEPTH is refused first. */
 export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, what: string): Either<Error, A> {
+  if (tooDeep(value)) return left(new Error(`${what}: nested more than ${MAX_JSON_DEPTH} levels deep; not a tsgrad file`));
   const r = codec.decode(value);
   return r._tag === "Right" ? right(r.right) : left(new Error(formatErrors(r.left, what)));
+}
+
+/**
+ * `codec` for records that may hold only `keys`: an unknown key is an error naming it, where io-ts's
+ * exact types would drop it silently (a misspelt `"inti": "scaled"` would train with the default init).
+ */
+export function closed<A, O>(codec: t.Type<A, O, unknown>, keys: readonly string[]): t.Type<A, O, unknown> {
+  const known = new Set(keys);
+  const wrapper = new t.Type<A, O, unknown>(codec.name, codec.is, (u, c) => {
+    // The fields' own errors come first (a model given as a checkpoint says "format: expected …").
+    const r = codec.validate(u, c);
+    if (r._tag === "Left" || typeof u !== "object" || u === null || Array.isArray(u)) return r;
+    const extra = Object.keys(u).find((k) => !known.has(k));
+    return extra === undefined ? r : t.failure(u, c, `unknown key ${JSON.stringify(extra)} (known: ${keys.join(", ")})`);
+  }, codec.encode);
+  wrapped.set(wrapper, tagOf(codec));
+  return wrapper;
+}
+
+/** How deep JSON from a file may nest: far beyond any spec, model or checkpoint, far below the stack's limit. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests deeper than `limit` arrays and objects (iterative: no recursion to overflow). */
+export function tooDeep(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import { chain, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { key, type Tree } from "../core/index.ts";
-import { decodeWith, described, FiniteNumber } from "./decode.ts";
+import { closed, decodeWith, described, FiniteNumber } from "./decode.ts";
 import { compileFromFile, NetworkSpec, type Network } from "./spec.ts";
 import { decodeTree, encodeTree } from "./tree-codec.ts";
 import type { EpochSummary, Score } from "./train.ts";
@@ -13,28 +13,28 @@ export const MODEL_VERSION = 1;
 
 const Count = described(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, "Count"), "expected a whole number ≥ 0");
 
-const ScoreRecord = t.type({ correct: Count, total: Count, cost: FiniteNumber });
+const ScoreRecord = closed(t.type({ correct: Count, total: Count, cost: FiniteNumber }), ["correct", "total", "cost"]);
 
-export const EpochRecord = t.intersection([
+export const EpochRecord = closed(t.intersection([
   t.type({ epoch: Count, trainCost: FiniteNumber, seconds: FiniteNumber }),
   t.partial({
     evaluation: ScoreRecord,
-    monitors: t.partial({ training: ScoreRecord, validation: ScoreRecord, test: ScoreRecord }),
+    monitors: closed(t.partial({ training: ScoreRecord, validation: ScoreRecord, test: ScoreRecord }), ["training", "validation", "test"]),
     etaScale: FiniteNumber,
   }),
-]);
+]), ["epoch", "trainCost", "seconds", "evaluation", "monitors", "etaScale"]);
 export type EpochRecord = t.TypeOf<typeof EpochRecord>;
 
-const ModelHeader = t.type({
+const ModelHeader = closed(t.type({
   format: described(t.literal(MODEL_FORMAT), `expected "${MODEL_FORMAT}"`),
   version: described(t.literal(MODEL_VERSION), `expected ${MODEL_VERSION} (this tsgrad reads version ${MODEL_VERSION} model files)`),
   spec: NetworkSpec,
   params: t.unknown,
-  training: t.type({
+  training: closed(t.type({
     options: t.record(t.string, t.union([t.string, t.number, t.boolean, t.null])),
     history: t.array(EpochRecord),
-  }),
-});
+  }), ["options", "history"]),
+}), ["format", "version", "spec", "params", "training"]);
 
 export interface Model {
   readonly net: Network;

@@ -3,14 +3,14 @@ import { left, right, type Either } from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { Key, Tensor, Tree } from "../core/index.ts";
 import { activations, type ActivationName } from "./activations.ts";
-import { decodeWith, described, PositiveInt } from "./decode.ts";
+import { closed, decodeWith, described, PositiveInt } from "./decode.ts";
 import { dense, type InitScheme } from "./dense.ts";
 import { serial, type Layer } from "./layer.ts";
 
 const activationNames = Object.keys(activations) as ActivationName[];
 
 const InitCodec = described(t.keyof({ normal: null, scaled: null }), 'expected "normal" or "scaled"');
-const DenseSpec = t.exact(t.intersection([t.type({ dense: PositiveInt }), t.partial({ init: InitCodec })]));
+const DenseSpec = closed(t.exact(t.intersection([t.type({ dense: PositiveInt }), t.partial({ init: InitCodec })])), ["dense", "init"]);
 const ActivationSpec = t.keyof(Object.fromEntries(activationNames.map((n) => [n, null])) as Record<ActivationName, null>);
 
 export const LayerSpec = described(
@@ -19,10 +19,10 @@ export const LayerSpec = described(
 );
 export type LayerSpec = t.TypeOf<typeof LayerSpec>;
 
-export const NetworkSpec = t.exact(t.type({
+export const NetworkSpec = closed(t.exact(t.type({
   input: PositiveInt,
   layers: described(t.array(LayerSpec), "expected an array of layers"),
-}));
+})), ["input", "layers"]);
 export type NetworkSpec = t.TypeOf<typeof NetworkSpec>;
 
 /** A compiled network: its spec, sizes, and the layer's pure init and apply. */

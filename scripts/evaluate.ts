@@ -26,7 +26,11 @@ runMain(() => {
   if (ds.features !== model.net.inputSize) throw new UserError(`${positionals[0]}: the model takes ${model.net.inputSize} inputs, the data has ${ds.features} pixels per image`);
   if (ds.classes !== model.net.outputSize) throw new UserError(`${positionals[0]}: the model has ${model.net.outputSize} outputs, the data has ${ds.classes} classes`);
   const costName = model.options.cost;
-  const cost = typeof costName === "string" && costName in costs ? costs[costName as CostName] : costs.quadratic;
+  // The cost names a table entry: only the table's own keys count ("toString" or "__proto__" are not costs).
+  if (costName !== undefined && !(typeof costName === "string" && Object.hasOwn(costs, costName))) {
+    throw new UserError(`${positionals[0]}: training.options.cost is ${JSON.stringify(costName)}, not one of ${Object.keys(costs).join(", ")}`);
+  }
+  const cost = costs[(costName ?? "quadratic") as CostName];
   const r = evaluate(model.net, model.params, examples(ds, model.dtype), cost);
   const out: string[] = [`accuracy: ${r.correct} / ${r.total} (${((100 * r.correct) / r.total).toFixed(2)}%) on the ${flags.set} set`, "", "per class:"];
   r.confusion.forEach((row, c) => {

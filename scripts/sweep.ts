@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeModel, type EpochRecord } from "../nn/index.ts";
 import { svgChart } from "./cli/charts.ts";
+import { loadSplits } from "./cli/data.ts";
 import { EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, writeFileAtomic } from "./cli/files.ts";
 import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
@@ -81,6 +82,14 @@ runMain(async () => {
   const values = Object.fromEntries(gridAxes.map((a) => [a, given[a] ?? [runFlags[a].default]])) as Record<Axis, readonly string[]>;
   const common = (["epochs", "train-size", "data", "backend", "early-stop"] as const).flatMap((k) => (given[k] ? [`--${k}=${given[k][0]}`] : []));
   const runs = grid(values);
+  // What every run shares is checked once, before any run: a bad data directory, a --train-size beyond the
+  // data, or layer sizes that do not fit it would otherwise fail every run one by one.
+  const splits = loadSplits(f.data, f["train-size"]);
+  for (const raw of values.layers) {
+    const layers = raw.split(",").map(Number);
+    if (layers[0] !== splits.training.features) throw new UserError(`--layers ${raw}: the first size must be the data's ${splits.training.features} pixels per image`);
+    if (layers[layers.length - 1] !== splits.training.classes) throw new UserError(`--layers ${raw}: the last size must be the data's ${splits.training.classes} classes`);
+  }
   const work = mkdtempSync(join(tmpdir(), "tsgrad-sweep-"));
   // Ctrl-C or SIGTERM ends the runs, removes the temporary directory and exits 130.
   const onSignal = (signal: NodeJS.Signals) => {

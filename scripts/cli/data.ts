@@ -6,7 +6,7 @@ import { orFail } from "./exit.ts";
 
 /** Loads and splits the data the seed's way; a bad directory or file is a UserError naming it. */
 export function loadSplits(dir: string | undefined, trainSize?: number): Splits {
-  return seedSplit(orFail(loadIdxDirectory(dir ?? mnistDirectory())), trainSize);
+  return orFail(seedSplit(orFail(loadIdxDirectory(dir ?? mnistDirectory())), trainSize));
 }
 
 /** A dataset seen as training examples (pixels in [0, 1], one-hot targets). */

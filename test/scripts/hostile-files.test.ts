@@ -1,0 +1,72 @@
+/** Hand-made and hostile files (issue 12, items 11, 12, 14, 15, 17, 18): each is one clear error line and exit 2. */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
+
+const data = blobDirectory(600, 100, 8, 7);
+const run = ["--data", data, "--layers", "64,16,10", "--epochs", "1"];
+
+function expectError(r: { code: number; stderr: string }, message: RegExp): void {
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, message);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+}
+
+test("unknown keys in a spec, a model or a checkpoint are errors naming the key", async () => {
+  const dir = tempDir();
+  const spec = join(dir, "spec.json");
+  writeFileSync(spec, JSON.stringify({ input: 64, layers: [{ dense: 16, inti: "scaled" }, "sigmoid", { dense: 10 }, "sigmoid"] }));
+  expectError(await runScript("train", ["--data", data, "--spec", spec, "--epochs", "1"]), /^error: .*layers\[0\]: unknown key "inti" \(known: dense, init\)/m);
+
+  const model = join(dir, "m.json"), ck = join(dir, "ck.json");
+  assert.equal((await runScript("train", [...run, "--save", model, "--checkpoint", ck])).code, 0);
+  const m = JSON.parse(readFileSync(model, "utf8"));
+  m.training.note = "hi";
+  writeFileSync(join(dir, "m2.json"), JSON.stringify(m));
+  expectError(await runScript("evaluate", [join(dir, "m2.json"), "--data", data]), /^error: .*m2\.json field training: unknown key "note"/m);
+  const c = JSON.parse(readFileSync(ck, "utf8"));
+  c.seed = 3;
+  writeFileSync(ck, JSON.stringify(c));
+  expectError(await runScript("train", ["--resume", ck, "--epochs", "2"]), /^error: .*ck\.json: unknown key "seed"/m);
+});
+
+test("JSON nested 200,000 deep is one line, not a stack overflow", async () => {
+  const dir = tempDir();
+  const deep = `${"[".repeat(200000)}${"]".repeat(200000)}`;
+  writeFileSync(join(dir, "spec.json"), `{"input": 64, "layers": ${deep}}`);
+  expectError(await runScript("train", ["--data", data, "--spec", join(dir, "spec.json"), "--epochs", "1"]), /^error: .*nested more than 64 levels deep/m);
+  writeFileSync(join(dir, "m.json"), deep);
+  expectError(await runScript("evaluate", [join(dir, "m.json"), "--data", data]), /^error: .*nested more than 64 levels deep/m);
+});
+
+test("a model whose cost is \"__proto__\" or \"toString\" is refused by name", async () => {
+  const dir = tempDir();
+  const model = join(dir, "m.json");
+  assert.equal((await runScript("train", [...run, "--save", model])).code, 0);
+  for (const name of ["toString", "__proto__"]) {
+    const m = JSON.parse(readFileSync(model, "utf8"));
+    m.training.options.cost = name;
+    writeFileSync(join(dir, "bad.json"), JSON.stringify(m));
+    expectError(await runScript("evaluate", [join(dir, "bad.json"), "--data", data]), new RegExp(`^error: .*training\\.options\\.cost is "${name}", not one of quadratic, cross-entropy, log-likelihood$`, "m"));
+  }
+});
+
+test("too few training images for the split, and --train-size beyond the data, are refused naming the sizes", async () => {
+  const tiny = blobDirectory(5, 10, 8, 1);
+  expectError(await runScript("train", ["--data", tiny, "--layers", "64,16,10", "--epochs", "1"]), /^error: the training file has 5 images: too few to keep a sixth for validation/m);
+  expectError(await runScript("train", [...run, "--train-size", "100000"]), /^error: --train-size 100000 is more than the 500 training images there are \(600 less 100 for validation\)$/m);
+  const sweep = await runScript("sweep", ["--data", data, "--layers", "64,16,10", "--epochs", "1", "--eta", "1", "3", "--train-size", "100000", "--out", tempDir()]);
+  expectError(sweep, /^error: --train-size 100000 is more than/m);
+  assert.doesNotMatch(sweep.stderr, /run 1\//, "refused before any run");
+});
+
+test("a temp file left by a killed writer is swept on the next write to the same path", async () => {
+  const dir = tempDir();
+  const model = join(dir, "m.json");
+  writeFileSync(join(dir, ".m.json.4194999.tmp"), "x".repeat(1000)); // above any pid_max, so no process has this pid
+  writeFileSync(join(dir, ".other.json.4194999.tmp"), "not ours to judge");
+  assert.equal((await runScript("train", [...run, "--save", model])).code, 0);
+  assert.deepEqual(readdirSync(dir).sort(), [".other.json.4194999.tmp", "m.json"]);
+});
