@@ -3,7 +3,7 @@
  * parameters, the optimizer state, the random key, the position (epoch and mini-batch), the history,
  * and the run's options as the user gave them (re-decoded on resume, never trusted).
  */
-import { chain, right, type Either } from "fp-ts/lib/Either.js";
+import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { key, type Key, type Tree } from "../core/index.ts";
@@ -63,9 +63,19 @@ export function encodeCheckpoint(c: Checkpoint): unknown {
   };
 }
 
-/** The header of a checkpoint: enough to rebuild the run's options before its trees are decoded. */
+/** The header of a checkpoint: enough to rebuild the run's options before its trees are decoded. Its counts must agree. */
 export function decodeCheckpointHeader(value: unknown, what: string): Either<Error, t.TypeOf<typeof CheckpointHeader>> {
-  return decodeWith(CheckpointHeader, value, what);
+  return pipe(
+    decodeWith(CheckpointHeader, value, what),
+    chain((h) => {
+      const fail = (field: string, msg: string) => left(new Error(`${what} field ${field}: ${msg}`));
+      if (h.history.length !== h.epoch) return fail("epoch", `${h.epoch} epochs done, but the history holds ${h.history.length}`);
+      const wrong = h.history.findIndex((r, i) => r.epoch !== i);
+      if (wrong >= 0) return fail(`history[${wrong}].epoch`, `expected ${wrong}, got ${h.history[wrong].epoch}`);
+      if (h.best !== null && h.best.epoch >= h.epoch) return fail("best.epoch", `${h.best.epoch} is not among the ${h.epoch} epochs done`);
+      return right(h);
+    }),
+  );
 }
 
 /**

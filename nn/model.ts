@@ -13,7 +13,10 @@ export const MODEL_VERSION = 1;
 
 const Count = described(t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, "Count"), "expected a whole number ≥ 0");
 
-const ScoreRecord = closed(t.type({ correct: Count, total: Count, cost: FiniteNumber }), ["correct", "total", "cost"]);
+const ScoreRecord = described(
+  t.refinement(closed(t.type({ correct: Count, total: Count, cost: FiniteNumber }), ["correct", "total", "cost"]), (s) => s.correct <= s.total, "Score"),
+  "expected a score with correct ≤ total",
+);
 
 export const EpochRecord = closed(t.intersection([
   t.type({ epoch: Count, trainCost: FiniteNumber, seconds: FiniteNumber }),

@@ -12,6 +12,8 @@ export function encodeTree(t: Tree): TreeJson {
   return Object.fromEntries(Object.keys(rec).sort().map((k) => [k, encodeTree(rec[k])]));
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -32,6 +34,9 @@ export function decodeTree(value: unknown, like: Tree, what: string): Either<Err
       if (data.length !== l.size) return fail(path, `expected ${l.size} numbers, got ${data.length}`);
       const bad = data.findIndex((x) => typeof x !== "number" || !Number.isFinite(x));
       if (bad >= 0) return fail(path, `data[${bad}] is ${JSON.stringify(data[bad])}, not a finite number`);
+      // In float32 a larger number would become Infinity without a word.
+      const big = l.dtype === "float32" ? data.findIndex((x) => Math.abs(x as number) > FLOAT32_MAX) : -1;
+      if (big >= 0) return fail(path, `data[${big}] is ${JSON.stringify(data[big])}, beyond float32's range (±3.4e38)`);
       return right(fromArray(data as number[], l.shape, l.dtype));
     }
     if (Array.isArray(l)) {
@@ -53,7 +58,7 @@ export function decodeTree(value: unknown, like: Tree, what: string): Either<Err
       if (r._tag === "Left") return r;
       out[k] = r.right;
     }
-    const extra = Object.keys(v).filter((k) => !(k in rec));
+    const extra = Object.keys(v).filter((k) => !Object.hasOwn(rec, k));
     if (extra.length > 0) return fail(path, `unexpected key ${extra[0]}`);
     return right(out);
   };

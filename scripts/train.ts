@@ -108,6 +108,8 @@ runMain(async () => {
     rootKey = c.key;
     start = c.state;
     if (start.epoch >= f.epochs) throw new UserError(`${resuming}: already trained ${start.epoch} epochs; give --epochs above ${start.epoch} to go on`);
+    const perEpoch = Math.ceil(splits.training.count / f["batch-size"]);
+    if (start.batch > perEpoch) throw new UserError(`${resuming} field batch: ${start.batch} is beyond the ${perEpoch} mini-batches of an epoch`);
     process.stderr.write(`resuming from ${resuming} at epoch ${start.epoch}${start.batch > 0 ? `, batch ${start.batch}` : ""}\n`);
     for (const r of start.history) process.stdout.write(`Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}\n`);
   } else {

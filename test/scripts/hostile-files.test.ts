@@ -94,3 +94,24 @@ test("a gzip that inflates without bound stops at the cap with one line; a pictu
   assert.equal((await runScript("train", ["--train-size", "100", "--epochs", "1", "--save", model])).code, 0);
   expectError(await runScript("predict", [model, join(dir, "huge.png")]), /^error: .*huge\.png: 20000×20000 pixels is more than the 40 million predict reads; scale the picture down$/m);
 });
+
+test("hand-edited checkpoints are cross-checked: batch, epoch against history, correct against total, float32 range", async () => {
+  const dir = tempDir();
+  const ck = join(dir, "ck.json");
+  assert.equal((await runScript("train", [...run, "--checkpoint", ck])).code, 0);
+  const edits: [string, (c: { [k: string]: any }) => void, RegExp][] = [
+    ["batch", (c) => (c.batch = 99999), /ck-batch\.json field batch: 99999 is beyond the 50 mini-batches of an epoch$/m],
+    ["epoch", (c) => (c.epoch = 5), /ck-epoch\.json field epoch: 5 epochs done, but the history holds 1$/m],
+    ["correct", (c) => (c.history[0].evaluation.correct = 101), /ck-correct\.json field history\[0\]\.evaluation: expected a score with correct ≤ total/m],
+    ["overflow", (c) => (c.params[0].w.data[3] = 1e39), /ck-overflow\.json params field \[0\]\.w: data\[3\] is 1e\+39, beyond float32's range/m],
+  ];
+  for (const [name, edit, message] of edits) {
+    const c = JSON.parse(readFileSync(ck, "utf8"));
+    edit(c);
+    const file = join(dir, `ck-${name}.json`);
+    writeFileSync(file, JSON.stringify(c));
+    const r = await runScript("train", ["--resume", file, "--epochs", "3"]);
+    expectError(r, message);
+    assert.doesNotMatch(r.stderr, /diverged/);
+  }
+});
