@@ -1,14 +1,15 @@
 /** Trains a network on MNIST (or any IDX data set) and prints what the seed prints: `Epoch 0: 9129 / 10000`. */
+import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { right } from "fp-ts/lib/Either.js";
 import { cast, key, treeMap, type Key, type Tree } from "../core/index.ts";
-import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeModel, epochRecord, initialState, train, type EpochResult, type TrainState } from "../nn/index.ts";
+import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeModel, epochRecord, initialState, train, type EpochResult, type EpochSummary, type Score, type TrainState } from "../nn/index.ts";
 import { useBackend } from "./cli/backend.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
-import { checkOutputs, readJsonFile, writeFileAtomic } from "./cli/files.ts";
+import { checkOutputs, outputTarget, readJsonFile, writeFileAtomic } from "./cli/files.ts";
 import { commandLine, parseFlags, type FlagValues } from "./cli/flags.ts";
 import { epochProgress } from "./cli/progress.ts";
 import { changeableOnResume, runFlags, trainFlags } from "./cli/train-flags.ts";
@@ -69,6 +70,24 @@ function resumeFlags(path: string, given: Readonly<Record<string, readonly strin
 /** Signals closer together than this are taken as one (a terminal's Ctrl-C reaching us twice through npm or tsx). */
 const SIGNAL_WINDOW_MS = 500;
 
+/** The seed's `Epoch j: n / total`, then the epoch's mean training cost and its training seconds. */
+function epochLine(r: EpochSummary): string {
+  return `Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}   training cost ${r.trainCost.toFixed(6)}, ${r.seconds.toFixed(2)} s\n`;
+}
+
+/** One JSON line per epoch for plotting elsewhere; a line is written whole in one call. */
+function appendLog(path: string, r: EpochSummary, eta: number, evalSet: string): void {
+  const score = (e: Score | undefined) => (e === undefined ? undefined : { correct: e.correct, total: e.total, accuracy: e.total === 0 ? null : e.correct / e.total, cost: e.cost });
+  const monitors = Object.fromEntries(Object.entries(r.monitors ?? {}).map(([k, e]) => [k, score(e)]));
+  const record = { epoch: r.epoch, eta: eta * (r.etaScale ?? 1), trainCost: r.trainCost, seconds: r.seconds, [evalSet]: score(r.evaluation), ...monitors };
+  try {
+    appendFileSync(outputTarget(path, "--log"), `${JSON.stringify(record)}\n`);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot write ${path}: ${(e as { code?: string }).code ?? String(e)}`);
+  }
+}
+
 function percent(correct: number, total: number): string {
   return `${((100 * correct) / total).toFixed(2)}%`;
 }
@@ -85,7 +104,7 @@ runMain(async () => {
     : { flags: cli.flags, options: recordedOptions(cli.given), raw: undefined };
   // A resumed run goes on writing the checkpoint it resumed from, unless --checkpoint names another.
   const checkpointPath = f.checkpoint ?? resuming;
-  checkOutputs([["--save", f.save], ["--plot", f.plot], [f.checkpoint === undefined ? "--resume" : "--checkpoint", checkpointPath]]);
+  checkOutputs([["--save", f.save], ["--save-best", f["save-best"]], ["--plot", f.plot], ["--log", f.log], [f.checkpoint === undefined ? "--resume" : "--checkpoint", checkpointPath]]);
 
   const { dtype } = useBackend(f.backend, f.threads);
   const splits = loadSplits(f.data, f["train-size"]);
@@ -96,7 +115,7 @@ runMain(async () => {
   const schedule = buildSchedule(f.schedule, f["early-stop"]);
   // Early stopping and the plateau schedule judge by validation accuracy: watch it if the evaluation set is not it.
   const watched = new Set(f.monitor ?? []);
-  if ((f["early-stop"] !== undefined || f.schedule.kind === "halve-on-plateau") && f.eval !== "validation") watched.add("validation");
+  if ((f["early-stop"] !== undefined || f.schedule.kind === "halve-on-plateau" || f["save-best"] !== undefined) && f.eval !== "validation") watched.add("validation");
   const monitors = Object.fromEntries([...watched].map((m) => [m, examples(splits[m], dtype)]));
   const toDtype = (t: Tree) => treeMap(t, (x) => cast(x, dtype));
 
@@ -111,7 +130,7 @@ runMain(async () => {
     const perEpoch = Math.ceil(splits.training.count / f["batch-size"]);
     if (start.batch > perEpoch) throw new UserError(`${resuming} field batch: ${start.batch} is beyond the ${perEpoch} mini-batches of an epoch`);
     process.stderr.write(`resuming from ${resuming} at epoch ${start.epoch}${start.batch > 0 ? `, batch ${start.batch}` : ""}\n`);
-    for (const r of start.history) process.stdout.write(`Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}\n`);
+    for (const r of start.history) process.stdout.write(epochLine(r));
   } else {
     // Parameters are drawn in float64 and rounded to the backend's precision, so a seed means the same start everywhere.
     start = initialState({ ...net, init: (k) => toDtype(net.init(k)) }, optimizer, rootKey);
@@ -160,7 +179,8 @@ runMain(async () => {
       onBatch: (done) => progress.update(done),
       onEpoch(r: EpochResult, state) {
         progress.stop();
-        process.stdout.write(`Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}\n`);
+        process.stdout.write(epochLine(r));
+        if (f.log !== undefined) appendLog(f.log, r, f.eta, f.eval);
         for (const [name, e] of Object.entries(r.monitors ?? {})) {
           if (e !== undefined && f.monitor?.includes(name as "training")) process.stdout.write(`  ${name}: accuracy ${e.correct} / ${e.total}, cost ${e.cost.toFixed(6)}\n`);
         }
@@ -208,20 +228,30 @@ runMain(async () => {
   const chart = terminalChart(accuracies);
   if (chart !== "") process.stdout.write(`${chart}\n`);
 
-  if (f.save !== undefined) {
-    // Every setting the run used, defaults included, for the record (evaluate reads the cost from it).
-    const recorded: Record<string, string | number> = { spec: JSON.stringify(networkSpec(f)) };
-    for (const name of Object.keys(runFlags) as (keyof typeof runFlags)[]) {
-      const given = options[name];
-      const v = f[name];
-      if (given !== undefined) recorded[name] = given;
-      else if (typeof v === "string" || typeof v === "number") recorded[name] = v;
-      else if (Array.isArray(v)) recorded[name] = v.join(",");
-    }
-    recorded.schedule = options.schedule ?? "constant";
-    writeFileAtomic(f.save, `${JSON.stringify(encodeModel({ net, params: finalParams, options: recorded, history: history.map(epochRecord) }))}\n`, "--save");
-    process.stderr.write(`saved the model to ${f.save}\n`);
+  // Every setting the run used, defaults included, for the record (evaluate reads the cost from it).
+  const recorded: Record<string, string | number> = { spec: JSON.stringify(networkSpec(f)) };
+  for (const name of Object.keys(runFlags) as (keyof typeof runFlags)[]) {
+    const given = options[name];
+    const v = f[name];
+    if (given !== undefined) recorded[name] = given;
+    else if (typeof v === "string" || typeof v === "number") recorded[name] = v;
+    else if (Array.isArray(v)) recorded[name] = v.join(",");
   }
+  recorded.schedule = options.schedule ?? "constant";
+  const saveModel = (path: string, flag: string, params: Tree, what: string) => {
+    writeFileAtomic(path, `${JSON.stringify(encodeModel({ net, params, options: recorded, history: history.map(epochRecord) }))}\n`, flag);
+    process.stderr.write(`saved the model of ${what} to ${path}\n`);
+  };
+  const lastEpoch = history[history.length - 1].epoch;
+  if (f.save !== undefined) {
+    saveModel(f.save, "--save", finalParams, keepBest ? `epoch ${outcome.state.best!.epoch} (the best on validation, kept by early stopping)` : `epoch ${lastEpoch} (the last)`);
+  }
+  if (f["save-best"] !== undefined && outcome.state.best !== undefined) {
+    const b = history[outcome.state.best.epoch];
+    const v = b.monitors?.validation ?? b.evaluation;
+    saveModel(f["save-best"], "--save-best", outcome.state.best.params, `epoch ${b.epoch} (the best on validation: ${v?.correct} / ${v?.total})`);
+  }
+
   if (f.plot !== undefined) {
     const title = `${f.spec === undefined ? f.layers.join("-") : f.spec} ${f.cost}, η=${f.eta}`;
     const colours: Record<string, string> = { training: "#d62728", validation: "#2ca02c", test: "#9467bd" };

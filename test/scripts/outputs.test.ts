@@ -119,3 +119,18 @@ test("resuming: the original command plus --resume is accepted and goes on writi
   assert.equal(changed.code, 2);
   assert.match(changed.stderr, /^error: --eta cannot change when resuming: the checkpoint has 2, the command line 0\.5$/m);
 });
+
+test("--save-best writes the epoch best on validation and says which; --log appends one JSON record per epoch", async () => {
+  const dir = tempDir();
+  const best = join(dir, "best.json"), last = join(dir, "last.json"), log = join(dir, "run.jsonl");
+  const r = await runScript("train", [...run, "--epochs", "4", "--eta", "8", "--save", last, "--save-best", best, "--log", log]);
+  assert.equal(r.code, 0, r.stderr);
+  const records = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(records.map((x) => x.epoch), [0, 1, 2, 3]);
+  for (const x of records) assert.ok(x.eta === 8 && x.trainCost > 0 && x.seconds >= 0 && x.test.total === 100 && x.validation.total === 100, JSON.stringify(x));
+  const top = records.reduce((a, b) => (b.validation.correct > a.validation.correct ? b : a));
+  assert.match(r.stderr, new RegExp(`saved the model of epoch ${top.epoch} \\(the best on validation: ${top.validation.correct} / 100\\) to ${best}`));
+  assert.match(r.stderr, new RegExp(`saved the model of epoch 3 \\(the last\\) to ${last}`));
+  const e = await runScript("evaluate", [best, "--data", data, "--set", "validation"]);
+  assert.match(e.stdout, new RegExp(`^accuracy: ${top.validation.correct} / 100 `, "m"));
+});
