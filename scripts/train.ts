@@ -2,7 +2,7 @@
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { right } from "fp-ts/lib/Either.js";
-import { cast, key, treeMap, type Key, type Tree } from "../core/index.ts";
+import { cast, key, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
 import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeModel, epochRecord, initialState, train, type EpochResult, type EpochSummary, type Score, type TrainState } from "../nn/index.ts";
 import { useBackend } from "./cli/backend.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
@@ -70,6 +70,28 @@ function resumeFlags(path: string, given: Readonly<Record<string, readonly strin
 /** Signals closer together than this are taken as one (a terminal's Ctrl-C reaching us twice through npm or tsx). */
 const SIGNAL_WINDOW_MS = 500;
 
+/** Weights beyond this are not learning: the seed's networks keep theirs within ±100. */
+const WEIGHT_BOUND = 1e6;
+
+/**
+ * Whether an epoch shows a run that has failed though every number is finite: weights beyond
+ * WEIGHT_BOUND, or accuracy fallen to chance after a better epoch (diverged: stop, exit 3); or accuracy
+ * still at chance after two epochs (a warning with the likely fix).
+ */
+function collapse(r: EpochResult, state: TrainState, classes: number): { diverged?: string; warning?: string } {
+  let largest = 0;
+  for (const leaf of treeLeaves(state.params)) for (let i = 0; i < leaf.size; i++) largest = Math.max(largest, Math.abs(leaf.data[i]));
+  if (largest > WEIGHT_BOUND) return { diverged: `at epoch ${r.epoch} a weight reached ${largest.toExponential(1)} (beyond ±${WEIGHT_BOUND.toExponential(0)})` };
+  const acc = (e: Score | undefined) => (e === undefined || e.total === 0 ? undefined : e.correct / e.total);
+  const now = acc(r.evaluation);
+  if (now === undefined || now > 1.5 / classes) return {};
+  const before = state.history.slice(0, -1).map((h) => acc(h.evaluation) ?? 0);
+  const peak = Math.max(0, ...before);
+  if (peak >= 3 / classes) return { diverged: `at epoch ${r.epoch} accuracy fell to chance (${(100 * now).toFixed(2)}%) from ${(100 * peak).toFixed(2)}%` };
+  if (r.epoch >= 1) return { warning: `accuracy is at chance (${(100 * now).toFixed(2)}%) after ${r.epoch + 1} epochs: the network is not learning; try a smaller --eta (a relu or softmax network usually wants --cost log-likelihood --eta 0.1)` };
+  return {};
+}
+
 /** The seed's `Epoch j: n / total`, then the epoch's mean training cost and its training seconds. */
 function epochLine(r: EpochSummary): string {
   return `Epoch ${r.epoch}: ${r.evaluation?.correct} / ${r.evaluation?.total}   training cost ${r.trainCost.toFixed(6)}, ${r.seconds.toFixed(2)} s\n`;
@@ -110,6 +132,9 @@ runMain(async () => {
   const splits = loadSplits(f.data, f["train-size"]);
   const net = buildNetwork(f, splits.training.features, splits.training.classes);
   const cost = buildCost(f);
+  if (f.cost === "log-likelihood" && net.spec.layers[net.spec.layers.length - 1] !== "softmax") {
+    process.stderr.write(`warning: --cost log-likelihood expects probabilities, but ${f.spec ?? "the network"} does not end with "softmax"\n`);
+  }
   const optimizer = buildOptimizer(f, splits.training.count);
   const evalSet = f.eval === "test" ? splits.test : splits.validation;
   const schedule = buildSchedule(f.schedule, f["early-stop"]);
@@ -164,6 +189,9 @@ runMain(async () => {
     return true;
   };
 
+  // A run can fail without NaN: weights blown up to 1e28, or accuracy fallen to chance (see collapse).
+  let diverged: string | undefined;
+  let warned = false;
   const batches = Math.ceil(splits.training.count / f["batch-size"]);
   const progress = epochProgress();
   const started = performance.now();
@@ -179,6 +207,15 @@ runMain(async () => {
       onBatch: (done) => progress.update(done),
       onEpoch(r: EpochResult, state) {
         progress.stop();
+        const verdict = collapse(r, state, net.outputSize);
+        if (verdict.diverged !== undefined) {
+          diverged = verdict.diverged;
+          return "stop";
+        }
+        if (verdict.warning !== undefined && !warned) {
+          warned = true;
+          process.stderr.write(`warning: ${verdict.warning}\n`);
+        }
         process.stdout.write(epochLine(r));
         if (f.log !== undefined) appendLog(f.log, r, f.eta, f.eval);
         for (const [name, e] of Object.entries(r.monitors ?? {})) {
@@ -192,6 +229,7 @@ runMain(async () => {
     },
   );
   progress.stop();
+  if (diverged !== undefined) throw new UserError(`training diverged: ${diverged}; try a smaller --eta`, EXIT_DIVERGED);
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
 

@@ -13,7 +13,7 @@ for (const k of [T.referenceKernels, T.fastKernels]) {
         fc.property(c.inputs, fc.nat(1000), (xs, seed) => {
           T.checkGrads((...a) => c.f(...(a as T.Tensor[])), xs, { order, seed });
         }),
-        { numRuns: 8 },
+        { numRuns: 8, endOnFailure: true },
       );
     }));
   }

@@ -8,7 +8,8 @@ import { readIdxFile } from "../../datasets/index.ts";
 import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
 
 const data = blobDirectory(600, 100, 8, 7);
-const run = ["--data", data, "--layers", "64,16,10", "--epochs", "1"];
+const base = ["--data", data, "--layers", "64,16,10"];
+const run = [...base, "--epochs", "1"];
 
 function expectError(r: { code: number; stderr: string }, message: RegExp): void {
   assert.equal(r.code, 2, r.stderr);
@@ -110,8 +111,22 @@ test("hand-edited checkpoints are cross-checked: batch, epoch against history, c
     edit(c);
     const file = join(dir, `ck-${name}.json`);
     writeFileSync(file, JSON.stringify(c));
-    const r = await runScript("train", ["--resume", file, "--epochs", "3"]);
+    const r = await runScript("train", ["--resume", file, "--epochs", "3"]); // (the checkpoint's own flags)
     expectError(r, message);
     assert.doesNotMatch(r.stderr, /diverged/);
   }
+});
+
+test("a run that fails with finite numbers is caught: weights blown up stop with exit 3; accuracy stuck at chance warns with the fix", async () => {
+  const dir = tempDir();
+  const r = await runScript("train", [...base, "--epochs", "3", "--eta", "1e30", "--save", join(dir, "m.json")]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^error: training diverged: at epoch 0 a weight reached \S+ \(beyond ±1e\+6\); try a smaller --eta$/m);
+  assert.deepEqual(readdirSync(dir), [], "nothing saved");
+  const spec = join(dir, "relu.json");
+  writeFileSync(spec, JSON.stringify({ input: 64, layers: [{ dense: 16 }, "relu", { dense: 10 }, "relu"] }));
+  const stuck = await runScript("train", ["--data", data, "--spec", spec, "--epochs", "2", "--eta", "50", "--cost", "log-likelihood"]);
+  assert.equal(stuck.code, 0, stuck.stderr);
+  assert.match(stuck.stderr, /^warning: --cost log-likelihood expects probabilities, but .*relu\.json does not end with "softmax"$/m);
+  assert.match(stuck.stderr, /^warning: accuracy is at chance \(\d+\.\d+%\) after 2 epochs: the network is not learning; try a smaller --eta/m);
 });
