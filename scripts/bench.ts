@@ -104,9 +104,10 @@ interface PeerResult {
   readonly secondsPerEpoch: readonly number[];
 }
 
+const peerScript = resolve(fileURLToPath(new URL("..", import.meta.url)), "../shared/peers/mnist_numpy.py");
+
 function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dtype: string): Promise<PeerResult> {
-  const script = resolve(fileURLToPath(new URL("..", import.meta.url)), "../shared/peers/mnist_numpy.py");
-  if (!existsSync(script)) throw new UserError(`--peers: ${script} not found`);
+  const script = peerScript;
   return new Promise((res, rej) => {
     execFile("python3", [script, "--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batchSize), "--dtype", dtype, "--json"], (err, stdout, stderr) => {
       if (err) return rej(new UserError(`the numpy peer failed: ${(stderr || err.message).trim().split("\n").pop()}`));
@@ -124,6 +125,8 @@ runMain(async () => {
     process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.threads[0], f.child))}\n`);
     return 0;
   }
+  // The peer is looked for before anything is measured, not after minutes of measuring.
+  if (f.peers === "numpy" && !existsSync(peerScript)) throw new UserError(`--peers: ${peerScript} not found`);
   const paths = f.path === "both" ? (["autodiff", "backprop"] as const) : [f.path];
   const results: Measurement[] = [];
   const peers: { layers: readonly number[]; dtype: string; result: PeerResult }[] = [];

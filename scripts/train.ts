@@ -16,7 +16,7 @@ import { changeableOnResume, runFlags, trainFlags } from "./cli/train-flags.ts";
 
 type Flags = FlagValues<typeof trainFlags>;
 const usage = "npm run train -- [flags]";
-const about = "Trains a sigmoid network by mini-batch SGD, as in chapter 1 of Neural Networks and Deep Learning.";
+const about = "Trains a network by mini-batch SGD: the seed's sigmoid network of chapter 1 of Neural Networks and Deep Learning by default, or any --spec.";
 
 function parse(argv: readonly string[]) {
   return parseFlags(argv, trainFlags, { min: 0, max: 0, names: "" });
@@ -261,7 +261,7 @@ runMain(async () => {
   const e = best.evaluation!;
   process.stdout.write(
     `best: ${percent(e.correct, e.total)} (${e.correct} / ${e.total}) at epoch ${best.epoch} on the ${f.eval} set; ` +
-      `${history.length} epochs in ${totalSeconds.toFixed(1)} s (${(trainSeconds / history.length).toFixed(2)} s per epoch training)\n`,
+      `${history.length} epoch${history.length === 1 ? "" : "s"} in ${totalSeconds.toFixed(1)} s (${(trainSeconds / history.length).toFixed(2)} s per epoch training)\n`,
   );
   const chart = terminalChart(accuracies);
   if (chart !== "") process.stdout.write(`${chart}\n`);

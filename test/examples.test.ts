@@ -23,3 +23,10 @@ test("examples/transforms.ts: grad of grad, hessian, jvp and per-example gradien
   const [, a, b] = out.match(/grad\(batch\) (\S+) vs the seed's backprop (\S+)/) ?? [];
   assert.ok(Number(a) < 1e-15 && Number(b) < 1e-15, out);
 });
+
+test("examples/relu-softmax.json is a valid spec, and examples/digit-7.png is a PNG of a 7 (the README's commands use them)", async () => {
+  const { decodeSpec } = await import("../nn/index.ts");
+  const { readFileSync } = await import("node:fs");
+  assert.equal(decodeSpec(JSON.parse(readFileSync("examples/relu-softmax.json", "utf8")))._tag, "Right");
+  assert.equal(readFileSync("examples/digit-7.png").subarray(1, 4).toString("latin1"), "PNG");
+});
