@@ -95,11 +95,15 @@ function sweepStaleTemps(target: string): void {
 
 /** Writes `text` to `path` atomically: readers see the old file or the whole new one, never a part; on any failure the old file stays. */
 export function writeFileAtomic(path: string, text: string, flag = `cannot write ${path}`): void {
+  writeFileAtomicBytes(path, Buffer.from(text, "utf8"), flag);
+}
+
+/** writeFileAtomic for bytes. */
+export function writeFileAtomicBytes(path: string, bytes: Uint8Array, flag = `cannot write ${path}`): void {
   const target = outputTarget(path, flag);
   sweepStaleTemps(target);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   try {
-    const bytes = Buffer.from(text, "utf8");
     const fd = openSync(tmp, "w");
     try {
       // writeSync may write less than asked (a full disk can give a short count before any error): loop, and treat no progress as failure.

@@ -68,7 +68,7 @@ test("every bad input gives one error line naming it, exit 2, no stack trace, no
     ["model missing", ["evaluate", join(work, "absent.json"), "--data", data], /absent\.json: no such file$/],
     ["model for other data", ["evaluate", model], /the model takes 64 inputs, the data has 784 pixels per image$/],
     ["evaluate without model", ["evaluate"], /missing the model file/],
-    ["predict: not a PNG", ["predict", model784, join(data, "train-labels-idx1-ubyte")], /train-labels-idx1-ubyte: not a PNG image we can decode/],
+    ["predict: not a PNG", ["predict", model784, join(data, "train-labels-idx1-ubyte")], /train-labels-idx1-ubyte: not a PNG or JPEG picture$/],
     ["predict: blank PNG", ["predict", model784, png(join(work, "blank.png"), 30, 30, () => 255)], /blank\.png: image has no visible digit/],
     ["predict: missing image", ["predict", model784, join(work, "none.png")], /none\.png: no such file$/],
     ["predict: model for other inputs", ["predict", model, join(work, "blank.png")], /the model takes 64 inputs; predict reads 28×28 digits \(784\)$/],

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { loadIdxDirectory, mnistDirectory } from "../../datasets/index.ts";
 import { runScript, tempDir } from "../fixtures.ts";
@@ -41,4 +42,74 @@ test("predict reads MNIST digits redrawn as large black-on-white PNGs", async ()
   });
   // A network at ~90% on MNIST reads at least 8 of these 10 once they are brought back to MNIST's form.
   assert.ok(right >= 8, `${right} / 10 read right`);
+});
+
+/** A digit photographed on ruled paper: uneven light (a gradient and a shadow), faint ruled lines, grey ink. */
+function photographDigit(image: Uint8Array, scale: number): PNG {
+  const w = 28 * scale + 60, h = 28 * scale + 40;
+  const png = new PNG({ width: w, height: h });
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    let paper = 235 - 50 * (x / w) - 25 * (y / h); // lit from the top left
+    paper -= 40 / (1 + Math.exp(-(x - 0.7 * w) / 6)) / (1 + Math.exp(-(y - 0.6 * h) / 6)); // a soft shadow in a corner
+    if (y % 14 === 0) paper -= 45; // ruled lines
+    const dx = x - 35, dy = y - 18;
+    const inDigit = dx >= 0 && dy >= 0 && dx < 28 * scale && dy < 28 * scale;
+    const ink = inDigit ? image[Math.floor(dy / scale) * 28 + Math.floor(dx / scale)] / 255 : 0;
+    const v = Math.round(paper * (1 - 0.75 * ink));
+    const i = 4 * (y * w + x);
+    png.data[i] = v; png.data[i + 1] = v; png.data[i + 2] = Math.min(255, v + 10); png.data[i + 3] = 255;
+  }
+  return png;
+}
+
+test("predict reads digits photographed on ruled paper in uneven light, as JPEG too, several at once, and says when there is no digit", async () => {
+  const out = tempDir();
+  const model = join(out, "model.json");
+  const trained = await runScript("train", ["--train-size", "5000", "--epochs", "3", "--save", model]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const data = loadIdxDirectory(mnistDirectory());
+  if (data._tag === "Left") throw data.left;
+  const t10k = data.right.test;
+  const photos = join(out, "photos");
+  mkdirSync(photos);
+  for (let i = 0; i < 10; i++) {
+    const png = photographDigit(t10k.images.subarray(i * 784, (i + 1) * 784), 4);
+    if (i % 2 === 0) writeFileSync(join(photos, `d${i}.png`), PNG.sync.write(png));
+    else writeFileSync(join(photos, `d${i}.jpg`), jpeg.encode({ data: png.data, width: png.width, height: png.height }, 85).data);
+  }
+  // The same digits as MNIST has them (28×28, white on black): what the model answers on those is the reference.
+  const clean = join(out, "clean");
+  mkdirSync(clean);
+  for (let i = 0; i < 10; i++) {
+    const png = new PNG({ width: 28, height: 28 });
+    for (let p = 0; p < 784; p++) png.data.set([t10k.images[i * 784 + p], t10k.images[i * 784 + p], t10k.images[i * 784 + p], 255], 4 * p);
+    writeFileSync(join(clean, `d${i}.png`), PNG.sync.write(png));
+  }
+  const [r, reference] = await Promise.all([runScript("predict", [model, photos, "--json", "true"]), runScript("predict", [model, clean, "--json", "true"])]);
+  assert.equal(r.code, 0, r.stderr);
+  type Answer = { file: string; digit: number; scores: number[] };
+  const answers = JSON.parse(r.stdout) as Answer[], expected = JSON.parse(reference.stdout) as Answer[];
+  assert.equal(answers.length, 10);
+  const same = answers.filter((a, i) => a.digit === expected[i].digit).length;
+  assert.ok(same >= 9, `${same} / 10 photographed digits read as their clean selves: ${answers.map((a) => a.digit)} against ${expected.map((a) => a.digit)}`);
+  // One line per picture without --json.
+  const lines = await runScript("predict", [model, join(photos, "d0.png"), join(photos, "d1.jpg")]);
+  assert.match(lines.stdout, /^.*d0\.png: \d \(score [\d.]+\)\n.*d1\.jpg: \d \(score [\d.]+\)\n$/);
+  // The 28×28 input, as the network saw it.
+  const shown = join(out, "input.png");
+  assert.equal((await runScript("predict", [model, join(photos, "d0.png"), "--show-input", shown])).code, 0);
+  assert.deepEqual([PNG.sync.read(readFileSync(shown)).width, PNG.sync.read(readFileSync(shown)).height], [28, 28]);
+  // A plain red square is not a digit; swapped arguments are one clean line.
+  const red = new PNG({ width: 60, height: 60 });
+  for (let p = 0; p < 3600; p++) {
+    const x = p % 60, y = (p - x) / 60;
+    red.data.set(x > 15 && x < 45 && y > 15 && y < 45 ? [220, 20, 20, 255] : [255, 255, 255, 255], 4 * p);
+  }
+  writeFileSync(join(out, "red.png"), PNG.sync.write(red));
+  const square = await runScript("predict", [model, join(out, "red.png")]);
+  assert.equal(square.code, 2);
+  assert.match(square.stderr, /^error: .*red\.png: image has no digit-like ink \(a solid shape, not strokes\)$/m);
+  const swapped = await runScript("predict", [join(photos, "d0.png"), model]);
+  assert.equal(swapped.code, 2);
+  assert.match(swapped.stderr, /^error: .*d0\.png: a picture where the model file should be; give the model first/m);
 });
