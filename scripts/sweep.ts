@@ -151,9 +151,21 @@ runMain(async () => {
   // Runs keep their number in the chart's legend; failed runs have no curve.
   const label = (r: RunResult) => `${results.indexOf(r) + 1}: ${shown.map((a) => `${a}=${r.settings[a]}`).join(" ")}`;
   const done = results.filter((r): r is RunResult => r !== undefined && r.failure === undefined);
-  writeFileAtomic(join(f.out, "sweep.svg"), svgChart("sweep",
-    done.map((r, i) => ({ label: label(r), values: r.history.map((e) => pct(e.evaluation)), colour: palette[i % palette.length] })),
-    done.map((r, i) => ({ label: label(r), values: r.history.map((e) => e.evaluation?.cost ?? NaN), colour: palette[i % palette.length] }))));
+  // Costs of different kinds (quadratic, cross-entropy…) have different scales: a panel each.
+  const colourOf = (r: RunResult) => palette[done.indexOf(r) % palette.length];
+  const costKinds = [...new Set(done.map((r) => r.settings.cost))];
+  writeFileAtomic(join(f.out, "sweep.svg"), svgChart(`sweep: ${runs.length} runs`, [
+    {
+      title: "accuracy on the validation set",
+      unit: "%",
+      curves: done.map((r) => ({ label: label(r), values: r.history.map((e) => pct(e.evaluation)), colour: colourOf(r) })),
+    },
+    ...costKinds.map((kind) => ({
+      title: `${kind} cost on the validation set`,
+      unit: "" as const,
+      curves: done.filter((r) => r.settings.cost === kind).map((r) => ({ label: label(r), values: r.history.map((e) => e.evaluation?.cost ?? NaN), colour: colourOf(r) })),
+    })),
+  ]), "--out");
   process.stdout.write(md);
   process.stderr.write(`wrote ${join(f.out, "sweep.md")} and ${join(f.out, "sweep.svg")}\n`);
   return 0;

@@ -67,6 +67,24 @@ function resumeFlags(path: string, given: Readonly<Record<string, readonly strin
   return { flags: parsed.right.flags, options, raw };
 }
 
+/** The network, and every run setting that differs from its default, for a chart's title. */
+function chartTitle(f: Flags): string {
+  const net = f.spec === undefined ? f.layers.join("-") : f.spec;
+  const settings = (["cost", "eta", "batch-size", "epochs", "init", "lambda", "momentum", "schedule", "early-stop", "seed", "train-size", "backend"] as const)
+    .filter((k) => f[k] !== undefined && String(rawValue(f, k)) !== (runFlags as Record<string, { default?: string }>)[k].default)
+    .map((k) => `${k === "eta" ? "η" : k === "lambda" ? "λ" : k === "momentum" ? "μ" : k}=${rawValue(f, k)}`);
+  return [net, ...settings].join(", ");
+}
+
+function rawValue(f: Flags, k: keyof typeof runFlags): string {
+  const v = f[k] as unknown;
+  if (k === "schedule") {
+    const s = f.schedule;
+    return s.kind === "constant" ? "constant" : s.kind === "halve-on-plateau" ? `halve-on-plateau:${s.patience}` : s.kind === "step" ? `step:${s.every}:${s.factor}` : `exponential:${s.gamma}`;
+  }
+  return Array.isArray(v) ? v.join(",") : String(v);
+}
+
 /** Signals closer together than this are taken as one (a terminal's Ctrl-C reaching us twice through npm or tsx). */
 const SIGNAL_WINDOW_MS = 500;
 
@@ -291,17 +309,28 @@ runMain(async () => {
   }
 
   if (f.plot !== undefined) {
-    const title = `${f.spec === undefined ? f.layers.join("-") : f.spec} ${f.cost}, η=${f.eta}`;
     const colours: Record<string, string> = { training: "#d62728", validation: "#2ca02c", test: "#9467bd" };
     const monitored = [...watched].filter((m) => m !== f.eval);
     const pct = (e: { correct: number; total: number } | undefined) => (e === undefined ? NaN : (100 * e.correct) / e.total);
-    writeFileAtomic(f.plot, svgChart(title, [
-      { label: `${f.eval} accuracy`, values: accuracies, colour: "#1f77b4" },
-      ...monitored.map((m) => ({ label: `${m} accuracy`, values: history.map((r) => pct(r.monitors?.[m])), colour: colours[m] })),
-    ], [
-      { label: "training cost (mini-batch mean)", values: history.map((r) => r.trainCost), colour: "#ff7f0e" },
-      { label: `${f.eval} cost`, values: history.map((r) => r.evaluation?.cost ?? NaN), colour: "#1f77b4" },
-      ...monitored.map((m) => ({ label: `${m} cost`, values: history.map((r) => r.monitors?.[m]?.cost ?? NaN), colour: colours[m] })),
+    writeFileAtomic(f.plot, svgChart(chartTitle(f), [
+      {
+        title: `accuracy on the ${[f.eval, ...monitored].join(", ")} set${monitored.length > 0 ? "s" : ""}`,
+        unit: "%",
+        curves: [
+          { label: `${f.eval} accuracy`, values: accuracies, colour: "#1f77b4" },
+          ...monitored.map((m) => ({ label: `${m} accuracy`, values: history.map((r) => pct(r.monitors?.[m])), colour: colours[m] })),
+        ],
+        best: { curve: 0, epoch: best.epoch - history[0].epoch, label: `best ${percent(e.correct, e.total)} (epoch ${best.epoch})` },
+      },
+      {
+        title: `${f.cost} cost`,
+        unit: "",
+        curves: [
+          { label: "training cost (mean over the epoch's mini-batches)", values: history.map((r) => r.trainCost), colour: "#ff7f0e" },
+          { label: `${f.eval} cost (after the epoch)`, values: history.map((r) => r.evaluation?.cost ?? NaN), colour: "#1f77b4" },
+          ...monitored.map((m) => ({ label: `${m} cost (after the epoch)`, values: history.map((r) => r.monitors?.[m]?.cost ?? NaN), colour: colours[m] })),
+        ],
+      },
     ]), "--plot");
     process.stderr.write(`wrote the chart to ${f.plot}\n`);
   }
