@@ -98,3 +98,11 @@ test("bad flags give one error line naming the flag, exit code 2, no stack trace
   });
   assert.deepEqual(readdirSync(out), []);
 });
+
+test("the printout's small things: '1 epoch', and --help that fits any network", async () => {
+  const one = await runScript("train", [...small, "--epochs", "1"]);
+  assert.match(one.stdout, /; 1 epoch in [\d.]+ s/);
+  const help = await runScript("train", ["--help"]);
+  assert.doesNotMatch(help.stdout, /Trains a sigmoid network/);
+  assert.match(help.stdout, /or any --spec/);
+});
