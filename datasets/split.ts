@@ -2,7 +2,12 @@
 import { left, right, type Either } from "fp-ts/lib/Either.js";
 import type { Dataset } from "./dataset.ts";
 import { slice } from "./dataset.ts";
-import type { IdxDirectory } from "./load.ts";
+
+/** A data set's training and test images, as a directory of the four MNIST-named files holds them. */
+export interface IdxDirectory {
+  readonly train: Dataset;
+  readonly test: Dataset;
+}
 
 export interface Splits {
   readonly training: Dataset;

@@ -5,7 +5,8 @@
  */
 import { PNG } from "pngjs";
 import { argmaxRows, cast, Tensor } from "../core/index.ts";
-import { loadIdxDirectory, mnistDirectory, toMnistDigit } from "../datasets/index.ts";
+import { toMnistDigit } from "../datasets/index.ts";
+import { loadIdxDirectory, mnistDirectory } from "../node/index.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { commandLine, positiveInt } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";

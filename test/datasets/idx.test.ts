@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { test } from "node:test";
-import { encodeIdx, loadIdxDirectory, parseIdx, readImageSet } from "../../datasets/index.ts";
+import { encodeIdx, parseIdx } from "../../datasets/index.ts";
+import { loadIdxDirectory, readImageSet } from "../../node/index.ts";
 
 const images = encodeIdx([3, 2, 2], Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
 const labels = encodeIdx([3], Uint8Array.from([0, 9, 4]));

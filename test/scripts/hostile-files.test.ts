@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { test } from "node:test";
-import { readIdxFile } from "../../datasets/index.ts";
+import { readIdxFile } from "../../node/index.ts";
 import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
 
 const data = blobDirectory(600, 100, 8, 7);

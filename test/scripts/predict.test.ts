@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
-import { loadIdxDirectory, mnistDirectory } from "../../datasets/index.ts";
+import { loadIdxDirectory, mnistDirectory } from "../../node/index.ts";
 import { runScript, tempDir } from "../fixtures.ts";
 
 /** An MNIST test digit drawn as a person would: `scale`× larger, black ink on white, in RGB, off-centre on a wider page. */

@@ -5,8 +5,7 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import type { Dataset } from "./dataset.ts";
-import { parseIdx, type Idx } from "./idx.ts";
+import { parseIdx, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
 
 export const MNIST_FILES = {
   trainImages: "train-images-idx3-ubyte",
@@ -70,11 +69,6 @@ export function readImageSet(dir: string, imagesName: string, labelsName: string
       ),
     ),
   );
-}
-
-export interface IdxDirectory {
-  readonly train: Dataset;
-  readonly test: Dataset;
 }
 
 /** The training and test sets of a directory holding the four MNIST-named IDX files. */

@@ -1,6 +1,6 @@
 /** Starts the wasm kernels' helper thread as a Node worker (core itself uses no Node-only module). */
 import { Worker } from "node:worker_threads";
-import type { WasmHelperData } from "../../core/index.ts";
+import type { WasmHelperData } from "../core/index.ts";
 
 export function startHelperThread(data: WasmHelperData): void {
   const worker = new Worker(new URL("./helper-worker.mjs", import.meta.url), { workerData: data });
