@@ -15,6 +15,7 @@ import { batchGatherer } from "../datasets/index.ts";
 import { backendFlag, threadsFlag, useBackend, type BackendName, type Threads } from "./cli/backend.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { runMain, UserError } from "./cli/exit.ts";
+import { scriptArgs } from "./cli/script-command.ts";
 import { commandLine, layerSizes, oneOf, positiveInt } from "./cli/flags.ts";
 
 const table = {
@@ -93,9 +94,8 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
 }
 
 function runChild(args: readonly string[]): Promise<string> {
-  const self = fileURLToPath(import.meta.url);
   return new Promise((res, rej) => {
-    execFile(process.execPath, ["--import", "tsx", self, ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? rej(new Error(stderr || err.message)) : res(stdout)));
+    execFile(process.execPath, [...scriptArgs(import.meta.url, "bench"), ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? rej(new Error(stderr || err.message)) : res(stdout)));
   });
 }
 

@@ -7,13 +7,13 @@ import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { decodeModel, type EpochRecord } from "../nn/index.ts";
 import { svgChart } from "./cli/charts.ts";
 import { loadSplits } from "./cli/data.ts";
 import { EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, writeFileAtomic } from "./cli/files.ts";
 import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
+import { scriptArgs } from "./cli/script-command.ts";
 import { runFlags } from "./cli/train-flags.ts";
 
 /** Grid axes: these run flags take several values; the sweep tries every combination. */
@@ -39,7 +39,7 @@ interface RunResult {
   readonly failure?: string;
 }
 
-const trainScript = fileURLToPath(new URL("./train.ts", import.meta.url));
+const trainCommand = scriptArgs(import.meta.url, "train");
 
 /** The training runs going on now, so that a signal to the sweep ends them too. */
 const children = new Set<ChildProcess>();
@@ -48,7 +48,7 @@ const children = new Set<ChildProcess>();
 function trainOnce(args: readonly string[], model: string): Promise<{ seconds: number; failure?: string }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ["--import", "tsx", trainScript, ...args, "--eval", "validation", "--monitor", "test", "--save", model], { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
+    const child = execFile(process.execPath, [...trainCommand, ...args, "--eval", "validation", "--monitor", "test", "--save", model], { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
       children.delete(child);
       const seconds = (performance.now() - t0) / 1000;
       resolve(err ? { seconds, failure: stderr.trim().split("\n").pop()?.replace(/^error: /, "") ?? err.message } : { seconds });

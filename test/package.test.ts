@@ -1,0 +1,55 @@
+/**
+ * tsgrad as a package (issue 13): packed, installed into a fresh project, and used by name from plain
+ * JavaScript, from a strict TypeScript project and from the command line; and core, nn and datasets
+ * bundled for a browser with no Node module in them.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { build } from "esbuild";
+
+const repo = resolve(".");
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const run = (cmd: string, args: readonly string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240000 });
+
+test("npm pack, installed in a fresh project: node app.mjs trains XOR, strict tsc passes on the .d.ts, npx tsgrad train runs", () => {
+  const work = mkdtempSync(join(tmpdir(), "tsgrad-pack-"));
+  run(npm, ["pack", "--pack-destination", work, "--silent"], repo);
+  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
+  assert.ok(tarball !== undefined, "npm pack made a tarball");
+  const listing = run("tar", ["tzf", join(work, tarball)], work).split("\n").filter((l) => l !== "");
+  assert.ok(listing.includes("package/dist/core/kernels/wasm-module.generated.js"), "the wasm module ships");
+  assert.ok(listing.every((f) => /^package\/(dist|bin)\/|^package\/(package\.json|README\.md)$/.test(f)), `only what a user needs: ${listing.filter((f) => !/^package\/(dist|bin)\//.test(f))}`);
+
+  const project = join(work, "project");
+  execFileSync("mkdir", [project]);
+  for (const f of ["app.mjs", "app.ts", "tsconfig.json"]) copyFileSync(join(repo, "examples", "consumer", f), join(project, f));
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { tsgrad: `file:../${tarball}` } }));
+  run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent"], project);
+
+  const losses = [...run(process.execPath, ["app.mjs"], project).matchAll(/loss ([\d.]+)/g)].map((m) => Number(m[1]));
+  assert.equal(losses.length, 5);
+  assert.ok(losses[4] < losses[0] / 10, `the loss falls: ${losses}`);
+  run(process.execPath, [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project); // throws on any error
+  const train = run(npm, ["exec", "--", "tsgrad", "train", "--train-size", "1000", "--epochs", "1"], project);
+  assert.match(train, /^Epoch 0: \d+ \/ 10000 /m);
+});
+
+test("in this checkout, npx tsgrad runs the sources: help, an unknown command, a command", () => {
+  assert.match(run(process.execPath, ["bin/tsgrad.mjs", "--help"], repo), /usage: tsgrad COMMAND/);
+  assert.throws(() => run(process.execPath, ["bin/tsgrad.mjs", "nope"], repo), /unknown command "nope"/);
+  assert.match(run(process.execPath, ["bin/tsgrad.mjs", "evaluate", "--help"], repo), /npm run evaluate -- MODEL\.json/);
+});
+
+test("core, nn and datasets bundle for a browser with no Node module (esbuild, --platform=browser)", async () => {
+  for (const entry of ["core/index.ts", "nn/index.ts", "datasets/index.ts"]) {
+    const r = await build({ entryPoints: [entry], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" });
+    assert.equal(r.errors.length, 0, entry);
+    assert.doesNotMatch(r.outputFiles[0].text, /from\s*"node:|require\("node:/, `${entry} pulls in a Node module`);
+  }
+  // The guard can fail: node/ does import Node modules.
+  await assert.rejects(build({ entryPoints: ["node/index.ts"], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" }));
+});
