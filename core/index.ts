@@ -14,6 +14,6 @@ export type { BinaryKind, Kernels, UnaryKind } from "./kernels/kernels.ts";
 export { defineOp, type BatchRule, type OpDef } from "./op.ts";
 export { argmaxRows } from "./argmax.ts";
 export { fastKernels } from "./kernels/fast.ts";
-export { createWasmKernels, wasmSupported, type WasmKernelOptions, type WasmKernels } from "./kernels/wasm.ts";
+export { createWasmKernels, sharedMemoryAvailable, wasmSupported, type WasmKernelOptions, type WasmKernels } from "./kernels/wasm.ts";
 export { runWasmHelper, type WasmHelperData } from "./kernels/wasm-helper.ts";
 export { jit } from "./jit.ts";

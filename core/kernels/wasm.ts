@@ -67,6 +67,8 @@ export interface WasmKernels extends Kernels {
   close(): void;
   /** Threads computing now: 2 while a helper thread is running, else 1. */
   threads(): number;
+  /** Why a helper thread that was asked for is not used (no shared memory here), else undefined. */
+  readonly note?: string;
 }
 
 const PAGE = 65536;
@@ -86,6 +88,17 @@ const wasmOp: Partial<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3
 // Shorter elementwise operations stay in JS, where they cost less than placing their operands.
 const WASM_ELEMENTWISE = 64;
 
+/** Whether wasm memory can be shared with another thread here (in a browser: a cross-origin isolated page). */
+export function sharedMemoryAvailable(): boolean {
+  const scope = globalThis as { crossOriginIsolated?: boolean };
+  if (typeof SharedArrayBuffer === "undefined" || scope.crossOriginIsolated === false) return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether this JavaScript engine can run the kernels (WebAssembly with SIMD). */
 export function wasmSupported(): boolean {
   try {
@@ -101,7 +114,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const arenaBytes = options.arenaBytes ?? 16 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
   const residentBytes = options.residentBytes ?? 64 * 1024 * 1024;
-  const threaded = options.startHelper !== undefined;
+  // A helper thread needs shared memory, which a browser grants only to cross-origin isolated pages:
+  // without it the kernels run on one thread (the same numbers as without a helper) and say so in `note`.
+  const sharing = sharedMemoryAvailable();
+  const threaded = options.startHelper !== undefined && sharing;
   // Layout: module's static data | scratch per thread | control block | cache ring | persistent buffers | resident bytes.
   const control = RESERVED + scratchBytes * (threaded ? 2 : 1);
   const base = control + CONTROL_BYTES * (threaded ? 1 : 0);
@@ -116,7 +132,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const helperScratch = scratchAt(RESERVED + scratchBytes);
   const helperTemp = helperScratch[2];
   const helper = threaded ? new HelperLink(memory, control, wasm) : undefined;
-  options.startHelper?.({ module, memory, control, scratch: helperScratch });
+  if (threaded) options.startHelper?.({ module, memory, control, scratch: helperScratch });
   // The memory never grows, so these views stay valid.
   const heap = new Float32Array(memory.buffer);
   const heapBytes = new Uint8Array(memory.buffer);
@@ -212,6 +228,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const backend: WasmKernels = {
     ...fastKernels,
     name: "wasm",
+    ...(options.startHelper !== undefined && !sharing ? { note: "shared memory is not available here (a browser page must be cross-origin isolated): computing on one thread" } : {}),
     close() {
       helper?.stop();
     },

@@ -25,7 +25,9 @@ export type Threads = "1" | "2";
 export function useBackend(name: BackendName, threads: Threads = "1"): { readonly name: BackendName; readonly dtype: DType } {
   if (threads === "2" && name !== "wasm") throw new UserError(`--threads 2 needs --backend wasm (the ${name} kernels run on one thread)`);
   if (name === "wasm" && wasmSupported()) {
-    setKernels(createWasmKernels(threads === "2" ? { startHelper: startHelperThread } : {}));
+    const k = createWasmKernels(threads === "2" ? { startHelper: startHelperThread } : {});
+    if (k.note !== undefined) process.stderr.write(`note: ${k.note}\n`);
+    setKernels(k);
     return { name, dtype: "float32" };
   }
   if (name === "wasm") process.stderr.write("note: WebAssembly SIMD is not available here; using the js kernels\n");

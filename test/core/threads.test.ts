@@ -83,3 +83,38 @@ test("training steps on two threads are reproducible: the same parameters as wit
   assert.deepEqual(leaves(threaded), leaves(alone));
   assert.deepEqual(leaves(closed), leaves(alone));
 });
+
+test("without shared memory (a page that is not cross-origin isolated) a helper thread asked for is not started: one thread, the same numbers, and a note", () => {
+  const scope = globalThis as { crossOriginIsolated?: boolean };
+  const before = scope.crossOriginIsolated;
+  scope.crossOriginIsolated = false;
+  let started = false;
+  let isolatedNot: WasmKernels;
+  try {
+    isolatedNot = createWasmKernels({ ...small, startHelper: () => void (started = true) });
+  } finally {
+    if (before === undefined) delete scope.crossOriginIsolated;
+    else scope.crossOriginIsolated = before;
+  }
+  assert.equal(started, false);
+  assert.equal(isolatedNot.threads(), 1);
+  assert.match(isolatedNot.note ?? "", /shared memory is not available here .*cross-origin isolated.*one thread/);
+  const one = createWasmKernels(small);
+  assert.equal(one.note, undefined);
+  const net = network([20, 12, 5]);
+  const opt = sgd(1);
+  const losses = [one, isolatedNot].map((k) => withKernels(k, () => {
+    const s = step(net, quadratic, opt);
+    let params: Tree = treeMap(net.init(key(4)), (t) => cast(t, "float32")), state: Tree = opt.init(params);
+    const out: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const x = cast(fromArray(Array.from({ length: 60 }, (_, j) => ((i * 13 + j * 7) % 10) / 10), [3, 20]), "float32");
+      const y = cast(fromArray(Array.from({ length: 15 }, (_, j) => (j % 5 === i % 5 ? 1 : 0)), [3, 5]), "float32");
+      const r = s(params, state, { x, y });
+      ({ params, optState: state } = r);
+      out.push(r.loss);
+    }
+    return [...out, ...treeLeaves(params).flatMap((l) => Array.from(l.data))];
+  }));
+  assert.deepEqual(losses[1], losses[0]);
+});

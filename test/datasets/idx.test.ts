@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { test } from "node:test";
-import { encodeIdx, parseIdx } from "../../datasets/index.ts";
+import { encodeIdx, fetchIdx, parseIdx } from "../../datasets/index.ts";
 import { loadIdxDirectory, readImageSet } from "../../node/index.ts";
 
 const images = encodeIdx([3, 2, 2], Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
@@ -64,4 +64,23 @@ test("a directory of the four files loads, gzipped or plain; a missing file is n
   assert.match(missing._tag === "Left" ? missing.left.message : "", /train-labels-idx1-ubyte: no such file \(nor train-labels-idx1-ubyte\.gz\)$/);
   const notDir = loadIdxDirectory(join(dir, "nope"));
   assert.match(notDir._tag === "Left" ? notDir.left.message : "", /nope: no such directory$/);
+});
+
+test("fetchIdx reads IDX bytes over fetch, plain or gzipped (DecompressionStream), and refuses a bomb, an HTTP error and bad bytes by one line", async () => {
+  const idx = encodeIdx([3, 2, 2], Uint8Array.from({ length: 12 }, (_, i) => i * 20));
+  const served: Record<string, Uint8Array> = { "/plain": idx, "/gz": gzipSync(idx), "/bomb": gzipSync(new Uint8Array(4 * 2 ** 20)), "/junk": Uint8Array.from([1, 2, 3, 4, 5]) };
+  const fetch = async (url: string) => (url in served ? new Response(Uint8Array.from(served[url])) : new Response("no", { status: 404, statusText: "Not Found" }));
+  for (const url of ["/plain", "/gz"]) {
+    const r = await fetchIdx(url, 3, { fetch });
+    assert.ok(r._tag === "Right", url);
+    assert.deepEqual(r.right.dims, [3, 2, 2]);
+    assert.deepEqual(Array.from(r.right.data), Array.from({ length: 12 }, (_, i) => i * 20));
+  }
+  const messages = await Promise.all([["/bomb", 2 ** 20], ["/missing", undefined], ["/junk", undefined]].map(async ([url, maxBytes]) => {
+    const r = await fetchIdx(url as string, 3, { fetch, ...(maxBytes === undefined ? {} : { maxBytes: maxBytes as number }) });
+    return r._tag === "Left" ? r.left.message : "read";
+  }));
+  assert.match(messages[0], /^\/bomb: inflates to more than 1 MiB/);
+  assert.equal(messages[1], "/missing: HTTP 404 Not Found");
+  assert.match(messages[2], /^\/junk: not an IDX file/);
 });

@@ -1,0 +1,62 @@
+/**
+ * IDX files over HTTP, for a browser (or any runtime with `fetch`): plain or gzipped, inflated with the
+ * platform's DecompressionStream, never beyond `maxBytes`. Browser-safe: no Node module.
+ */
+import { left, type Either } from "fp-ts/lib/Either.js";
+import { parseIdx, type Idx } from "./idx.ts";
+
+export interface FetchIdxOptions {
+  /** The fetch to use (default: the global one). */
+  readonly fetch?: (url: string) => Promise<Response>;
+  /** The most bytes an IDX file may inflate to (default 1 GiB, as the Node loader). */
+  readonly maxBytes?: number;
+}
+
+/** Reads a stream to its end, or stops with an error past `max` bytes. */
+async function readAll(stream: ReadableStream<Uint8Array>, max: number, url: string): Promise<Either<Error, Uint8Array>> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      return left(new Error(`${url}: inflates to more than ${max / 2 ** 20} MiB; not an IDX file this loader reads`));
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return { _tag: "Right", right: out };
+}
+
+/** Fetches and parses one IDX file; a gzipped one (by its magic bytes) is inflated first. */
+export async function fetchIdx(url: string, rank: number, options: FetchIdxOptions = {}): Promise<Either<Error, Idx>> {
+  const get = options.fetch ?? ((u: string) => fetch(u));
+  const max = options.maxBytes ?? 1024 * 2 ** 20;
+  let body: ArrayBuffer;
+  try {
+    const response = await get(url);
+    if (!response.ok) return left(new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trim()));
+    body = await response.arrayBuffer();
+  } catch (e) {
+    return left(new Error(`${url}: cannot fetch (${e instanceof Error ? e.message : String(e)})`));
+  }
+  let bytes: Uint8Array = new Uint8Array(body);
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      const inflated = await readAll(new Blob([body]).stream().pipeThrough(new DecompressionStream("gzip")), max, url);
+      if (inflated._tag === "Left") return inflated;
+      bytes = inflated.right;
+    } catch (e) {
+      return left(new Error(`${url}: not a gzip file we can inflate (${e instanceof Error ? e.message : String(e)})`));
+    }
+  }
+  return parseIdx(bytes, url, rank);
+}
