@@ -16,4 +16,5 @@ export { argmaxRows } from "./argmax.ts";
 export { fastKernels } from "./kernels/fast.ts";
 export { createWasmKernels, sharedMemoryAvailable, wasmSupported, type WasmKernelOptions, type WasmKernels } from "./kernels/wasm.ts";
 export { runWasmHelper, type WasmHelperData } from "./kernels/wasm-helper.ts";
+export { browserHelperStarter } from "./kernels/browser-helper.ts";
 export { jit } from "./jit.ts";
