@@ -15,7 +15,7 @@ const repo = resolve(".");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const run = (cmd: string, args: readonly string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240000 });
 
-test("npm pack, installed in a fresh project: node app.mjs trains XOR, strict tsc passes on the .d.ts, npx tsgrad train runs", () => {
+test("npm pack, installed in a fresh project, and this checkout by path: node app.mjs trains XOR, tsx app.ts runs, strict tsc passes on the .d.ts, npx tsgrad train runs", () => {
   const work = mkdtempSync(join(tmpdir(), "tsgrad-pack-"));
   run(npm, ["pack", "--pack-destination", work, "--silent"], repo);
   const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
@@ -36,6 +36,18 @@ test("npm pack, installed in a fresh project: node app.mjs trains XOR, strict ts
   run(process.execPath, [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project); // throws on any error
   const train = run(npm, ["exec", "--", "tsgrad", "train", "--train-size", "1000", "--epochs", "1"], project);
   assert.match(train, /^Epoch 0: \d+ \/ 10000 /m);
+  const tsx = join(repo, "node_modules", "tsx", "dist", "cli.mjs");
+  assert.match(run(process.execPath, [tsx, "app.ts"], project), /^df\/dw = /m, "tsx app.ts runs against the installed package");
+
+  // The checkout route: a project that depends on this checkout (installed and, by the pack above, built) by path.
+  const linked = join(work, "linked");
+  execFileSync("mkdir", [linked]);
+  for (const f of ["app.mjs", "app.ts", "tsconfig.json"]) copyFileSync(join(repo, "examples", "consumer", f), join(linked, f));
+  writeFileSync(join(linked, "package.json"), JSON.stringify({ name: "linked", private: true, type: "module", dependencies: { tsgrad: `file:${repo}` } }));
+  run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent"], linked);
+  assert.match(run(process.execPath, ["app.mjs"], linked), /step 2000: loss /);
+  run(process.execPath, [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], linked);
+  assert.match(run(process.execPath, [tsx, "app.ts"], linked), /^df\/dw = /m);
 });
 
 test("in this checkout, npx tsgrad runs the sources: help, an unknown command, a command", () => {
