@@ -19,7 +19,7 @@ import { outArgument, type Kernels } from "./kernels/kernels.ts";
 import { batching } from "./batch-tracer.ts";
 import { activeTapes } from "./tape.ts";
 import { Tensor, watchAllocations, watchReads, type FloatArray } from "./tensor.ts";
-import { describeValue, isPlainRecord, treeLeaves, treeUnflatten, type Tree } from "./tree.ts";
+import { findNonTree, isPlainRecord, treeLeaves, treeUnflatten, type Tree } from "./tree.ts";
 
 type KernelName = keyof typeof outArgument;
 
@@ -111,30 +111,12 @@ function walkArg(x: unknown, acc: { leaves: Tensor[]; key: string }): boolean {
 
 /** Where the first value jit cannot key is, and what it is, e.g. "argument 1 at lr is a function". */
 function describeArgument(args: readonly unknown[]): string {
+  const isStatic = (x: unknown) => x === null || x === undefined || ["number", "string", "boolean"].includes(typeof x);
   for (let i = 0; i < args.length; i++) {
-    const bad = findBad(args[i], "");
+    const bad = findNonTree(args[i], isStatic);
     if (bad !== undefined) return `argument ${i}${bad.path === "" ? "" : ` at ${bad.path}`} is ${bad.what}`;
   }
   return "an argument cannot be keyed";
-}
-
-function findBad(x: unknown, path: string): { path: string; what: string } | undefined {
-  if (x instanceof Tensor || x === null || x === undefined || ["number", "string", "boolean"].includes(typeof x)) return undefined;
-  if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) {
-      const r = findBad(x[i], `${path}[${i}]`);
-      if (r !== undefined) return r;
-    }
-    return undefined;
-  }
-  if (isPlainRecord(x)) {
-    for (const k of Object.keys(x).sort()) {
-      const r = findBad(x[k], path === "" ? k : `${path}.${k}`);
-      if (r !== undefined) return r;
-    }
-    return undefined;
-  }
-  return { path, what: describeValue(x) };
 }
 
 /** The arguments with their tensors replaced, in canonical order, by `leaves`. */

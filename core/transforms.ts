@@ -10,7 +10,7 @@ import { identity } from "./ops/elementwise.ts";
 import { reshape } from "./ops/shape.ts";
 import { Tape, popTape, pushTape } from "./tape.ts";
 import { Tensor, fromArray, full, sameShape, shapeString, zeros } from "./tensor.ts";
-import { findNonTree, treeLeaves, treeMap, treeUnflatten, treeZip, type Tree } from "./tree.ts";
+import { atPath, findNonTree, treeLeaves, treeMap, treeUnflatten, treeZip, type Tree } from "./tree.ts";
 import { vmap } from "./vmap.ts";
 
 export interface ValueAndGrad<P extends Tree> {
@@ -23,12 +23,14 @@ export interface ValueAndGrad<P extends Tree> {
 
 /** The leaves of a transform's input or output, or an error naming the transform and the offending place. */
 function leavesOf(transform: string, what: string, t: unknown): Tensor[] {
-  const bad = findNonTree(t);
-  if (bad !== undefined) {
-    throw new Error(`${transform}: ${what} must be tensors in records and arrays, found ${bad.what} at ${bad.path}` +
+  try {
+    return treeLeaves(t as Tree);
+  } catch (e) {
+    const bad = findNonTree(t);
+    if (bad === undefined) throw e;
+    throw new Error(`${transform}: ${what} must be tensors in records and arrays, found ${bad.what} ${atPath(bad.path)}` +
       (what.startsWith("the parameters") ? " (pass constants as further arguments, or as tensors)" : ""));
   }
-  return treeLeaves(t as Tree);
 }
 
 interface Traced {

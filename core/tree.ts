@@ -24,29 +24,37 @@ export function describeValue(x: unknown): string {
   return typeof x === "undefined" ? "undefined" : `a ${typeof x}`;
 }
 
-/** The path of the first thing in `t` that is not a tensor, record or array, and what it is; undefined if none. */
-export function findNonTree(t: unknown, path = ""): { path: string; what: string } | undefined {
-  if (t instanceof Tensor) return undefined;
+/**
+ * The path of the first thing in `t` that is not a tensor, record or array (nor a leaf `alsoLeaf` accepts),
+ * and what it is; undefined if none. The path of the root itself is "".
+ */
+export function findNonTree(t: unknown, alsoLeaf: (x: unknown) => boolean = () => false, path = ""): { path: string; what: string } | undefined {
+  if (t instanceof Tensor || alsoLeaf(t)) return undefined;
   if (Array.isArray(t)) {
     for (let i = 0; i < t.length; i++) {
-      const r = findNonTree(t[i], `${path}[${i}]`);
+      const r = findNonTree(t[i], alsoLeaf, `${path}[${i}]`);
       if (r !== undefined) return r;
     }
     return undefined;
   }
   if (isPlainRecord(t)) {
     for (const k of Object.keys(t).sort()) {
-      const r = findNonTree(t[k], path === "" ? k : `${path}.${k}`);
+      const r = findNonTree(t[k], alsoLeaf, path === "" ? k : `${path}.${k}`);
       if (r !== undefined) return r;
     }
     return undefined;
   }
-  return { path: path === "" ? "the root" : path, what: describeValue(t) };
+  return { path, what: describeValue(t) };
+}
+
+/** Where a findNonTree path points, for a message: "at lr", or "at the root". */
+export function atPath(path: string): string {
+  return path === "" ? "at the root" : `at ${path}`;
 }
 
 function notATree(root: unknown): Error {
   const bad = findNonTree(root);
-  const where = bad === undefined ? "" : ` (${bad.what} at ${bad.path})`;
+  const where = bad === undefined ? "" : ` (${bad.what} ${atPath(bad.path)})`;
   return new Error(`tree: a parameter tree holds tensors in records and arrays only${where}; pass constants as further arguments, or as tensors`);
 }
 

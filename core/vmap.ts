@@ -7,7 +7,7 @@ import { BatchTracer, enterLevel, exitLevel } from "./batch-tracer.ts";
 import { broadcastTo } from "./ops/broadcast.ts";
 import { moveAxis } from "./ops/shape.ts";
 import { Tensor, shapeString } from "./tensor.ts";
-import { findNonTree, treeMap, type Tree } from "./tree.ts";
+import { atPath, findNonTree, treeMap, type Tree } from "./tree.ts";
 
 /**
  * f mapped over axis `inAxes[i]` of argument i (default 0 for every argument; `null` passes the argument
@@ -25,7 +25,7 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, inAxes?: read
         if (axis === null) return arg;
         if (!Number.isInteger(axis)) throw new Error(`vmap: inAxes[${i}] must be a whole number or null, got ${String(axis)}`);
         const bad = findNonTree(arg);
-        if (bad !== undefined) throw new Error(`vmap: mapped argument ${i} must be tensors in records and arrays, found ${bad.what} at ${bad.path} (give it inAxes null)`);
+        if (bad !== undefined) throw new Error(`vmap: mapped argument ${i} must be tensors in records and arrays, found ${bad.what} ${atPath(bad.path)} (give it inAxes null)`);
         return treeMap(arg as Tree, (leaf, path) => {
           const where = `argument ${i}${path === "" ? "" : ` at ${path}`}`;
           const a = axis < 0 ? axis + leaf.rank : axis;
@@ -39,7 +39,7 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, inAxes?: read
       const batch = size;
       const out = f(...mapped);
       const bad = findNonTree(out);
-      if (bad !== undefined) throw new Error(`vmap: the function must return tensors in records and arrays, found ${bad.what} at ${bad.path}`);
+      if (bad !== undefined) throw new Error(`vmap: the function must return tensors in records and arrays, found ${bad.what} ${atPath(bad.path)}`);
       return treeMap(out as Tree, (leaf: Tensor) =>
         leaf instanceof BatchTracer && leaf.level === level ? leaf.value : broadcastTo(leaf, [batch, ...leaf.shape])) as R;
     } finally {

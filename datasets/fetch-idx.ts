@@ -2,7 +2,7 @@
  * IDX files over HTTP, for a browser (or any runtime with `fetch`): plain or gzipped, inflated with the
  * platform's DecompressionStream, never beyond `maxBytes`. Browser-safe: no Node module.
  */
-import { left, type Either } from "fp-ts/lib/Either.js";
+import { left, right, type Either } from "fp-ts/lib/Either.js";
 import { parseIdx, type Idx } from "./idx.ts";
 
 export interface FetchIdxOptions {
@@ -33,7 +33,7 @@ async function readAll(stream: ReadableStream<Uint8Array>, max: number, url: str
     out.set(c, at);
     at += c.length;
   }
-  return { _tag: "Right", right: out };
+  return right(out);
 }
 
 /** Fetches and parses one IDX file; a gzipped one (by its magic bytes) is inflated first. */

@@ -11,7 +11,7 @@ import { argmaxRows, cast, Tensor } from "../core/index.ts";
 import { toMnistDigit, type RgbaImage } from "../datasets/index.ts";
 import { backendFlag } from "./cli/backend.ts";
 import { runMain, UserError } from "./cli/exit.ts";
-import { checkOutputs, outputTarget, writeFileAtomicBytes } from "./cli/files.ts";
+import { checkOutputs, writeFileAtomicBytes } from "./cli/files.ts";
 import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
 
@@ -132,7 +132,6 @@ runMain(() => {
   if (show !== undefined) {
     files.forEach((file, i) => {
       const target = files.length === 1 ? show : join(show, `${basename(file, extname(file))}.28x28.png`);
-      outputTarget(target, "--show-input");
       writeFileAtomicBytes(target, inputPng(inputs[i]), "--show-input");
     });
   }

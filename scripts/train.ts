@@ -67,22 +67,13 @@ function resumeFlags(path: string, given: Readonly<Record<string, readonly strin
   return { flags: parsed.right.flags, options, raw };
 }
 
-/** The network, and every run setting that differs from its default, for a chart's title. */
-function chartTitle(f: Flags): string {
-  const net = f.spec === undefined ? f.layers.join("-") : f.spec;
-  const settings = (["cost", "eta", "batch-size", "epochs", "init", "lambda", "momentum", "schedule", "early-stop", "seed", "train-size", "backend"] as const)
-    .filter((k) => f[k] !== undefined && String(rawValue(f, k)) !== (runFlags as Record<string, { default?: string }>)[k].default)
-    .map((k) => `${k === "eta" ? "η" : k === "lambda" ? "λ" : k === "momentum" ? "μ" : k}=${rawValue(f, k)}`);
+/** The network, and every run setting the command line gave a value other than its default, for a chart's title. */
+function chartTitle(net: string, options: Readonly<Record<string, string>>): string {
+  const symbol: Record<string, string> = { eta: "η", lambda: "λ", momentum: "μ" };
+  const settings = ["cost", "eta", "batch-size", "epochs", "init", "lambda", "momentum", "schedule", "early-stop", "seed", "train-size", "backend"]
+    .filter((k) => options[k] !== undefined && options[k] !== (runFlags as Record<string, { default?: string }>)[k].default)
+    .map((k) => `${symbol[k] ?? k}=${options[k]}`);
   return [net, ...settings].join(", ");
-}
-
-function rawValue(f: Flags, k: keyof typeof runFlags): string {
-  const v = f[k] as unknown;
-  if (k === "schedule") {
-    const s = f.schedule;
-    return s.kind === "constant" ? "constant" : s.kind === "halve-on-plateau" ? `halve-on-plateau:${s.patience}` : s.kind === "step" ? `step:${s.every}:${s.factor}` : `exponential:${s.gamma}`;
-  }
-  return Array.isArray(v) ? v.join(",") : String(v);
 }
 
 /** Signals closer together than this are taken as one (a terminal's Ctrl-C reaching us twice through npm or tsx). */
@@ -312,7 +303,7 @@ runMain(async () => {
     const colours: Record<string, string> = { training: "#d62728", validation: "#2ca02c", test: "#9467bd" };
     const monitored = [...watched].filter((m) => m !== f.eval);
     const pct = (e: { correct: number; total: number } | undefined) => (e === undefined ? NaN : (100 * e.correct) / e.total);
-    writeFileAtomic(f.plot, svgChart(chartTitle(f), [
+    writeFileAtomic(f.plot, svgChart(chartTitle(f.spec ?? f.layers.join("-"), options), [
       {
         title: `accuracy on the ${[f.eval, ...monitored].join(", ")} set${monitored.length > 0 ? "s" : ""}`,
         unit: "%",

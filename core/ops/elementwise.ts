@@ -154,7 +154,7 @@ const clipGradOp: Op<[Tensor, Tensor], Bounds> = defineOp<[Tensor, Tensor], Boun
     return new Tensor(x.shape, out);
   },
   vjp: [(c, [, x], _y, bounds) => clipGradOp([c, x], bounds), (g, inputs, y, p) => zeroVjp(g, inputs, y, p, 1)],
-  batch: (values, batched, bounds, size) => sameShapeBatch((i, p: Bounds) => clipGradOp(i as [Tensor, Tensor], p), "clipGrad")(values, batched, bounds, size),
+  batch: sameShapeBatch((i, p: Bounds) => clipGradOp(i as [Tensor, Tensor], p), "clipGrad"),
 });
 
 const clipOp: Op<[Tensor], Bounds> = defineOp<[Tensor], Bounds>({
@@ -184,7 +184,7 @@ const addScaledOp: Op<[Tensor, Tensor], number> = defineOp<[Tensor, Tensor], num
     return new Tensor(a.shape, out);
   },
   vjp: [(g) => g, (g, _x, _y, alpha) => mul(g, alpha)],
-  batch: (values, batched, alpha, size) => sameShapeBatch((i, p: number) => addScaledOp(i as [Tensor, Tensor], p), "addScaled")(values, batched, alpha, size),
+  batch: sameShapeBatch((i, p: number) => addScaledOp(i as [Tensor, Tensor], p), "addScaled"),
 });
 
 /** a + alpha·b for same-shape tensors, in one pass (an optimizer's update). */

@@ -62,11 +62,6 @@ export function checkOutputs(outputs: readonly (readonly [flag: string, path: st
   }
 }
 
-/** Kept for callers that check one output: see outputTarget. */
-export function checkWritable(path: string, flag: string): void {
-  outputTarget(path, flag);
-}
-
 const tempPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.tmp$`);
 
 function alive(pid: number): boolean {

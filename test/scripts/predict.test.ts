@@ -4,30 +4,46 @@ import { join } from "node:path";
 import { test } from "node:test";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
+import type { Dataset } from "../../datasets/index.ts";
 import { loadIdxDirectory, mnistDirectory } from "../../node/index.ts";
 import { runScript, tempDir } from "../fixtures.ts";
 
-/** An MNIST test digit drawn as a person would: `scale`× larger, black ink on white, in RGB, off-centre on a wider page. */
-function drawDigit(image: Uint8Array, scale: number): PNG {
-  const w = 28 * scale + 40, h = 28 * scale + 10;
+/**
+ * A page of w×h pixels (w, h beyond the digit's 28·scale) with an MNIST digit `scale`× larger at (left, top):
+ * `shade` gives each pixel's RGB from its position and the digit's ink byte there (0 off the digit).
+ */
+function page(image: Uint8Array, scale: number, [w, h]: [number, number], [left, top]: [number, number], shade: (x: number, y: number, ink: number) => [number, number, number]): PNG {
   const png = new PNG({ width: w, height: h });
-  png.data.fill(255);
-  for (let y = 0; y < 28 * scale; y++) for (let x = 0; x < 28 * scale; x++) {
-    const ink = image[Math.floor(y / scale) * 28 + Math.floor(x / scale)];
-    const i = 4 * ((y + 3) * w + x + 30);
-    png.data[i] = png.data[i + 1] = png.data[i + 2] = 255 - ink;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const dx = x - left, dy = y - top;
+    const ink = dx >= 0 && dy >= 0 && dx < 28 * scale && dy < 28 * scale ? image[Math.floor(dy / scale) * 28 + Math.floor(dx / scale)] : 0;
+    png.data.set([...shade(x, y, ink), 255], 4 * (y * w + x));
   }
   return png;
 }
 
+/** An MNIST test digit drawn as a person would: `scale`× larger, black ink on white, in RGB, off-centre on a wider page. */
+function drawDigit(image: Uint8Array, scale: number): PNG {
+  return page(image, scale, [28 * scale + 40, 28 * scale + 10], [30, 3], (_x, _y, ink) => [255 - ink, 255 - ink, 255 - ink]);
+}
+
+/** A small model (5,000 images, 3 epochs), trained once for the tests below, and MNIST's test images. */
+let shared: Promise<{ model: string; t10k: Dataset }> | undefined;
+function modelAndDigits(): Promise<{ model: string; t10k: Dataset }> {
+  shared ??= (async () => {
+    const model = join(tempDir(), "model.json");
+    const trained = await runScript("train", ["--train-size", "5000", "--epochs", "3", "--save", model]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const data = loadIdxDirectory(mnistDirectory());
+    if (data._tag === "Left") throw data.left;
+    return { model, t10k: data.right.test };
+  })();
+  return shared;
+}
+
 test("predict reads MNIST digits redrawn as large black-on-white PNGs", async () => {
   const out = tempDir();
-  const model = join(out, "model.json");
-  const trained = await runScript("train", ["--train-size", "5000", "--epochs", "3", "--save", model]);
-  assert.equal(trained.code, 0, trained.stderr);
-  const data = loadIdxDirectory(mnistDirectory());
-  if (data._tag === "Left") throw data.left;
-  const test10 = data.right.test;
+  const { model, t10k: test10 } = await modelAndDigits();
   const indices = Array.from({ length: 10 }, (_, i) => i);
   const runs = await Promise.all(indices.map((i) => {
     const file = join(out, `digit-${i}.png`);
@@ -47,29 +63,18 @@ test("predict reads MNIST digits redrawn as large black-on-white PNGs", async ()
 /** A digit photographed on ruled paper: uneven light (a gradient and a shadow), faint ruled lines, grey ink. */
 function photographDigit(image: Uint8Array, scale: number): PNG {
   const w = 28 * scale + 60, h = 28 * scale + 40;
-  const png = new PNG({ width: w, height: h });
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+  return page(image, scale, [w, h], [35, 18], (x, y, ink) => {
     let paper = 235 - 50 * (x / w) - 25 * (y / h); // lit from the top left
     paper -= 40 / (1 + Math.exp(-(x - 0.7 * w) / 6)) / (1 + Math.exp(-(y - 0.6 * h) / 6)); // a soft shadow in a corner
     if (y % 14 === 0) paper -= 45; // ruled lines
-    const dx = x - 35, dy = y - 18;
-    const inDigit = dx >= 0 && dy >= 0 && dx < 28 * scale && dy < 28 * scale;
-    const ink = inDigit ? image[Math.floor(dy / scale) * 28 + Math.floor(dx / scale)] / 255 : 0;
-    const v = Math.round(paper * (1 - 0.75 * ink));
-    const i = 4 * (y * w + x);
-    png.data[i] = v; png.data[i + 1] = v; png.data[i + 2] = Math.min(255, v + 10); png.data[i + 3] = 255;
-  }
-  return png;
+    const v = Math.round(paper * (1 - (0.75 * ink) / 255));
+    return [v, v, Math.min(255, v + 10)];
+  });
 }
 
 test("predict reads digits photographed on ruled paper in uneven light, as JPEG too, several at once, and says when there is no digit", async () => {
   const out = tempDir();
-  const model = join(out, "model.json");
-  const trained = await runScript("train", ["--train-size", "5000", "--epochs", "3", "--save", model]);
-  assert.equal(trained.code, 0, trained.stderr);
-  const data = loadIdxDirectory(mnistDirectory());
-  if (data._tag === "Left") throw data.left;
-  const t10k = data.right.test;
+  const { model, t10k } = await modelAndDigits();
   const photos = join(out, "photos");
   mkdirSync(photos);
   for (let i = 0; i < 10; i++) {
