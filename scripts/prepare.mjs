@@ -1,12 +1,20 @@
-// npm's `prepare`: in a checkout with its devDependencies (npm ci, npm install), build the WebAssembly
-// kernels. Where they are absent (npm running prepare for a consumer's file: or git dependency without
-// them), say what to do instead of failing the consumer's install.
+// npm's `prepare`: in a checkout with its devDependencies (npm ci, npm install, or npm preparing a git
+// dependency in its clone) build what the package ships: the WebAssembly kernels and dist/ (tsc, ~2 s).
+// Where the tools are absent (npm linking a file: dependency without installing it), say what to do
+// instead of failing the consumer's install.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
 
 const here = new URL("..", import.meta.url);
-if (existsSync(new URL("node_modules/assemblyscript", here)) && existsSync(new URL("node_modules/tsx", here))) {
-  execFileSync(process.execPath, ["--import", "tsx", "scripts/build-wasm.ts"], { cwd: here, stdio: "inherit" });
-} else if (!existsSync(new URL("dist/core/index.js", here))) {
-  process.stderr.write("tsgrad: not built, and its build tools (devDependencies) are not installed here; install tsgrad from a tarball (npm pack) or run npm install inside its checkout\n");
+const has = (path) => existsSync(new URL(path, here));
+if (has("node_modules/assemblyscript") && has("node_modules/tsx") && has("node_modules/typescript")) {
+  const cwd = here;
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/build-wasm.ts"], { cwd, stdio: "inherit" });
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { cwd, stdio: "inherit" });
+  copyFileSync(new URL("node/helper-worker.mjs", here), new URL("dist/node/helper-worker.mjs", here));
+} else if (process.argv.includes("--build")) {
+  process.stderr.write("tsgrad: npm run build needs the devDependencies (assemblyscript, tsx, typescript): run npm install first\n");
+  process.exitCode = 1;
+} else if (!has("dist/core/index.js")) {
+  process.stderr.write("tsgrad: not built, and its build tools (devDependencies) are not installed here; install tsgrad from a tarball (npm pack), from git (approving its prepare script), or run npm install inside its checkout\n");
 }
