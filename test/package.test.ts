@@ -50,6 +50,18 @@ test("npm pack, installed in a fresh project, and this checkout by path: node ap
   assert.match(run(process.execPath, [tsx, "app.ts"], linked), /^df\/dw = /m);
 });
 
+test("a fresh clone as a git dependency (npm clones it, installs its devDependencies, runs prepare, which builds it): node, tsx and strict tsc", (t) => {
+  // npm takes the committed HEAD, not the working tree: in CI (a clean clone) they are the same.
+  if (run("git", ["rev-parse", "--is-inside-work-tree"], repo).trim() !== "true") return t.skip("not a git checkout");
+  const project = mkdtempSync(join(tmpdir(), "tsgrad-git-"));
+  for (const f of ["app.mjs", "app.ts", "tsconfig.json"]) copyFileSync(join(repo, "examples", "consumer", f), join(project, f));
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "from-git", private: true, type: "module", dependencies: { tsgrad: `git+file://${repo}` } }));
+  run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent"], project);
+  assert.match(run(process.execPath, ["app.mjs"], project), /step 2000: loss /);
+  run(process.execPath, [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project);
+  assert.match(run(process.execPath, [join(repo, "node_modules", "tsx", "dist", "cli.mjs"), "app.ts"], project), /^df\/dw = /m);
+});
+
 test("in this checkout, npx tsgrad runs the sources: help, an unknown command, a command", () => {
   assert.match(run(process.execPath, ["bin/tsgrad.mjs", "--help"], repo), /usage: tsgrad COMMAND/);
   assert.throws(() => run(process.execPath, ["bin/tsgrad.mjs", "nope"], repo), /unknown command "nope"/);
