@@ -3,7 +3,10 @@
  * platform's DecompressionStream, never beyond `maxBytes`. Browser-safe: no Node module.
  */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
+import type { Dataset } from "./dataset.ts";
 import { parseIdx, type Idx } from "./idx.ts";
+import { imageSet, MNIST_FILES } from "./image-set.ts";
+import type { IdxDirectory } from "./split.ts";
 
 export interface FetchIdxOptions {
   /** The fetch to use (default: the global one). */
@@ -59,4 +62,23 @@ export async function fetchIdx(url: string, rank: number, options: FetchIdxOptio
     }
   }
   return parseIdx(bytes, url, rank);
+}
+
+async function fetchImageSet(base: string, imagesName: string, labelsName: string, options: FetchIdxOptions): Promise<Either<Error, Dataset>> {
+  const [images, labels] = await Promise.all([fetchIdx(`${base}${imagesName}`, 3, options), fetchIdx(`${base}${labelsName}`, 1, options)]);
+  if (images._tag === "Left") return images;
+  if (labels._tag === "Left") return labels;
+  return imageSet(images.right, labels.right, imagesName, `${base}${labelsName}`);
+}
+
+/** The four MNIST-named IDX files under `baseUrl` (which ends in "/"), as the Node loader reads a directory. */
+export async function fetchIdxDirectory(baseUrl: string, options: FetchIdxOptions = {}): Promise<Either<Error, IdxDirectory>> {
+  const [train, test] = await Promise.all([
+    fetchImageSet(baseUrl, MNIST_FILES.trainImages, MNIST_FILES.trainLabels, options),
+    fetchImageSet(baseUrl, MNIST_FILES.testImages, MNIST_FILES.testLabels, options),
+  ]);
+  if (train._tag === "Left") return train;
+  if (test._tag === "Left") return test;
+  if (test.right.features !== train.right.features) return left(new Error(`${baseUrl}: training images have ${train.right.features} pixels, test images ${test.right.features}`));
+  return right({ train: train.right, test: test.right });
 }

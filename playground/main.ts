@@ -1,0 +1,300 @@
+/**
+ * The playground page: the form, the buttons, the curves, the tiles and the drawing pad. All computing is in
+ * the worker (worker.ts); this file only sends settings and pixels and draws what comes back.
+ */
+import uPlot from "uplot";
+import { toMnistDigit } from "../datasets/index.ts";
+import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
+import { defaultConfig } from "./setup.ts";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+const send = (m: ToWorker) => worker.postMessage(m);
+
+// ---- settings ----
+const fields: Record<keyof PlaygroundConfig, string> = {
+  spec: "spec", init: "init", cost: "cost", costExpression: "cost-expression", eta: "eta", batchSize: "batch-size",
+  epochs: "epochs", lambda: "lambda", momentum: "momentum", trainSize: "train-size", seed: "seed",
+};
+const input = (k: keyof PlaygroundConfig) => $<HTMLInputElement>(fields[k]);
+for (const k of Object.keys(fields) as (keyof PlaygroundConfig)[]) input(k).value = String(defaultConfig[k]);
+// A link can set any field: ?epochs=1&trainSize=2000 (what the tests and a teacher's handout use).
+for (const [k, v] of new URLSearchParams(location.search)) if (Object.hasOwn(fields, k)) input(k as keyof PlaygroundConfig).value = v;
+const showCustom = () => ($("custom-cost-label").hidden = input("cost").value !== "custom");
+input("cost").addEventListener("change", showCustom);
+showCustom();
+
+function readConfig(): PlaygroundConfig {
+  const num = (k: keyof PlaygroundConfig) => (input(k).value.trim() === "" ? NaN : Number(input(k).value));
+  return {
+    spec: input("spec").value, init: input("init").value as PlaygroundConfig["init"], cost: input("cost").value as PlaygroundConfig["cost"],
+    costExpression: input("costExpression").value, eta: num("eta"), batchSize: num("batchSize"), epochs: num("epochs"),
+    lambda: num("lambda"), momentum: num("momentum"), trainSize: num("trainSize"), seed: num("seed"),
+  };
+}
+
+// ---- status, errors, log ----
+const errorLine = $("error");
+const showError = (message: string | null) => {
+  errorLine.hidden = message === null;
+  errorLine.textContent = message ?? "";
+};
+const log = $("log");
+const addLog = (line: string) => {
+  log.textContent += `${line}\n`;
+  log.scrollTop = log.scrollHeight;
+};
+
+const buttons = { start: $<HTMLButtonElement>("start"), pause: $<HTMLButtonElement>("pause"), resume: $<HTMLButtonElement>("resume"), reset: $<HTMLButtonElement>("reset"), save: $<HTMLButtonElement>("save") };
+function setRunState(s: RunState): void {
+  document.body.dataset.state = s;
+  buttons.start.disabled = !(s === "idle" || s === "finished");
+  buttons.pause.disabled = s !== "running";
+  buttons.resume.disabled = s !== "paused";
+  buttons.reset.disabled = s === "loading" || s === "idle";
+  $<HTMLInputElement>("load").disabled = s === "running" || s === "pausing" || s === "loading";
+}
+setRunState("loading");
+
+// ---- charts (uPlot: small, canvas-drawn, made for live series) ----
+const chartWidth = () => Math.max(260, Math.floor(($("cost-chart").parentElement?.clientWidth ?? 400) - 4));
+const costData: [number[], number[]] = [[], []];
+const accuracyData: [number[], (number | null)[], number[]] = [[], [], []];
+const costChart = new uPlot({
+  title: "training cost (mean over recent batches)", width: chartWidth(), height: 220, scales: { x: { time: false } },
+  series: [{ label: "epoch" }, { label: "cost", stroke: "#c0392b", width: 1.5, points: { show: false } }],
+  axes: [{ label: "epoch" }, {}],
+}, costData, $("cost-chart"));
+const accuracyChart = new uPlot({
+  title: "accuracy after each epoch (%)", width: chartWidth(), height: 220, scales: { x: { time: false } },
+  series: [{ label: "epochs" }, { label: "validation", stroke: "#2874a6", width: 1.5 }, { label: "test", stroke: "#1e8449", width: 1.5 }],
+  axes: [{ label: "epochs done" }, {}],
+}, accuracyData, $("accuracy-chart"));
+function clearCharts(): void {
+  for (const a of costData) a.length = 0;
+  for (const a of accuracyData) a.length = 0;
+  costChart.setData(costData);
+  accuracyChart.setData(accuracyData);
+}
+
+// ---- looking inside ----
+function paintGrey(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, scale: number): void {
+  const ctx = canvas.getContext("2d")!;
+  const img = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.round(pixels[i] * scale);
+    img.data.set([v, v, v, 255], 4 * i);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+const tiles = $("tiles");
+function drawTiles(units: number, inputs: number, w: Float32Array): void {
+  if (inputs !== 784) return;
+  const shown = Math.min(units, 100);
+  while (tiles.children.length > shown) tiles.lastChild!.remove();
+  while (tiles.children.length < shown) {
+    const c = document.createElement("canvas");
+    c.width = c.height = 28;
+    c.setAttribute("aria-label", `weights into hidden unit ${tiles.children.length}`);
+    tiles.append(c);
+  }
+  for (let u = 0; u < shown; u++) {
+    let max = 1e-12;
+    for (let i = 0; i < 784; i++) max = Math.max(max, Math.abs(w[u * 784 + i]));
+    const ctx = (tiles.children[u] as HTMLCanvasElement).getContext("2d")!;
+    const img = ctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const v = w[u * 784 + i] / max, fade = Math.round(255 * (1 - Math.abs(v)));
+      img.data.set(v >= 0 ? [255, fade, fade, 255] : [fade, fade, 255, 255], 4 * i);
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+}
+
+function drawConfusion(confusion: number[][]): void {
+  const table = $<HTMLTableElement>("confusion");
+  const max = Math.max(1, ...confusion.flatMap((row, t) => row.filter((_, p) => p !== t)));
+  const head = `<tr><th></th>${confusion.map((_, p) => `<th scope="col">${p}</th>`).join("")}</tr>`;
+  const rows = confusion.map((row, t) => `<tr><th scope="row">${t}</th>${row.map((v, p) => {
+    const bg = p === t ? "#e8f6ec" : `rgba(192, 57, 43, ${(0.6 * v) / max})`;
+    return `<td style="background:${bg}">${v}</td>`;
+  }).join("")}</tr>`).join("");
+  table.innerHTML = head + rows;
+}
+
+function drawMistakes(list: readonly Mistake[]): void {
+  const strip = $("mistakes");
+  strip.replaceChildren(...list.map((m) => {
+    const fig = document.createElement("figure");
+    const c = document.createElement("canvas");
+    c.width = c.height = 28;
+    paintGrey(c, m.pixels, 1);
+    c.setAttribute("aria-label", `test image ${m.index}: predicted ${m.predicted}, true ${m.truth}`);
+    const cap = document.createElement("figcaption");
+    cap.textContent = `${m.predicted} ← ${m.truth}`;
+    fig.append(c, cap);
+    return fig;
+  }));
+}
+
+// ---- drawing a digit ----
+const pad = $<HTMLCanvasElement>("pad");
+const padCtx = pad.getContext("2d", { willReadFrequently: true })!;
+const bars = $("bars");
+const meters = Array.from({ length: 10 }, (_, d) => {
+  const row = document.createElement("div");
+  row.className = "bar";
+  const meter = document.createElement("meter");
+  meter.min = 0;
+  meter.max = 1;
+  meter.value = 0;
+  meter.setAttribute("aria-label", `output for ${d}`);
+  const value = document.createElement("span");
+  value.textContent = "–";
+  const label = document.createElement("span");
+  label.textContent = String(d);
+  row.append(label, meter, value);
+  bars.append(row);
+  return { meter, value };
+});
+let lastPixels: Float64Array | undefined;
+function clearPad(): void {
+  padCtx.fillStyle = "#fff";
+  padCtx.fillRect(0, 0, pad.width, pad.height);
+  lastPixels = undefined;
+  paintGrey($<HTMLCanvasElement>("normalised"), new Float64Array(784), 0);
+  $("predicted").textContent = "Prediction: –";
+  for (const m of meters) {
+    m.meter.value = 0;
+    m.value.textContent = "–";
+  }
+}
+clearPad();
+let stroke: { x: number; y: number } | undefined;
+let pending = false;
+const at = (e: PointerEvent) => ({ x: (e.offsetX * pad.width) / pad.clientWidth, y: (e.offsetY * pad.height) / pad.clientHeight });
+pad.addEventListener("pointerdown", (e) => {
+  pad.setPointerCapture(e.pointerId);
+  stroke = at(e);
+  drawTo(stroke);
+});
+pad.addEventListener("pointermove", (e) => {
+  if (stroke !== undefined) drawTo(at(e));
+});
+const end = () => (stroke = undefined);
+pad.addEventListener("pointerup", end);
+pad.addEventListener("pointercancel", end);
+function drawTo(p: { x: number; y: number }): void {
+  padCtx.strokeStyle = "#000";
+  padCtx.lineWidth = 22;
+  padCtx.lineCap = padCtx.lineJoin = "round";
+  padCtx.beginPath();
+  padCtx.moveTo(stroke!.x, stroke!.y);
+  padCtx.lineTo(p.x + 0.01, p.y);
+  padCtx.stroke();
+  stroke = p;
+  if (!pending) {
+    pending = true;
+    requestAnimationFrame(readPad);
+  }
+}
+/** The pad through the same normaliser as `npm run predict`, then to the network. */
+function readPad(): void {
+  pending = false;
+  const img = padCtx.getImageData(0, 0, pad.width, pad.height);
+  const digit = toMnistDigit({ width: img.width, height: img.height, rgba: new Uint8Array(img.data.buffer) });
+  if (digit._tag === "Left") {
+    $("predicted").textContent = `Prediction: – (${digit.left.message})`;
+    return;
+  }
+  lastPixels = digit.right;
+  paintGrey($<HTMLCanvasElement>("normalised"), digit.right, 255);
+  if (!haveModel) $("predicted").textContent = "Prediction: – (start training or load a model first)";
+  askPrediction();
+}
+let haveModel = false;
+function askPrediction(): void {
+  if (lastPixels !== undefined && haveModel) send({ type: "predict", pixels: lastPixels });
+}
+$("clear").addEventListener("click", clearPad);
+
+function showPrediction(outputs: readonly number[]): void {
+  const top = outputs.indexOf(Math.max(...outputs));
+  $("predicted").textContent = `Prediction: ${top}`;
+  outputs.forEach((v, d) => {
+    meters[d].meter.value = Math.min(Math.max(v, 0), 1);
+    meters[d].value.textContent = v.toFixed(3);
+  });
+}
+
+// ---- buttons ----
+buttons.start.addEventListener("click", () => {
+  showError(null);
+  clearCharts();
+  log.textContent = "";
+  send({ type: "start", config: readConfig() });
+});
+buttons.pause.addEventListener("click", () => send({ type: "pause" }));
+buttons.resume.addEventListener("click", () => send({ type: "resume" }));
+buttons.reset.addEventListener("click", () => {
+  haveModel = false;
+  tiles.replaceChildren();
+  send({ type: "reset" });
+});
+buttons.save.addEventListener("click", () => send({ type: "saveModel" }));
+$<HTMLInputElement>("load").addEventListener("change", async (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (file === undefined) return;
+  showError(null);
+  send({ type: "loadModel", name: file.name, text: await file.text() });
+  (e.target as HTMLInputElement).value = "";
+});
+
+// ---- messages from the worker ----
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const m = event.data;
+  switch (m.type) {
+    case "ready":
+      $("status").textContent = `Ready: ${m.trainImages.toLocaleString("en")} training and ${m.testImages.toLocaleString("en")} test images; kernels: ${m.kernels}.${m.note === null ? "" : ` Note: ${m.note}`}`;
+      return;
+    case "state": return setRunState(m.state);
+    case "error": return showError(m.message);
+    case "log": return addLog(m.line);
+    case "progress":
+      costData[0].push(m.epoch);
+      costData[1].push(m.cost);
+      costChart.setData(costData);
+      $("speed").textContent = `images/s: ${Math.round(m.imagesPerSecond).toLocaleString("en")}`;
+      return askPrediction();
+    case "epoch":
+      accuracyData[0].push(m.epoch + 1);
+      accuracyData[1].push(m.validationAccuracy);
+      accuracyData[2].push(m.testAccuracy);
+      accuracyChart.setData(accuracyData);
+      $("speed").textContent = `images/s: ${Math.round(m.imagesPerSecond).toLocaleString("en")} (epoch ${m.epoch}'s training)`;
+      document.body.dataset.imagesPerSecond = String(m.imagesPerSecond);
+      drawConfusion(m.confusion);
+      drawMistakes(m.mistakes);
+      return askPrediction();
+    case "weights":
+      haveModel = true;
+      drawTiles(m.units, m.inputs, m.w);
+      return askPrediction();
+    case "prediction": return showPrediction(m.outputs);
+    case "evaluated":
+      drawConfusion(m.confusion);
+      drawMistakes(m.mistakes);
+      return askPrediction();
+    case "model": {
+      const url = URL.createObjectURL(new Blob([m.json], { type: "application/json" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = "tsgrad-model.json";
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      return;
+    }
+  }
+};
+worker.onerror = (e) => showError(`the training worker failed: ${e.message}`);

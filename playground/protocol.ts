@@ -1,0 +1,64 @@
+/** The messages between the page and its training worker (structured-clone data only). */
+
+export type BuiltInCost = "quadratic" | "cross-entropy" | "log-likelihood";
+
+/** What the page's form sets: the seed's flags, a spec and a cost. */
+export interface PlaygroundConfig {
+  /** The network spec as JSON text (decoded in the worker, as the CLI decodes a --spec file). */
+  readonly spec: string;
+  /** "normal" (the seed's) or "scaled": applied to dense layers whose spec names no init. */
+  readonly init: "normal" | "scaled";
+  readonly cost: BuiltInCost | "custom";
+  /** The learner's cost over a, y and n, when cost is "custom". */
+  readonly costExpression: string;
+  readonly eta: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly lambda: number;
+  readonly momentum: number;
+  /** Training images used (the first N of the seed's 50,000). */
+  readonly trainSize: number;
+  readonly seed: number;
+}
+
+export type ToWorker =
+  | { readonly type: "start"; readonly config: PlaygroundConfig }
+  | { readonly type: "pause" }
+  | { readonly type: "resume" }
+  | { readonly type: "reset" }
+  | { readonly type: "predict"; readonly pixels: Float64Array }
+  | { readonly type: "loadModel"; readonly name: string; readonly text: string }
+  | { readonly type: "saveModel" };
+
+/** A misclassified test digit. */
+export interface Mistake {
+  readonly index: number;
+  readonly predicted: number;
+  readonly truth: number;
+  readonly pixels: Uint8Array;
+}
+
+export type RunState = "loading" | "idle" | "running" | "pausing" | "paused" | "finished";
+
+export type FromWorker =
+  | { readonly type: "ready"; readonly kernels: string; readonly note: string | null; readonly trainImages: number; readonly testImages: number }
+  | { readonly type: "state"; readonly state: RunState }
+  | { readonly type: "error"; readonly message: string }
+  | { readonly type: "log"; readonly line: string }
+  /** Every few batches: the mean cost of the batches since the last report, at a fractional epoch. */
+  | { readonly type: "progress"; readonly epoch: number; readonly cost: number; readonly imagesPerSecond: number }
+  | {
+      readonly type: "epoch";
+      readonly epoch: number;
+      readonly trainCost: number;
+      readonly testAccuracy: number;
+      readonly validationAccuracy: number | null;
+      readonly confusion: number[][];
+      readonly mistakes: readonly Mistake[];
+      readonly imagesPerSecond: number;
+    }
+  /** The first layer's incoming weights, unit by unit (units × inputs), for the tiles. */
+  | { readonly type: "weights"; readonly units: number; readonly inputs: number; readonly w: Float32Array }
+  | { readonly type: "prediction"; readonly outputs: readonly number[] }
+  | { readonly type: "evaluated"; readonly name: string; readonly correct: number; readonly total: number; readonly confusion: number[][]; readonly mistakes: readonly Mistake[] }
+  | { readonly type: "model"; readonly json: string };

@@ -1,0 +1,230 @@
+/**
+ * The playground's training worker: loads MNIST over fetch, trains with nn's loop (so the page never freezes),
+ * and reports epochs, curves, weights and predictions as messages. Parameters are immutable values between
+ * steps except inside the jitted step, which overwrites the ones it was given: whatever is kept here for
+ * later (predictions, tiles, the saved model) is a copy taken between steps.
+ */
+import { cast, createWasmKernels, fastKernels, key, setKernels, Tensor, treeLeaves, treeMap, wasmSupported, type DType, type Tree } from "../core/index.ts";
+import { fetchIdxDirectory, gather, batchGatherer, seedSplit, type Dataset, type Splits } from "../datasets/index.ts";
+import { costs, decodeModel, encodeModel, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
+import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
+import { checkNumbers, costOf, networkOf, optimizerOf } from "./setup.ts";
+
+const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+const fail = (e: unknown) => post({ type: "error", message: (e instanceof Error ? e.message : String(e)).split("\n")[0] });
+
+let dtype: DType = "float32";
+let splits: Splits | undefined;
+/** The network and parameters predictions and saving use: a copy, refreshed between steps. */
+let current: { net: Network; params: Tree; options: Record<string, string | number | boolean | null>; history: readonly EpochSummary[] } | undefined;
+let run: { setup: TrainSetup; state: TrainState } | undefined;
+let state: RunState = "loading";
+let stopRequest: "pause" | "reset" | undefined;
+
+const setState = (s: RunState) => {
+  state = s;
+  post({ type: "state", state: s });
+};
+
+const examplesOf = (ds: Dataset): Examples => ({ size: ds.count, gather: (i) => gather(ds, i, dtype), reusingGather: () => batchGatherer(ds, dtype) });
+const copy = (t: Tree): Tree => treeMap(t, (x) => new Tensor(x.shape, x.data.slice()));
+
+function mistakes(e: Evaluation, ds: Dataset, max = 24): Mistake[] {
+  const out: Mistake[] = [];
+  for (let i = 0; i < e.predicted.length && out.length < max; i++) {
+    if (e.predicted[i] !== ds.labels[i]) out.push({ index: i, predicted: e.predicted[i], truth: ds.labels[i], pixels: ds.images.slice(i * ds.features, (i + 1) * ds.features) });
+  }
+  return out;
+}
+
+/** The first dense layer's weights (inputs × units), sent unit by unit for the tiles. */
+function postWeights(params: Tree, inputs: number): void {
+  const w = treeLeaves(params).find((t) => t.rank === 2 && t.shape[0] === inputs);
+  if (w === undefined) return;
+  const units = w.shape[1];
+  const out = new Float32Array(units * inputs);
+  for (let i = 0; i < inputs; i++) for (let u = 0; u < units; u++) out[u * inputs + i] = w.data[i * units + u];
+  post({ type: "weights", units, inputs, w: out }, [out.buffer]);
+}
+
+const percent = (c: number, t: number) => (t === 0 ? 0 : (100 * c) / t);
+
+async function start(config: PlaygroundConfig): Promise<void> {
+  if (splits === undefined) return fail("the data has not loaded yet");
+  const data = splits;
+  const all = data.training.count;
+  const checked = checkNumbers(config, all);
+  if (checked._tag === "Left") return fail(checked.left);
+  const net = networkOf(config, data.training.features, data.training.classes);
+  if (net._tag === "Left") return fail(net.left);
+  const cost = costOf(config, data.training.classes);
+  if (cost._tag === "Left") return fail(cost.left);
+  const training = data.training.count === config.trainSize ? data.training : { ...data.training, count: config.trainSize, images: data.training.images.subarray(0, config.trainSize * data.training.features), labels: data.training.labels.subarray(0, config.trainSize) };
+  const optimizer = optimizerOf(config, training.count);
+  const setup: TrainSetup = {
+    net: net.right, cost: cost.right, optimizer,
+    data: examplesOf(training), evalData: examplesOf(data.test), monitors: { validation: examplesOf(data.validation) },
+    epochs: config.epochs, batchSize: config.batchSize, key: key(config.seed),
+  };
+  const first = initialState(net.right, optimizer, key(config.seed));
+  const params = treeMap(first.params, (t) => cast(t, dtype));
+  const options = { spec: config.spec, init: config.init, cost: config.cost === "custom" ? `custom: ${config.costExpression}` : config.cost, eta: config.eta, batchSize: config.batchSize, lambda: config.lambda, momentum: config.momentum, trainSize: config.trainSize, seed: config.seed, backend: dtype === "float32" ? "wasm" : "js" };
+  run = { setup, state: { ...first, params, optState: optimizer.init(params) } };
+  current = { net: net.right, params: copy(params), options, history: [] };
+  postWeights(params, net.right.inputSize);
+  await resume();
+}
+
+async function resume(): Promise<void> {
+  if (run === undefined || current === undefined) return;
+  const { setup } = run;
+  const live = current;
+  const inputs = setup.net.inputSize;
+  setState("running");
+  stopRequest = undefined;
+  let sinceCost = 0, sinceCount = 0, lastReport = performance.now(), clock = performance.now();
+  let reportedImages = run.state.batch * setup.batchSize;
+  const outcome = await train(setup, run.state, {
+    onBatch(done, total, batchCost, params) {
+      sinceCost += batchCost;
+      sinceCount++;
+      const now = performance.now();
+      if (now - lastReport < 150 && done < total) return;
+      const epoch = live.history.length + done / total;
+      const images = (done * setup.batchSize) - reportedImages;
+      post({ type: "progress", epoch, cost: sinceCost / sinceCount, imagesPerSecond: Math.max(images, 0) / ((now - clock) / 1000) });
+      reportedImages = done === total ? 0 : done * setup.batchSize;
+      clock = now;
+      sinceCost = sinceCount = 0;
+      lastReport = now;
+      live.params = copy(params);
+      postWeights(params, inputs);
+    },
+    onEpoch(r, s) {
+      const test = r.evaluation as Evaluation;
+      const validation = r.monitors?.validation;
+      post({ type: "log", line: `Epoch ${r.epoch}: ${test.correct} / ${test.total}   training cost ${r.trainCost.toFixed(6)}, ${r.seconds.toFixed(2)} s` });
+      post({
+        type: "epoch", epoch: r.epoch, trainCost: r.trainCost, testAccuracy: percent(test.correct, test.total),
+        validationAccuracy: validation === undefined ? null : percent(validation.correct, validation.total),
+        confusion: test.confusion, mistakes: mistakes(test, splits!.test), imagesPerSecond: setup.data.size / r.seconds,
+      });
+      live.params = s.params;
+      live.history = s.history;
+      reportedImages = 0;
+      clock = performance.now();
+      postWeights(s.params, inputs);
+    },
+    interrupted: () => stopRequest !== undefined,
+  });
+  run = { setup, state: outcome.state };
+  live.params = outcome.state.params;
+  live.history = outcome.state.history;
+  if (outcome.kind === "diverged") {
+    fail(new Error(`training diverged at epoch ${outcome.epoch}, batch ${outcome.batch} (cost ${outcome.cost}): try a smaller η`));
+    run = undefined;
+    return setState("finished");
+  }
+  if (outcome.kind === "interrupted" && stopRequest === "reset") return reset();
+  if (outcome.kind === "interrupted") return setState("paused");
+  const best = outcome.state.history.reduce<EpochSummary | undefined>((b, h) => (b === undefined || (h.evaluation?.correct ?? 0) > (b.evaluation?.correct ?? 0) ? h : b), undefined);
+  if (best?.evaluation !== undefined) post({ type: "log", line: `best: ${percent(best.evaluation.correct, best.evaluation.total).toFixed(2)}% (${best.evaluation.correct} / ${best.evaluation.total}) at epoch ${best.epoch} on the test set` });
+  setState("finished");
+}
+
+function reset(): void {
+  run = undefined;
+  current = undefined;
+  stopRequest = undefined;
+  setState("idle");
+}
+
+function predict(pixels: Float64Array): void {
+  if (current === undefined) return; // reset while the page still asked: it shows "start training or load a model"
+  const x = cast(new Tensor([1, pixels.length], pixels), dtype);
+  const out = current.net.apply(current.params, x);
+  post({ type: "prediction", outputs: Array.from(out.data) });
+}
+
+function loadModel(name: string, text: string): void {
+  if (splits === undefined) return fail("the data has not loaded yet");
+  if (state === "running" || state === "pausing") return fail("pause or reset the training before loading a model");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return fail(`${name}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const model = decodeModel(json, name);
+  if (model._tag === "Left") return fail(model.left);
+  const { net, options, history } = model.right;
+  if (net.inputSize !== splits.test.features || net.outputSize !== splits.test.classes) {
+    return fail(`${name}: the model maps ${net.inputSize} inputs to ${net.outputSize} outputs; the data has ${splits.test.features} pixels and ${splits.test.classes} classes`);
+  }
+  const params = treeMap(model.right.params, (t) => cast(t, dtype));
+  const costName = typeof options.cost === "string" && Object.hasOwn(costs, options.cost) ? (options.cost as keyof typeof costs) : "quadratic";
+  const e = evaluate(net, params, examplesOf(splits.test), costs[costName]);
+  run = undefined;
+  current = { net, params, options: { ...options }, history: history.map((h) => ({ ...h })) };
+  postWeights(params, net.inputSize);
+  post({ type: "log", line: `${name}: ${e.correct} / ${e.total} (${percent(e.correct, e.total).toFixed(2)}%) on the test set` });
+  post({ type: "evaluated", name, correct: e.correct, total: e.total, confusion: e.confusion, mistakes: mistakes(e, splits.test) });
+  setState("idle");
+}
+
+function saveModel(): void {
+  if (current === undefined) return fail("no model to save yet: start training or load a model");
+  const json = JSON.stringify(encodeModel({ net: current.net, params: current.params, options: current.options, history: current.history.map(epochRecord) }));
+  post({ type: "model", json: `${json}\n` });
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const m = event.data;
+  try {
+    switch (m.type) {
+      case "start":
+        if (state === "running" || state === "pausing") return fail("already training: pause or reset first");
+        return void start(m.config).catch(fail);
+      case "pause":
+        if (state === "running") {
+          stopRequest = "pause";
+          setState("pausing");
+        }
+        return;
+      case "resume":
+        if (state === "paused") return void resume().catch(fail);
+        return;
+      case "reset":
+        if (state === "running" || state === "pausing") stopRequest = "reset";
+        else reset();
+        return;
+      case "predict": return predict(m.pixels);
+      case "loadModel": return loadModel(m.name, m.text);
+      case "saveModel": return saveModel();
+    }
+  } catch (e) {
+    fail(e);
+  }
+};
+
+async function boot(): Promise<void> {
+  let note: string | null = null;
+  if (wasmSupported()) {
+    const k = createWasmKernels({});
+    setKernels(k);
+    note = k.note ?? null;
+  } else {
+    setKernels(fastKernels);
+    dtype = "float64";
+    note = "WebAssembly SIMD is not available in this browser: training on the JavaScript kernels (float64), several times slower";
+  }
+  const dir = await fetchIdxDirectory(new URL("data/", self.location.href).href);
+  if (dir._tag === "Left") return fail(dir.left);
+  const s = seedSplit(dir.right);
+  if (s._tag === "Left") return fail(s.left);
+  splits = s.right;
+  post({ type: "ready", kernels: dtype === "float32" ? "wasm (float32 SIMD)" : "js (float64)", note, trainImages: splits.training.count, testImages: splits.test.count });
+  setState("idle");
+}
+
+boot().catch(fail);
