@@ -61,12 +61,12 @@ const chartWidth = () => Math.max(260, Math.floor(($("cost-chart").parentElement
 const costData: [number[], number[]] = [[], []];
 const accuracyData: [number[], (number | null)[], number[]] = [[], [], []];
 const costChart = new uPlot({
-  title: "training cost (mean over recent batches)", width: chartWidth(), height: 220, scales: { x: { time: false } },
+  title: "training cost (mean over recent batches)", legend: { live: false }, width: chartWidth(), height: 220, scales: { x: { time: false } },
   series: [{ label: "epoch" }, { label: "cost", stroke: "#c0392b", width: 1.5, points: { show: false } }],
   axes: [{ label: "epoch" }, {}],
 }, costData, $("cost-chart"));
 const accuracyChart = new uPlot({
-  title: "accuracy after each epoch (%)", width: chartWidth(), height: 220, scales: { x: { time: false } },
+  title: "accuracy after each epoch (%)", legend: { live: false }, width: chartWidth(), height: 220, scales: { x: { time: false } },
   series: [{ label: "epochs" }, { label: "validation", stroke: "#2874a6", width: 1.5 }, { label: "test", stroke: "#1e8449", width: 1.5 }],
   axes: [{ label: "epochs done" }, {}],
 }, accuracyData, $("accuracy-chart"));

@@ -10,7 +10,7 @@ export const seedSpecText = JSON.stringify({ input: 784, layers: [{ dense: 30 },
 
 export const defaultConfig: PlaygroundConfig = {
   spec: seedSpecText, init: "normal", cost: "quadratic", costExpression: "sum((a - y)^2) / (2*n)",
-  eta: 3, batchSize: 10, epochs: 30, lambda: 0, momentum: 0, trainSize: 50000, seed: 0,
+  eta: 3, batchSize: 10, epochs: 30, lambda: 0, momentum: 0, trainSize: 50000, seed: 1,
 };
 
 export interface Experiment {

@@ -89,7 +89,7 @@ async function resume(): Promise<void> {
       sinceCost += batchCost;
       sinceCount++;
       const now = performance.now();
-      if (now - lastReport < 150 && done < total) return;
+      if (now - lastReport < 100 && done < total) return;
       const epoch = live.history.length + done / total;
       const images = (done * setup.batchSize) - reportedImages;
       post({ type: "progress", epoch, cost: sinceCost / sinceCount, imagesPerSecond: Math.max(images, 0) / ((now - clock) / 1000) });

@@ -1,0 +1,155 @@
+/**
+ * The playground in a real browser (Debian's Chromium through playwright-core; `npm run test:browser`, run by
+ * .ci/run after npm test): trains in the page and logs the CLI's own epoch line, reads drawn digits, loads a
+ * CLI-saved model with evaluate's accuracy, shows a bad custom cost's error, and takes the README's screenshots.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+
+const repo = resolve(".");
+/** Where the screenshots go (the README's are copies of these). */
+const shots = resolve(process.env.PLAYGROUND_SHOTS ?? join(repo, "test-output", "playground"));
+const work = mkdtempSync(join(tmpdir(), "tsgrad-playground-"));
+const cli = (script: string, args: readonly string[]) =>
+  execFileSync(process.execPath, ["--import", "tsx", join("scripts", `${script}.ts`), ...args], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+function chromiumPath(): string | undefined {
+  try {
+    return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let server: ChildProcess | undefined;
+let url = "";
+let browser: Browser | undefined;
+const executablePath = chromiumPath();
+
+before(async () => {
+  if (executablePath === undefined) return;
+  server = spawn(process.execPath, ["--import", "tsx", "scripts/playground.ts", "--port", "0"], { cwd: repo, stdio: ["ignore", "pipe", "inherit"] });
+  url = await new Promise<string>((ok, fail) => {
+    let out = "";
+    server!.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /playground: (http:\/\/\S+)/.exec(out);
+      if (m !== null) ok(m[1]);
+    });
+    server!.once("exit", (code) => fail(new Error(`the playground server exited (${code}): ${out}`)));
+  });
+  const { chromium } = await import("playwright-core");
+  browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+});
+
+async function open(query: string): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1300, height: 1000 } });
+  page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
+  await page.goto(`${url}?${query}`);
+  await page.waitForSelector("body[data-state=idle]", { timeout: 60000 });
+  return page;
+}
+
+async function trainInPage(page: Page): Promise<string> {
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForSelector("body[data-state=finished]", { timeout: 180000 });
+  assert.equal(await page.locator("#error").isHidden(), true, `no error line: ${await page.locator("#error").textContent()}`);
+  return (await page.getByLabel("Training log").textContent()) ?? "";
+}
+
+/** Draws a stroke through points given as fractions of the pad, with mouse events, and reads the prediction. */
+async function draw(page: Page, points: readonly (readonly [number, number])[]): Promise<string> {
+  await page.getByRole("button", { name: "Clear drawing" }).click();
+  const box = (await page.getByLabel("Drawing pad").boundingBox())!;
+  const to = (p: readonly [number, number]) => [box.x + p[0] * box.width, box.y + p[1] * box.height] as const;
+  await page.mouse.move(...to(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...to(p), { steps: 3 });
+  await page.mouse.up();
+  await page.waitForFunction(() => /Prediction: \d/.test(document.getElementById("predicted")?.textContent ?? ""), undefined, { timeout: 10000 });
+  return ((await page.locator("#predicted").textContent()) ?? "").replace("Prediction: ", "");
+}
+
+const skip = executablePath === undefined ? "Chromium is not installed (apt-get install -y chromium)" : false;
+
+test("one epoch on 2,000 images in the page logs the same Epoch 0 line as npm run train, above 80%", { skip }, async () => {
+  const settings = ["--train-size", "2000", "--epochs", "1", "--cost", "cross-entropy", "--init", "scaled", "--eta", "1"];
+  const cliLine = /^Epoch 0: \d+ \/ 10000 {3}training cost [\d.]+/m.exec(cli("train", settings))?.[0];
+  const page = await open("trainSize=2000&epochs=1&cost=cross-entropy&init=scaled&eta=1");
+  const logged = await trainInPage(page);
+  const m = /^(Epoch 0: (\d+) \/ 10000 {3}training cost [\d.]+), [\d.]+ s$/m.exec(logged);
+  assert.ok(m !== null, `an Epoch 0 line in the log: ${logged}`);
+  assert.ok(Number(m[2]) > 8000, `above 80%: ${m[1]}`);
+  assert.equal(m[1], cliLine, "the page's numbers are the CLI's (same kernels, same key)");
+  assert.equal(await page.locator("#tiles canvas").count(), 30, "a tile per hidden unit");
+  assert.equal(await page.locator("#confusion td").count(), 100);
+  await page.close();
+});
+
+test("after a few epochs on a subset, a drawn 1 (a vertical stroke) and 0 (a circle) are read as 1 and 0; screenshots", { skip }, async () => {
+  const page = await open("trainSize=10000&epochs=3&cost=cross-entropy&init=scaled&eta=1");
+  const logged = await trainInPage(page);
+  assert.match(logged, /^Epoch 2: \d+ \/ 10000 /m);
+  mkdirSync(shots, { recursive: true });
+  await page.locator("#train").screenshot({ path: join(shots, "playground-train.png") });
+  assert.equal(await draw(page, [[0.5, 0.15], [0.5, 0.85]]), "1");
+  const circle = Array.from({ length: 33 }, (_, i) => [0.5 + 0.25 * Math.sin((2 * Math.PI * i) / 32), 0.5 - 0.33 * Math.cos((2 * Math.PI * i) / 32)] as const);
+  assert.equal(await draw(page, circle), "0");
+  const bars = await page.getByRole("meter").evaluateAll((ms) => ms.map((m) => (m as HTMLMeterElement).value));
+  assert.equal(bars.length, 10);
+  assert.equal(bars.indexOf(Math.max(...bars)), 0, `the bar for 0 is the highest: ${bars}`);
+  await page.locator("#draw").screenshot({ path: join(shots, "playground-draw.png") });
+  await page.close();
+});
+
+test("a model saved by npm run train, loaded in the page, scores evaluate's accuracy to the digit; the page saves one the CLI reads", { skip }, async () => {
+  const model = join(work, "cli-model.json");
+  cli("train", ["--train-size", "1000", "--epochs", "2", "--save", model]);
+  const evaluated = /accuracy: (\d+) \/ 10000/.exec(cli("evaluate", [model]))?.[1];
+  const page = await open("");
+  await page.getByLabel("Load model").setInputFiles(model);
+  await page.waitForFunction(() => /cli-model\.json: \d+ \/ 10000/.test(document.getElementById("log")?.textContent ?? ""));
+  const inPage = /cli-model\.json: (\d+) \/ 10000/.exec((await page.getByLabel("Training log").textContent()) ?? "")?.[1];
+  assert.equal(inPage, evaluated);
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Save model" }).click();
+  const saved = join(work, "page-model.json");
+  await (await download).saveAs(saved);
+  assert.equal(/accuracy: (\d+) \/ 10000/.exec(cli("evaluate", [saved]))?.[1], evaluated, "the page's file is a model the CLI reads, with the same numbers");
+  await page.close();
+});
+
+test("a custom cost: a syntax or shape mistake is one error line and training does not start; a Huber cost trains", { skip }, async () => {
+  const page = await open("trainSize=1000&epochs=1&cost=custom");
+  const expression = page.getByLabel("Custom cost expression (over a, y, n)");
+  for (const [text, error] of [
+    ["sum((a - y)^2", /^cost: expected "\)" but found the end$/],
+    ["(a - y)^2 / n", /^cost: the cost must be one number, but this expression gives shape \[2x10\]: wrap it in sum/],
+    ["sum(b)", /^cost: unknown name "b" at column 5/],
+  ] as const) {
+    await expression.fill(text);
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.waitForFunction(() => (document.getElementById("error")?.textContent ?? "") !== "");
+    assert.match((await page.getByRole("alert").textContent()) ?? "", error);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), "idle", "training did not start");
+    assert.equal((await page.getByLabel("Training log").textContent()) ?? "", "");
+  }
+  await expression.fill("sum(minimum(abs(a - y), 1) * (abs(a - y) - 0.5 * minimum(abs(a - y), 1))) / n");
+  assert.match(await trainInPage(page), /^Epoch 0: \d+ \/ 10000 /m);
+  await page.close();
+});
+
+after(() => {
+  // The README's pictures are the last run's, copied by hand from here when the page changes.
+  if (executablePath !== undefined) process.stdout.write(`# screenshots in ${shots}\n`);
+});
