@@ -11,6 +11,7 @@ const commands = {
   sweep: "train every combination of the values given and compare them",
   bench: "measure training speed",
   "check-predict": "check predict's normaliser against MNIST's own digits",
+  playground: "serve the playground: train in a browser tab, look inside, draw a digit",
 };
 const [command, ...rest] = process.argv.slice(2);
 if (command === undefined || command === "--help" || command === "-h" || command === "help") {

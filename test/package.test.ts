@@ -4,7 +4,7 @@
  * bundled for a browser with no Node module in them.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -15,7 +15,35 @@ const repo = resolve(".");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const run = (cmd: string, args: readonly string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240000 });
 
-test("npm pack, installed in a fresh project, and this checkout by path: node app.mjs trains XOR, tsx app.ts runs, strict tsc passes on the .d.ts, npx tsgrad train runs", () => {
+/** Starts `npx tsgrad playground --port 0` in `cwd` and fetches its page, worker and a data file, cross-origin isolated. */
+async function checkPlayground(cwd: string): Promise<void> {
+  // Its own process group: npm exec starts the server as a child of its own, and both must stop.
+  const server = spawn(npm, ["exec", "--", "tsgrad", "playground", "--port", "0"], { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  try {
+    const url = await new Promise<string>((ok, fail) => {
+      let out = "";
+      server.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /playground: (http:\/\/\S+)/.exec(out);
+        if (m !== null) ok(m[1]);
+      });
+      server.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      server.once("exit", (code) => fail(new Error(`npx tsgrad playground exited (${code}): ${out}`)));
+    });
+    for (const [path, type] of [["", /text\/html/], ["worker.js", /javascript/], ["data/t10k-labels-idx1-ubyte", /octet-stream/]] as const) {
+      const r = await fetch(`${url}${path}`);
+      assert.equal(r.status, 200, path);
+      assert.match(r.headers.get("content-type") ?? "", type);
+      assert.equal(r.headers.get("cross-origin-embedder-policy"), "require-corp");
+      if (path.startsWith("data/")) assert.equal((await r.arrayBuffer()).byteLength, 10008);
+    }
+    assert.equal((await fetch(`${url}nope.js`)).status, 404);
+  } finally {
+    process.kill(-server.pid!, "SIGTERM");
+  }
+}
+
+test("npm pack, installed in a fresh project, and this checkout by path: node app.mjs trains XOR, tsx app.ts runs, strict tsc passes on the .d.ts, npx tsgrad train and playground run", async () => {
   const work = mkdtempSync(join(tmpdir(), "tsgrad-pack-"));
   run(npm, ["pack", "--pack-destination", work, "--silent"], repo);
   const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
@@ -36,6 +64,7 @@ test("npm pack, installed in a fresh project, and this checkout by path: node ap
   run(process.execPath, [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project); // throws on any error
   const train = run(npm, ["exec", "--", "tsgrad", "train", "--train-size", "1000", "--epochs", "1"], project);
   assert.match(train, /^Epoch 0: \d+ \/ 10000 /m);
+  await checkPlayground(project); // the prebuilt page from dist/playground: no esbuild in a consumer's project
   const tsx = join(repo, "node_modules", "tsx", "dist", "cli.mjs");
   assert.match(run(process.execPath, [tsx, "app.ts"], project), /^df\/dw = /m, "tsx app.ts runs against the installed package");
 

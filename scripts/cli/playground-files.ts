@@ -14,13 +14,13 @@ export interface PageFile {
 const types: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", map: "application/json" };
 const typeOf = (name: string) => types[name.slice(name.lastIndexOf(".") + 1)] ?? "application/octet-stream";
 
-async function bundle(root: URL): Promise<Map<string, PageFile>> {
+async function bundle(root: URL, sourceMaps: boolean): Promise<Map<string, PageFile>> {
   const esbuild = await import("esbuild").catch(() => undefined);
   if (esbuild === undefined) throw new UserError("the playground is not built and esbuild (a devDependency) is not installed: run npm install in tsgrad's checkout");
   const at = (p: string) => fileURLToPath(new URL(p, root));
   const result = await esbuild.build({
     entryPoints: { main: at("playground/main.ts"), worker: at("playground/worker.ts"), main_css: at("playground/main.css") },
-    bundle: true, platform: "browser", format: "esm", target: "es2022", minify: true, sourcemap: "linked",
+    bundle: true, platform: "browser", format: "esm", target: "es2022", minify: true, sourcemap: sourceMaps ? "linked" : false,
     write: false, outdir: "/out", logLevel: "silent",
   });
   const files = new Map<string, PageFile>();
@@ -32,9 +32,9 @@ async function bundle(root: URL): Promise<Map<string, PageFile>> {
   return files;
 }
 
-/** The page's files by name; `root` is the package's root folder. */
-export async function playgroundFiles(root: URL): Promise<Map<string, PageFile>> {
-  if (existsSync(new URL("playground/main.ts", root))) return bundle(root);
+/** The page's files by name; `root` is the package's root folder. Source maps (1.4 MB) only when asked. */
+export async function playgroundFiles(root: URL, sourceMaps = false): Promise<Map<string, PageFile>> {
+  if (existsSync(new URL("playground/main.ts", root))) return bundle(root, sourceMaps);
   const built = new URL("dist/playground/", root);
   if (!existsSync(built)) throw new UserError("the playground is not built (run npm run build in tsgrad's checkout)");
   const files = new Map<string, PageFile>();
