@@ -8,7 +8,10 @@ import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "
 import { defaultConfig } from "./setup.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+// ?kernels=js runs the JavaScript kernels, as a browser without WebAssembly SIMD does (to compare, or to test that path).
+const workerUrl = new URL("./worker.js", import.meta.url);
+if (new URLSearchParams(location.search).get("kernels") === "js") workerUrl.search = "?kernels=js";
+const worker = new Worker(workerUrl, { type: "module" });
 const send = (m: ToWorker) => worker.postMessage(m);
 
 // ---- settings ----
@@ -231,6 +234,7 @@ function showPrediction(outputs: readonly number[]): void {
 // ---- buttons ----
 buttons.start.addEventListener("click", () => {
   showError(null);
+  delete document.body.dataset.epochImagesPerSecond;
   clearCharts();
   log.textContent = "";
   send({ type: "start", config: readConfig() });
@@ -273,7 +277,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       accuracyData[2].push(m.testAccuracy);
       accuracyChart.setData(accuracyData);
       $("speed").textContent = `images/s: ${Math.round(m.imagesPerSecond).toLocaleString("en")} (epoch ${m.epoch}'s training)`;
-      document.body.dataset.imagesPerSecond = String(m.imagesPerSecond);
+      // Every epoch's training speed, for scripts/bench-page.ts to read.
+      document.body.dataset.epochImagesPerSecond = `${document.body.dataset.epochImagesPerSecond ?? ""} ${m.imagesPerSecond}`.trim();
       drawConfusion(m.confusion);
       drawMistakes(m.mistakes);
       return askPrediction();

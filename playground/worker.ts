@@ -209,14 +209,17 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 
 async function boot(): Promise<void> {
   let note: string | null = null;
-  if (wasmSupported()) {
+  const forcedJs = new URLSearchParams(self.location.search).get("kernels") === "js";
+  if (wasmSupported() && !forcedJs) {
     const k = createWasmKernels({});
     setKernels(k);
     note = k.note ?? null;
   } else {
     setKernels(fastKernels);
     dtype = "float64";
-    note = "WebAssembly SIMD is not available in this browser: training on the JavaScript kernels (float64), several times slower";
+    note = forcedJs
+      ? "the JavaScript kernels (float64) were asked for (?kernels=js): several times slower than wasm"
+      : "WebAssembly SIMD is not available in this browser: training on the JavaScript kernels (float64), several times slower";
   }
   const dir = await fetchIdxDirectory(new URL("data/", self.location.href).href);
   if (dir._tag === "Left") return fail(dir.left);

@@ -149,6 +149,35 @@ test("a custom cost: a syntax or shape mistake is one error line and training do
   await page.close();
 });
 
+test("pause mid-epoch and resume give the same epoch lines as an unbroken run; reset clears the network", { skip }, async () => {
+  const lines = (log: string) => log.split("\n").filter((l) => l.startsWith("Epoch")).map((l) => l.replace(/, [\d.]+ s$/, ""));
+  const page = await open("epochs=2");
+  const unbroken = lines(await trainInPage(page));
+  assert.equal(unbroken.length, 2);
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => /images\/s: \d/.test(document.getElementById("speed")?.textContent ?? ""));
+  await page.getByRole("button", { name: "Pause" }).click();
+  await page.waitForSelector("body[data-state=paused]");
+  const before = lines((await page.getByLabel("Training log").textContent()) ?? "");
+  assert.ok(before.length < 2, "paused before the end");
+  await page.getByRole("button", { name: "Resume" }).click();
+  await page.waitForSelector("body[data-state=finished]", { timeout: 180000 });
+  assert.deepEqual(lines((await page.getByLabel("Training log").textContent()) ?? ""), unbroken);
+  await page.getByRole("button", { name: "Reset" }).click();
+  await page.waitForSelector("body[data-state=idle]");
+  assert.equal(await page.locator("#tiles canvas").count(), 0);
+  await page.getByRole("button", { name: "Save model" }).click();
+  await page.waitForFunction(() => /no model to save yet/.test(document.getElementById("error")?.textContent ?? ""));
+  await page.close();
+});
+
+test("the JavaScript kernels (what a browser without WebAssembly SIMD gets) train too, with a note on the page", { skip }, async () => {
+  const page = await open("kernels=js&trainSize=1000&epochs=1");
+  assert.match((await page.getByRole("status").textContent()) ?? "", /kernels: js \(float64\)\. Note: the JavaScript kernels/);
+  assert.match(await trainInPage(page), /^Epoch 0: \d+ \/ 10000 /m);
+  await page.close();
+});
+
 after(() => {
   // The README's pictures are the last run's, copied by hand from here when the page changes.
   if (executablePath !== undefined) process.stdout.write(`# screenshots in ${shots}\n`);
