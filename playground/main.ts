@@ -8,9 +8,14 @@ import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "
 import { defaultConfig } from "./setup.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-// ?kernels=js runs the JavaScript kernels, as a browser without WebAssembly SIMD does (to compare, or to test that path).
+// ?kernels=js runs the JavaScript kernels, as a browser without WebAssembly SIMD does (to compare, or to test
+// that path); ?threads=2 adds the wasm kernels' helper thread (on a cross-origin isolated page), as --threads 2.
 const workerUrl = new URL("./worker.js", import.meta.url);
-if (new URLSearchParams(location.search).get("kernels") === "js") workerUrl.search = "?kernels=js";
+const pageQuery = new URLSearchParams(location.search);
+for (const k of ["kernels", "threads"]) {
+  const v = pageQuery.get(k);
+  if (v !== null) workerUrl.searchParams.set(k, v);
+}
 const worker = new Worker(workerUrl, { type: "module" });
 const send = (m: ToWorker) => worker.postMessage(m);
 

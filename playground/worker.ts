@@ -4,7 +4,7 @@
  * steps except inside the jitted step, which overwrites the ones it was given: whatever is kept here for
  * later (predictions, tiles, the saved model) is a copy taken between steps.
  */
-import { cast, createWasmKernels, fastKernels, key, setKernels, Tensor, treeLeaves, treeMap, wasmSupported, type DType, type Tree } from "../core/index.ts";
+import { browserHelperStarter, cast, createWasmKernels, fastKernels, key, setKernels, Tensor, treeLeaves, treeMap, wasmSupported, type DType, type Tree } from "../core/index.ts";
 import { fetchIdxDirectory, gather, batchGatherer, seedSplit, type Dataset, type Splits } from "../datasets/index.ts";
 import { costs, decodeModel, encodeModel, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
 import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
@@ -209,11 +209,16 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 
 async function boot(): Promise<void> {
   let note: string | null = null;
-  const forcedJs = new URLSearchParams(self.location.search).get("kernels") === "js";
+  const query = new URLSearchParams(self.location.search);
+  const forcedJs = query.get("kernels") === "js";
+  let threads = 1;
   if (wasmSupported() && !forcedJs) {
-    const k = createWasmKernels({});
+    const two = query.get("threads") === "2";
+    const k = createWasmKernels(two ? { startHelper: browserHelperStarter(new URL("helper.js", self.location.href)) } : {});
     setKernels(k);
     note = k.note ?? null;
+    // The helper starts on its own time; until it runs (or if it never does) its share is done here, same numbers.
+    if (two && k.note === undefined) threads = 2;
   } else {
     setKernels(fastKernels);
     dtype = "float64";
@@ -226,7 +231,7 @@ async function boot(): Promise<void> {
   const s = seedSplit(dir.right);
   if (s._tag === "Left") return fail(s.left);
   splits = s.right;
-  post({ type: "ready", kernels: dtype === "float32" ? "wasm (float32 SIMD)" : "js (float64)", note, trainImages: splits.training.count, testImages: splits.test.count });
+  post({ type: "ready", kernels: dtype === "float32" ? `wasm (float32 SIMD), ${threads === 2 ? "2 threads" : "1 thread"}` : "js (float64)", note, trainImages: splits.training.count, testImages: splits.test.count });
   setState("idle");
 }
 

@@ -19,7 +19,7 @@ async function bundle(root: URL, sourceMaps: boolean): Promise<Map<string, PageF
   if (esbuild === undefined) throw new UserError("the playground is not built and esbuild (a devDependency) is not installed: run npm install in tsgrad's checkout");
   const at = (p: string) => fileURLToPath(new URL(p, root));
   const result = await esbuild.build({
-    entryPoints: { main: at("playground/main.ts"), worker: at("playground/worker.ts"), main_css: at("playground/main.css") },
+    entryPoints: { main: at("playground/main.ts"), worker: at("playground/worker.ts"), helper: at("core/kernels/helper-worker.browser.ts"), main_css: at("playground/main.css") },
     bundle: true, platform: "browser", format: "esm", target: "es2022", minify: true, sourcemap: sourceMaps ? "linked" : false,
     write: false, outdir: "/out", logLevel: "silent",
   });

@@ -149,6 +149,17 @@ test("a custom cost: a syntax or shape mistake is one error line and training do
   await page.close();
 });
 
+test("?threads=2 adds the helper thread on this cross-origin isolated page: the Epoch 0 line of npm run train --threads 2", { skip }, async () => {
+  const settings = ["--train-size", "2000", "--epochs", "1", "--threads", "2"];
+  const cliLine = /^Epoch 0: \d+ \/ 10000 {3}training cost [\d.]+/m.exec(cli("train", settings))?.[0];
+  const page = await open("threads=2&trainSize=2000&epochs=1");
+  assert.match((await page.getByRole("status").textContent()) ?? "", /wasm \(float32 SIMD\), 2 threads\.$/);
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+  const logged = /^(Epoch 0: \d+ \/ 10000 {3}training cost [\d.]+)/m.exec(await trainInPage(page))?.[1];
+  assert.equal(logged, cliLine);
+  await page.close();
+});
+
 test("pause mid-epoch and resume give the same epoch lines as an unbroken run; reset clears the network", { skip }, async () => {
   const lines = (log: string) => log.split("\n").filter((l) => l.startsWith("Epoch")).map((l) => l.replace(/, [\d.]+ s$/, ""));
   const page = await open("epochs=2");

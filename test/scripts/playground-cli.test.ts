@@ -28,7 +28,7 @@ test("playground --build writes the page, the headers note and (unless --data fa
   const r = await runScript("playground", ["--build", dir, "--data", "false"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Cross-Origin-Embedder-Policy: require-corp/);
-  assert.deepEqual(readdirSync(dir).sort(), ["_headers", "index.html", "main.css", "main.js", "worker.js"]);
+  assert.deepEqual(readdirSync(dir).sort(), ["_headers", "helper.js", "index.html", "main.css", "main.js", "worker.js"]);
   assert.match(readFileSync(join(dir, "index.html"), "utf8"), /<script type="module" src=".\/main.js">/);
   assert.match(readFileSync(join(dir, "_headers"), "utf8"), /Cross-Origin-Opener-Policy: same-origin/);
   const empty = join(tempDir(), "empty");
