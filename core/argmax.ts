@@ -12,3 +12,26 @@ export function argmaxRows(x: Tensor): Int32Array {
   }
   return out;
 }
+
+/**
+ * Index of the largest entry along `axis` (the first of ties), for every position of the other axes, in their
+ * order (shape: x's without `axis`, flattened). Reads the numbers, so it is for results, not inside transforms.
+ */
+export function argmax(x: Tensor, axis = -1): Int32Array {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= x.rank) throw new Error(`argmax: axis ${axis} is out of range for ${shapeString(x.shape)}`);
+  const len = x.shape[a];
+  if (len === 0) throw new Error(`argmax: axis ${axis} of ${shapeString(x.shape)} is empty`);
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const out = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let best = 0;
+      for (let k = 1; k < len; k++) if (x.data[base + k * inner] > x.data[base + best * inner]) best = k;
+      out[o * inner + i] = best;
+    }
+  }
+  return out;
+}

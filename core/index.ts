@@ -10,9 +10,9 @@ export { foldIn, key, normal, permutation, split, uniform, Stream, type Key } fr
 export { checkGrad, checkGrads, type CheckGradsOptions, type GradCheckOptions, type GradCheckResult } from "./gradcheck.ts";
 export { kernels, setKernels, withKernels } from "./kernels/backend.ts";
 export { referenceKernels } from "./kernels/reference.ts";
-export type { BinaryKind, Kernels, UnaryKind } from "./kernels/kernels.ts";
+export type { BinaryKind, ConvGeometry, Kernels, UnaryKind } from "./kernels/kernels.ts";
 export { defineOp, type BatchRule, type OpDef } from "./op.ts";
-export { argmaxRows } from "./argmax.ts";
+export { argmax, argmaxRows } from "./argmax.ts";
 export { fastKernels } from "./kernels/fast.ts";
 export { createWasmKernels, sharedMemoryAvailable, wasmSupported, type WasmKernelOptions, type WasmKernels } from "./kernels/wasm.ts";
 export { runWasmHelper, type WasmHelperData } from "./kernels/wasm-helper.ts";

@@ -8,9 +8,31 @@ import type { FloatArray } from "../tensor.ts";
 export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "step"] as const;
 export type UnaryKind = (typeof unaryKinds)[number];
 
-/** Elementwise functions of two arrays. The `*Grad` kinds fuse an activation's VJP: (g, y or x) → g·f'. */
-export const binaryKinds = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "sigmoidGrad", "tanhGrad", "reluGrad"] as const;
+/**
+ * Elementwise functions of two arrays. The `*Grad` kinds fuse an activation's VJP: (g, y or x) → g·f'.
+ * Comparisons give 1 where they hold and 0 elsewhere.
+ */
+export const binaryKinds = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "sigmoidGrad", "tanhGrad", "reluGrad", "equal", "greater", "greaterEqual"] as const;
 export type BinaryKind = (typeof binaryKinds)[number];
+
+/**
+ * A convolution's (or pooling window's) geometry, NCHW: n images of c channels, h×w, a kh×kw window moved by
+ * `stride`, the input padded by padTop/padLeft zeros before (and as many after as the output size needs), giving
+ * oh×ow positions.
+ */
+export interface ConvGeometry {
+  readonly n: number;
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly stride: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly oh: number;
+  readonly ow: number;
+}
 
 /**
  * A kernel writes every element of its `out` (whatever `out` held before: jit reuses its buffers) and
@@ -34,6 +56,18 @@ export interface Kernels {
   ): void;
   /** out[j] = Σ x[i] over the elements i that map to j, where j follows outStrides (per x axis, 0 on summed axes). */
   sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void;
+  /** As sumInto with max for Σ (NaN wins; an empty max is −∞). */
+  maxInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void;
+  /** Patches as rows: out is (n·oh·ow) × (c·kh·kw), each row one window position's inputs (zeros where padded). */
+  im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void;
+  /** The transpose of im2col: out (n×c×h×w) = each row's numbers added back where they came from. */
+  col2im(cols: FloatArray, g: ConvGeometry, out: FloatArray): void;
+  /** out[i] = c[i] ≠ 0 ? a[i] : b[i], arrays of the same length. */
+  select(c: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray): void;
+  /** Row r of out (len numbers) = x[r·rowLength + start …], for `rows` rows. */
+  sliceRows(x: FloatArray, rows: number, rowLength: number, start: number, len: number, out: FloatArray): void;
+  /** Row r of out = row r of a (aLength numbers) then row r of b (bLength numbers). */
+  concatRows(a: FloatArray, aLength: number, b: FloatArray, bLength: number, rows: number, out: FloatArray): void;
   /** Row-wise softmax (or log-softmax) of a rows×cols matrix, in the max-subtracted stable form. */
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void;
   /** out (cols×rows) = xᵀ for x rows×cols. */
@@ -66,5 +100,5 @@ export interface Kernels {
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release">, number>> = {
-  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
+  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

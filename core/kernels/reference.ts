@@ -3,7 +3,7 @@
  * Gradient checks run on these; a fast backend must agree with them.
  */
 import type { FloatArray } from "../tensor.ts";
-import type { BinaryKind, Kernels, UnaryKind } from "./kernels.ts";
+import type { BinaryKind, ConvGeometry, Kernels, UnaryKind } from "./kernels.ts";
 
 /** sigmoid in a form that never overflows exp. */
 export function sigmoid(x: number): number {
@@ -40,6 +40,9 @@ function binaryFn(kind: BinaryKind): (a: number, b: number) => number {
     case "sigmoidGrad": return (g, y) => g * y * (1 - y);
     case "tanhGrad": return (g, y) => g * (1 - y * y);
     case "reluGrad": return (g, x) => (x > 0 ? g : 0);
+    case "equal": return (a, b) => (a === b ? 1 : 0);
+    case "greater": return (a, b) => (a > b ? 1 : 0);
+    case "greaterEqual": return (a, b) => (a >= b ? 1 : 0);
   }
 }
 
@@ -122,6 +125,68 @@ function sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outS
   }
 }
 
+function maxInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void {
+  out.fill(-Infinity);
+  const rank = xShape.length;
+  const index = new Array<number>(rank).fill(0);
+  let oi = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v > out[oi] || Number.isNaN(v)) out[oi] = v;
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]++;
+      oi += outStrides[axis];
+      if (index[axis] < xShape[axis]) break;
+      oi -= outStrides[axis] * xShape[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
+/** Each output row: one window position (image, y, x); its columns: channel, then window row, then window column. */
+function im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  const { n, c, h, w, kh, kw, stride, padTop, padLeft, oh, ow } = g;
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          const plane = (b * c + ch) * h * w;
+          for (let ky = 0; ky < kh; ky++) {
+            const y = oy * stride + ky - padTop;
+            for (let kx = 0; kx < kw; kx++) {
+              const xx = ox * stride + kx - padLeft;
+              out[o++] = y >= 0 && y < h && xx >= 0 && xx < w ? x[plane + y * w + xx] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function col2im(cols: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  const { n, c, h, w, kh, kw, stride, padTop, padLeft, oh, ow } = g;
+  out.fill(0);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          const plane = (b * c + ch) * h * w;
+          for (let ky = 0; ky < kh; ky++) {
+            const y = oy * stride + ky - padTop;
+            for (let kx = 0; kx < kw; kx++, o++) {
+              const xx = ox * stride + kx - padLeft;
+              if (y >= 0 && y < h && xx >= 0 && xx < w) out[plane + y * w + xx] += cols[o];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 function softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -151,6 +216,22 @@ export const referenceKernels: Kernels = {
   },
   binaryBroadcast,
   sumInto,
+  maxInto,
+  im2col,
+  col2im,
+  select(c, a, b, out) {
+    for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? a[i] : b[i];
+  },
+  sliceRows(x, rows, rowLength, start, len, out) {
+    for (let r = 0; r < rows; r++) for (let j = 0; j < len; j++) out[r * len + j] = x[r * rowLength + start + j];
+  },
+  concatRows(a, aLength, b, bLength, rows, out) {
+    const width = aLength + bLength;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < aLength; j++) out[r * width + j] = a[r * aLength + j];
+      for (let j = 0; j < bLength; j++) out[r * width + aLength + j] = b[r * bLength + j];
+    }
+  },
   softmaxRows,
   transpose(x, out, rows, cols) {
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c];

@@ -137,6 +137,50 @@ export const abs = unaryOp("abs", (g, x) => mul(g, sign(x)));
 export const sigmoid = unaryOp("sigmoid", (g, _x, y) => sigmoidGrad(g, y));
 /** Hyperbolic tangent. */
 export const tanh = unaryOp("tanh", (g, _x, y) => tanhGrad(g, y));
+const zeroA: Rule = (_g, a) => zeros(a.shape, a.dtype);
+const zeroB: Rule = (_g, _a, b) => zeros(b.shape, b.dtype);
+const equalOp = binaryOp("equal", "equal", zeroA, zeroB);
+const greaterOp = binaryOp("greater", "greater", zeroA, zeroB);
+const greaterEqualOp = binaryOp("greaterEqual", "greaterEqual", zeroA, zeroB);
+/** 1 where a = b, else 0 (broadcasting); its derivatives are 0. */
+export const equal = (a: Operand, b: Operand): Tensor => equalOp(a, b);
+/** 1 where a > b, else 0. */
+export const greater = (a: Operand, b: Operand): Tensor => greaterOp(a, b);
+/** 1 where a ≥ b, else 0. */
+export const greaterEqual = (a: Operand, b: Operand): Tensor => greaterEqualOp(a, b);
+/** 1 where a < b, else 0. */
+export const less = (a: Operand, b: Operand): Tensor => greaterOp(b, a);
+/** 1 where a ≤ b, else 0. */
+export const lessEqual = (a: Operand, b: Operand): Tensor => greaterEqualOp(b, a);
+
+const selectOp: Op<[Tensor, Tensor, Tensor], undefined> = defineOp<[Tensor, Tensor, Tensor]>({
+  name: "where",
+  forward([c, a, b]) {
+    if (!sameShape(c.shape, a.shape) || !sameShape(a.shape, b.shape)) throw new Error(`where: shapes differ (${[c, a, b].map((t) => shapeString(t.shape)).join(", ")})`);
+    if (c.dtype !== a.dtype || a.dtype !== b.dtype) throw new Error(`where: dtypes differ (${c.dtype}, ${a.dtype}, ${b.dtype})`);
+    const out = allocate(a.dtype, a.size);
+    kernels().select(c.data, a.data, b.data, out);
+    return new Tensor(a.shape, out);
+  },
+  vjp: [
+    (g, inputs, y, p) => zeroVjp(g, inputs, y, p, 0),
+    (g, [c]) => selectOp([c, g, zeros(g.shape, g.dtype)], undefined),
+    (g, [c]) => selectOp([c, zeros(g.shape, g.dtype), g], undefined),
+  ],
+  batch: sameShapeBatch((i) => selectOp(i as [Tensor, Tensor, Tensor], undefined), "where"),
+});
+
+/**
+ * a where `condition` is non-zero, else b (all three broadcast to one shape). Unlike c·a + (1 − c)·b, an
+ * infinity or NaN on the side not chosen does not leak into the value or the gradient.
+ */
+export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
+  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : condition.dtype;
+  const ta = asTensor(a, dtype), tb = asTensor(b, dtype);
+  const shape = broadcastShapes("where", broadcastShapes("where", condition.shape, ta.shape), tb.shape);
+  return selectOp([broadcastTo(condition, shape), broadcastTo(ta, shape), broadcastTo(tb, shape)], undefined);
+}
+
 /** max(x, 0) (gradient 0 at 0; second derivative 0). */
 export const relu = unaryOp("relu", (g, x) => reluGrad(g, x));
 

@@ -1,6 +1,7 @@
 export { broadcastShapes, broadcastTo, sumToShape } from "./broadcast.ts";
-export { abs, add, addScaled, clip, div, exp, heaviside, identity, log, maximum, minimum, mul, neg, pow, relu, sigmoid, sign, sqrt, square, stopGradient, sub, tanh, type Operand } from "./elementwise.ts";
+export { abs, add, addScaled, clip, div, equal, exp, greater, greaterEqual, heaviside, identity, less, lessEqual, log, maximum, minimum, mul, neg, pow, relu, sigmoid, sign, sqrt, square, stopGradient, sub, tanh, where, type Operand } from "./elementwise.ts";
+export { avgPool2d, conv2d, convGeometry, im2col, maxPool2d, type Conv2dOptions, type Padding } from "./conv.ts";
 export { matmul, matmulT, transpose } from "./linalg.ts";
-export { mean, sum, type ReduceOptions } from "./reduce.ts";
-export { moveAxis, permute, reshape } from "./shape.ts";
+export { logSumExp, max, mean, sum, type ReduceOptions } from "./reduce.ts";
+export { concat, moveAxis, permute, reshape, slice, stack } from "./shape.ts";
 export { logSoftmax, softmax } from "./softmax.ts";

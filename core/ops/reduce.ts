@@ -1,7 +1,9 @@
 /** Sums and means over all axes or some. */
-import { Tensor, shapeString } from "../tensor.ts";
+import { defineOp, type Op } from "../op.ts";
+import { kernels } from "../kernels/backend.ts";
+import { Tensor, allocate, shapeSize, shapeString } from "../tensor.ts";
 import { sumToShape } from "./broadcast.ts";
-import { mul } from "./elementwise.ts";
+import { add, div, equal, exp, log, mul, stopGradient, sub } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
 export interface ReduceOptions {
@@ -32,4 +34,50 @@ export function mean(x: Tensor, axis?: number | readonly number[], options: Redu
   const axes = normaliseAxes("mean", x, axis);
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   return mul(sum(x, axes, options), 1 / count);
+}
+
+interface MaxParams {
+  /** Sorted, distinct axes to reduce. */
+  readonly axes: readonly number[];
+}
+
+/** The input's shape with 1 on the reduced axes. */
+const keptShape = (shape: readonly number[], axes: readonly number[]) => shape.map((d, i) => (axes.includes(i) ? 1 : d));
+
+const maxOp: Op<[Tensor], MaxParams> = defineOp<[Tensor], MaxParams>({
+  name: "max",
+  forward([x], { axes }) {
+    if (axes.some((a) => x.shape[a] === 0)) throw new Error(`max: cannot reduce an empty axis of ${shapeString(x.shape)}`);
+    const kept = keptShape(x.shape, axes);
+    const strides = new Array<number>(x.rank);
+    for (let i = x.rank - 1, s = 1; i >= 0; i--) {
+      strides[i] = axes.includes(i) ? 0 : s;
+      s *= kept[i];
+    }
+    const out = allocate(x.dtype, shapeSize(kept));
+    kernels().maxInto(x.data, x.shape, out, strides);
+    return new Tensor(kept, out);
+  },
+  // The gradient goes to the elements equal to the max, shared equally among ties (as JAX does).
+  vjp: [(g, [x], y) => {
+    const hit = equal(x, y);
+    return div(mul(g, hit), sumToShape(hit, y.shape));
+  }],
+  batch: ([x], _b, { axes }) => maxOp([x], { axes: axes.map((a) => a + 1) }),
+});
+
+/** The largest element, or the largest along `axis`; the gradient flows to the largest (split among ties). */
+export function max(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  const axes = [...new Set(normaliseAxes("max", x, axis))].sort((a, b) => a - b);
+  const m = maxOp([x], { axes });
+  return options.keepDims ? m : reshape(m, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** log Σ exp(x), over all elements or along `axis`, computed around the max so it neither overflows nor underflows. */
+export function logSumExp(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  const axes = normaliseAxes("logSumExp", x, axis);
+  // The shift is a constant for the derivative: the result does not depend on it.
+  const m = stopGradient(max(x, axes, { keepDims: true }));
+  const r = add(log(sum(exp(sub(x, m)), axes, { keepDims: true })), m);
+  return options.keepDims ? r : reshape(r, x.shape.filter((_, i) => !axes.includes(i)));
 }

@@ -57,7 +57,54 @@ const matmulCase = (transA: boolean, transB: boolean): OpCase => ({
   smooth: true,
 });
 
+/** A tensor of `shape` whose entries are all different (0.37 apart, shuffled): no ties for max to split. */
+const distinct = (shape: fc.Arbitrary<number[]>) =>
+  shape.chain((s) => {
+    const n = s.reduce((x, y) => x * y, 1);
+    return fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }).map((order) => [T.fromArray(order.map((v) => 0.37 * v - 1), s)]);
+  });
+const nonEmpty = fc.array(small, { minLength: 1, maxLength: 3 });
+/** Images (n, c, h, w) and filters (f, c, k, k) that fit them, with a stride and a padding. */
+const convInputs = fc.record({
+  n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 5 }), w: fc.integer({ min: 3, max: 5 }),
+  f: fc.integer({ min: 1, max: 2 }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), same: fc.boolean(),
+});
+const convCase: OpCase = {
+  name: "conv2d (stride 1-2, valid or same, with bias)",
+  inputs: convInputs.chain((p) => fc.tuple(tensorOf([p.n, p.c, p.h, p.w]), tensorOf([p.f, p.c, p.k, p.k]), tensorOf([p.f]), fc.constant(T.zeros([p.stride, p.same ? 1 : 0])))),
+  // The fourth input only carries the stride and padding in its shape (an empty tensor: nothing to differentiate).
+  f: (x, w, b, o) => T.conv2d(x, w, b, { stride: o.shape[0], padding: o.shape[1] === 1 ? "same" : "valid" }),
+  smooth: true,
+};
+/** Images whose height and width are multiples of the window (2), entries distinct. */
+const poolInputs = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })).map(([n, c, h, w]) => [n, c, 2 * h, 2 * w]);
+
 export const opCases: readonly OpCase[] = [
+  convCase,
+  { name: "maxPool2d (2×2)", inputs: distinct(poolInputs), f: (x) => T.maxPool2d(x, 2) },
+  { name: "maxPool2d (3×3, stride 1)", inputs: distinct(fc.tuple(small, small).map(([h, w]) => [1, 2, h + 2, w + 2])), f: (x) => T.maxPool2d(x, 3, 1) },
+  { name: "avgPool2d (2×2)", inputs: poolInputs.chain((s) => tensorOf(s).map((t) => [t])), f: (x) => T.avgPool2d(x, 2), smooth: true },
+  { name: "max over the last axis", inputs: distinct(nonEmpty), f: (x) => T.max(x, -1) },
+  { name: "max of all, keepDims", inputs: distinct(nonEmpty), f: (x) => T.max(x, undefined, { keepDims: true }) },
+  { name: "logSumExp over the last axis", inputs: one(nonEmpty), f: (x) => T.logSumExp(x, -1), smooth: true },
+  { name: "logSumExp of all", inputs: one(nonEmpty), f: (x) => T.logSumExp(x), smooth: true },
+  {
+    name: "where (broadcasting)",
+    inputs: broadcastPair.chain(([a, b]) => fc.tuple(tensorOf(a, -2, 2, [0], 0.3), tensorOf(a), tensorOf(b))),
+    f: (c, a, b) => T.where(T.greater(c, 0), a, b),
+  },
+  { name: "greater", inputs: apart, f: T.greater, flat: true },
+  { name: "lessEqual", inputs: apart, f: T.lessEqual, flat: true },
+  { name: "equal", inputs: apart, f: T.equal, flat: true },
+  { name: "slice along the last axis", inputs: one(fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 1, maxLength: 3 })), f: (x) => T.slice(x, -1, 1, x.shape[x.rank - 1]), smooth: true },
+  { name: "slice in the middle of the first axis", inputs: one(fc.array(fc.integer({ min: 3, max: 4 }), { minLength: 1, maxLength: 3 })), f: (x) => T.slice(x, 0, 1, -1), smooth: true },
+  {
+    name: "concat along axis 1",
+    inputs: fc.tuple(small, small, small, small).chain(([r, a, b, c]) => fc.tuple(tensorOf([r, a, c]), tensorOf([r, b, c]))),
+    f: (a, b) => T.concat([a, b, a], 1),
+    smooth: true,
+  },
+  { name: "stack along a new last axis", inputs: anyShape.chain((s) => fc.tuple(tensorOf(s), tensorOf(s))), f: (a, b) => T.stack([a, b], -1), smooth: true },
   unary("neg", T.neg),
   unary("exp", T.exp),
   unary("log", T.log, 0.5, 2),
