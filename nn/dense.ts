@@ -3,13 +3,24 @@
  * input k to neuron j: the seed's matrix transposed, as in JAX's stax). Rows of w are then
  * contiguous per input, so a zero input pixel skips a whole row in the product and its gradient.
  */
-import { add, matmul, normal, split, mul, type Tensor } from "../core/index.ts";
+import { add, matmul, normal, split, mul, zeros, type Key, type Tensor } from "../core/index.ts";
 import type { Layer } from "./layer.ts";
 
 export type DenseParams = { readonly w: Tensor; readonly b: Tensor };
 
-/** "normal": the seed's w, b ~ N(0, 1). "scaled": w ~ N(0, 1/n_in), b ~ N(0, 1), as in network2. */
-export type InitScheme = "normal" | "scaled";
+/**
+ * "normal": the seed's w, b ~ N(0, 1). "scaled": w ~ N(0, 1/n_in), b ~ N(0, 1), as in network2.
+ * "he": w ~ N(0, 2/n_in), b = 0, for ReLU layers (He et al. 2015).
+ */
+export type InitScheme = "normal" | "scaled" | "he";
+
+/** Weights drawn by `scheme` for a layer with `fanIn` inputs, and its biases. */
+export function initWeights(key: Key, scheme: InitScheme, wShape: readonly number[], bShape: readonly number[], fanIn: number): { readonly w: Tensor; readonly b: Tensor } {
+  const [kw, kb] = split(key);
+  const raw = normal(kw, wShape);
+  const w = scheme === "scaled" ? mul(raw, 1 / Math.sqrt(fanIn)) : scheme === "he" ? mul(raw, Math.sqrt(2 / fanIn)) : raw;
+  return { w, b: scheme === "he" ? zeros(bShape) : normal(kb, bShape) };
+}
 
 export interface DenseOptions {
   readonly init?: InitScheme;
@@ -19,11 +30,10 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
   if (!Number.isInteger(units) || units < 1) throw new Error(`dense: units must be a positive whole number, got ${units}`);
   const scheme = options.init ?? "normal";
   return {
-    init(key, inputSize) {
-      const [kw, kb] = split(key);
-      const raw = normal(kw, [inputSize, units]);
-      const w = scheme === "scaled" ? mul(raw, 1 / Math.sqrt(inputSize)) : raw;
-      return { params: { w, b: normal(kb, [units]) }, outputSize: units };
+    init(key, inputShape) {
+      if (inputShape.length !== 1) throw new Error(`dense: needs a flat input ([features]), got [${inputShape.join(", ")}]: put "flatten" before it`);
+      const inputSize = inputShape[0];
+      return { params: initWeights(key, scheme, [inputSize, units], [units], inputSize), outputShape: [units] };
     },
     apply: (p, x) => add(matmul(x, p.w), p.b),
   };

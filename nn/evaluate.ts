@@ -25,8 +25,8 @@ export interface Evaluation {
   readonly predicted: Int32Array;
 }
 
-/** Evaluates in chunks, so memory stays small whatever the set's size. */
-export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost, chunk = 1000): Evaluation {
+/** Evaluates in chunks, so memory stays small whatever the set's size (the network's own chunk size by default). */
+export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost, chunk = net.chunk): Evaluation {
   const classes = net.outputSize;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const predictedAll = new Int32Array(data.size);

@@ -2,30 +2,46 @@
 import type { Key, Tensor, Tree } from "../core/index.ts";
 import { split } from "../core/index.ts";
 
+/** One example's shape (no batch axis): [features] for dense layers, [channels, height, width] for images. */
+export type Shape = readonly number[];
+
+/**
+ * What apply may be given besides parameters and input. With a `key` (a core `keyTensor`) the layer is
+ * training, and random layers (dropout) draw from it; without one it is evaluating, and they pass x through.
+ * `salt` tells the layers that share one key apart (serial numbers them).
+ */
+export interface ApplyContext {
+  readonly key?: Tensor;
+  readonly salt?: number;
+}
+
 export interface Layer<P extends Tree = Tree> {
-  /** Fresh parameters for an input of `inputSize` features, and the size this layer outputs. */
-  init(key: Key, inputSize: number): { readonly params: P; readonly outputSize: number };
-  /** The layer's output for a batch `x` (batch × features). */
-  apply(params: P, x: Tensor): Tensor;
+  /** Fresh parameters for one example's input shape, and the shape this layer outputs. */
+  init(key: Key, inputShape: Shape): { readonly params: P; readonly outputShape: Shape };
+  /** The layer's output for a batch `x` (batch first, then one example's shape). */
+  apply(params: P, x: Tensor, context?: ApplyContext): Tensor;
 }
 
 /** Layers applied one after another; the parameters are an array, one entry per layer. */
 export function serial(...layers: readonly Layer[]): Layer<readonly Tree[]> {
   return {
-    init(key, inputSize) {
+    init(key, inputShape) {
       const keys = split(key, layers.length);
-      let size = inputSize;
+      let shape = inputShape;
       const params = layers.map((layer, i) => {
-        const r = layer.init(keys[i], size);
-        size = r.outputSize;
+        const r = layer.init(keys[i], shape);
+        shape = r.outputShape;
         return r.params;
       });
-      return { params, outputSize: size };
+      return { params, outputShape: shape };
     },
-    apply(params, x) {
+    apply(params, x, context) {
       if (params.length !== layers.length) throw new Error(`serial: ${layers.length} layers but ${params.length} parameter entries`);
       let y = x;
-      for (let i = 0; i < layers.length; i++) y = layers[i].apply(params[i], y);
+      for (let i = 0; i < layers.length; i++) {
+        const inner = context?.key === undefined ? undefined : { key: context.key, salt: (context.salt ?? 0) * 1009 + i + 1 };
+        y = layers[i].apply(params[i], y, inner);
+      }
       return y;
     },
   };

@@ -2,7 +2,7 @@
  * Optimizers as pure (init, update) pairs over parameter trees, and gradient transforms
  * (as in optax) that `chain` puts in front of one: chain(weightDecay(5, n), sgd(0.1)).
  */
-import { add, addScaled, mul, sub, treeMap, treeZip, zerosLike, type Tensor, type Tree } from "../core/index.ts";
+import { add, addScaled, div, mul, pow, sqrt, square, sub, treeLeaves, treeMap, treeZip, zeros, zerosLike, type Tensor, type Tree } from "../core/index.ts";
 
 export interface Optimizer<S extends Tree = Tree> {
   init(params: Tree): S;
@@ -82,6 +82,40 @@ export function chain(...pieces: [...GradientTransform[], Optimizer]): Optimizer
       const r = optimizer.update(g, state[transforms.length], params);
       next.push(r.state);
       return { params: r.params, state: next };
+    },
+  };
+}
+
+export interface AdamOptions {
+  readonly b1?: number;
+  readonly b2?: number;
+  readonly eps?: number;
+}
+
+/**
+ * Adam as optax writes it: μ ← b1·μ + (1 − b1)·g, ν ← b2·ν + (1 − b2)·g², then with bias correction
+ * μ̂ = μ/(1 − b1ᵗ), ν̂ = ν/(1 − b2ᵗ), w ← w − η·μ̂/(√ν̂ + eps). The state is the step count t (a tensor, so a
+ * jitted step replays it), μ and ν. Defaults b1 0.9, b2 0.999, eps 1e-8.
+ */
+export function adam(eta: number, options: AdamOptions = {}): Optimizer<Tree> {
+  checkRate("adam", eta, "eta");
+  const b1 = options.b1 ?? 0.9, b2 = options.b2 ?? 0.999, eps = options.eps ?? 1e-8;
+  for (const [name, b] of [["b1", b1], ["b2", b2]] as const) if (!(b >= 0 && b < 1)) throw new Error(`adam: ${name} must be in [0, 1), got ${b}`);
+  if (!(eps > 0)) throw new Error(`adam: eps must be above 0, got ${eps}`);
+  return {
+    init: (params) => {
+      const first = treeLeaves(params)[0];
+      return { count: zeros([], first?.dtype ?? "float64"), mu: treeMap(params, zerosLike), nu: treeMap(params, zerosLike) };
+    },
+    update(grads, state, params) {
+      const s = state as { count: Tensor; mu: Tree; nu: Tree };
+      const count = add(s.count, 1);
+      const mu = treeZip(s.mu as typeof params, grads, (m, g) => add(mul(m, b1), mul(g, 1 - b1)));
+      const nu = treeZip(s.nu as typeof params, grads, (v, g) => add(mul(v, b2), mul(square(g), 1 - b2)));
+      // The bias corrections as tensors of the count: one trace serves every step.
+      const c1 = div(-eta, sub(1, pow(b1, count))), c2 = div(1, sub(1, pow(b2, count)));
+      const step = treeZip(mu, nu, (m, v) => div(mul(m, c1), add(sqrt(mul(v, c2)), eps)));
+      return { params: treeZip(params, step, add), state: { count, mu, nu } };
     },
   };
 }

@@ -1,26 +1,47 @@
 /** Networks as plain data: a spec is decoded with io-ts, then compiled to a layer. */
-import { left, right, type Either } from "fp-ts/lib/Either.js";
+import { chain, left, map, right, type Either } from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
-import type { Key, Tensor, Tree } from "../core/index.ts";
+import { convGeometry, reshape, type Key, type Tensor, type Tree } from "../core/index.ts";
 import { activations, type ActivationName } from "./activations.ts";
 import { closed, decodeWith, described, PositiveInt } from "./decode.ts";
 import { dense, type InitScheme } from "./dense.ts";
-import { serial, type Layer } from "./layer.ts";
+import { avgPoolLayer, conv2dLayer, dropout, flatten, maxPoolLayer } from "./image-layers.ts";
+import { serial, type ApplyContext, type Layer, type Shape } from "./layer.ts";
 
 const activationNames = Object.keys(activations) as ActivationName[];
 
-const InitCodec = described(t.keyof({ normal: null, scaled: null }), 'expected "normal" or "scaled"');
+const InitCodec = described(t.keyof({ normal: null, scaled: null, he: null }), 'expected "normal", "scaled" or "he"');
+const PaddingCodec = described(t.keyof({ valid: null, same: null }), 'expected "valid" or "same"');
+const Rate = described(t.refinement(t.number, (r) => r >= 0 && r < 1, "Rate"), "expected a rate from 0 up to (not including) 1");
 const DenseSpec = closed(t.exact(t.intersection([t.type({ dense: PositiveInt }), t.partial({ init: InitCodec })])), ["dense", "init"]);
-const ActivationSpec = t.keyof(Object.fromEntries(activationNames.map((n) => [n, null])) as Record<ActivationName, null>);
+const ConvSpec = closed(t.exact(t.intersection([
+  t.type({ conv: PositiveInt, kernel: PositiveInt }),
+  t.partial({ stride: PositiveInt, padding: PaddingCodec, init: InitCodec }),
+])), ["conv", "kernel", "stride", "padding", "init"]);
+const MaxPoolSpec = closed(t.exact(t.intersection([t.type({ maxPool: PositiveInt }), t.partial({ stride: PositiveInt })])), ["maxPool", "stride"]);
+const AvgPoolSpec = closed(t.exact(t.intersection([t.type({ avgPool: PositiveInt }), t.partial({ stride: PositiveInt })])), ["avgPool", "stride"]);
+const DropoutSpec = closed(t.exact(t.type({ dropout: Rate })), ["dropout"]);
+const NamedSpec = t.keyof({ ...Object.fromEntries(activationNames.map((n) => [n, null])), flatten: null } as Record<ActivationName | "flatten", null>);
 
-export const LayerSpec = described(
-  t.union([DenseSpec, ActivationSpec]),
-  `expected {"dense": units} with units a whole number ≥ 1, or one of ${activationNames.map((n) => `"${n}"`).join(", ")}`,
-);
-export type LayerSpec = t.TypeOf<typeof LayerSpec>;
+const layerHelp = `expected {"dense": units}, {"conv": maps, "kernel": size}, {"maxPool": size}, {"avgPool": size}, {"dropout": rate}, or one of ${[...activationNames, "flatten"].map((n) => `"${n}"`).join(", ")}`;
+
+const AnyLayer = t.union([DenseSpec, ConvSpec, MaxPoolSpec, AvgPoolSpec, DropoutSpec, NamedSpec]);
+/** Which kind of layer an object names, by its key: it is checked as that kind, so the error says what is wrong with it. */
+const layerKinds: Readonly<Record<string, t.Decoder<unknown, t.TypeOf<typeof AnyLayer>>>> = { dense: DenseSpec, conv: ConvSpec, maxPool: MaxPoolSpec, avgPool: AvgPoolSpec, dropout: DropoutSpec };
+const ByKind = new t.Type<t.TypeOf<typeof AnyLayer>, unknown, unknown>("LayerSpec", AnyLayer.is, (u, c) => {
+  const kind = u !== null && typeof u === "object" && !Array.isArray(u) ? Object.keys(layerKinds).find((k) => k in u) : undefined;
+  return kind === undefined ? AnyLayer.validate(u, c) : layerKinds[kind].validate(u, c);
+}, AnyLayer.encode);
+
+export const LayerSpec = described(ByKind, layerHelp);
+export type LayerSpec = t.TypeOf<typeof AnyLayer>;
+
+/** A network's input: a number of features, or one example's shape ([channels, height, width] for images). */
+const InputSpec = described(t.union([PositiveInt, t.array(PositiveInt)]), "expected a whole number ≥ 1 or a shape such as [1, 28, 28]");
 
 export const NetworkSpec = closed(t.exact(t.type({
-  input: PositiveInt,
+  input: InputSpec,
   layers: described(t.array(LayerSpec), "expected an array of layers"),
 })), ["input", "layers"]);
 export type NetworkSpec = t.TypeOf<typeof NetworkSpec>;
@@ -28,33 +49,104 @@ export type NetworkSpec = t.TypeOf<typeof NetworkSpec>;
 /** A compiled network: its spec, sizes, and the layer's pure init and apply. */
 export interface Network {
   readonly spec: NetworkSpec;
+  /** Numbers per example as the data gives them (the input shape's size): rows of x. */
   readonly inputSize: number;
+  /** One example's shape, as the first layer takes it. */
+  readonly inputShape: Shape;
   readonly outputSize: number;
+  /**
+   * Examples to evaluate at once: 1,000 for small networks, fewer where one example's activations (or a
+   * convolution's patches) are large, so a chunk's arrays stay within a few megabytes.
+   */
+  readonly chunk: number;
+  /** Whether apply draws randomness in training (dropout): then training passes it a key. */
+  readonly stochastic: boolean;
   init(key: Key): Tree;
-  apply(params: Tree, x: Tensor): Tensor;
+  /** The output for a batch x (batch × inputSize); with a context key, in training mode (dropout on). */
+  apply(params: Tree, x: Tensor, context?: ApplyContext): Tensor;
 }
 
-/** Reads a spec from untrusted data (a config file, JSON, a model file). */
-export function decodeSpec(value: unknown): Either<Error, NetworkSpec> {
-  return decodeWith(NetworkSpec, value, "network spec");
+const inputShapeOf = (spec: NetworkSpec): Shape => (typeof spec.input === "number" ? [spec.input] : spec.input);
+const sizeOf = (shape: Shape) => shape.reduce((a, b) => a * b, 1);
+
+/** Numbers per example a spec takes (its input shape's size: 784 for 784 and for [1, 28, 28]). */
+export function specInputSize(spec: NetworkSpec): number {
+  return sizeOf(inputShapeOf(spec));
 }
 
-/** Output size of a spec (its last dense layer's units, or its input when it has none). */
-export function specOutputSize(spec: NetworkSpec): number {
-  let size = spec.input;
-  for (const l of spec.layers) if (typeof l !== "string") size = l.dense;
-  return size;
+/** The layer a spec entry describes; `init` overrides dense layers' default scheme when given. */
+function layerOf(l: LayerSpec, defaults: { readonly init?: InitScheme }): Layer {
+  if (typeof l === "string") return l === "flatten" ? flatten : (activations[l] as Layer);
+  if ("dense" in l) return dense(l.dense, { init: l.init ?? defaults.init ?? "normal" }) as Layer;
+  if ("conv" in l) return conv2dLayer(l.conv, l.kernel, { ...(l.stride ? { stride: l.stride } : {}), ...(l.padding ? { padding: l.padding } : {}), ...(l.init ? { init: l.init } : {}) }) as Layer;
+  if ("maxPool" in l) return maxPoolLayer(l.maxPool, l.stride) as Layer;
+  if ("avgPool" in l) return avgPoolLayer(l.avgPool, l.stride) as Layer;
+  return dropout(l.dropout) as Layer;
 }
 
-/** How many numbers a spec's parameters hold (weights and biases of every dense layer). */
-export function specParameterCount(spec: NetworkSpec): number {
-  let size = spec.input, count = 0;
-  for (const l of spec.layers) {
-    if (typeof l === "string") continue;
-    count += size * l.dense + l.dense;
-    size = l.dense;
+const describeLayer = (l: LayerSpec, i: number) => `layer ${i + 1} (${JSON.stringify(l)})`;
+
+/**
+ * Walks the spec's shapes: every layer's output shape and the parameter count, or an error naming the layer
+ * and the shapes when one does not fit (a window larger than its image, a dense layer on an image).
+ */
+export function specShapes(spec: NetworkSpec): Either<Error, { readonly shapes: readonly Shape[]; readonly parameters: number; readonly largest: number }> {
+  const shapes: Shape[] = [];
+  let shape = inputShapeOf(spec);
+  if (shape.length === 0) return left(new Error("network spec: input shape is empty"));
+  let parameters = 0;
+  // The most numbers one example needs at once: an activation, or a window layer's patches.
+  let largest = sizeOf(shape);
+  for (let i = 0; i < spec.layers.length; i++) {
+    const l = spec.layers[i];
+    try {
+      // Shapes only: a key-free dry run of init would draw every weight, so the shapes are worked out here.
+      if (typeof l !== "string" && "dense" in l) {
+        if (shape.length !== 1) throw new Error(`dense needs a flat input, got [${shape.join(", ")}]: put "flatten" before it`);
+        parameters += shape[0] * l.dense + l.dense;
+        shape = [l.dense];
+      } else if (typeof l !== "string" && "conv" in l) {
+        if (shape.length !== 3) throw new Error(`conv needs an input of [channels, height, width], got [${shape.join(", ")}]${i === 0 ? ' (give "input" as a shape, e.g. [1, 28, 28])' : ""}`);
+        const g = convGeometry("conv", [1, ...shape], l.kernel, l.kernel, l.stride ?? 1, l.padding ?? "valid");
+        parameters += l.conv * shape[0] * l.kernel * l.kernel + l.conv;
+        largest = Math.max(largest, g.oh * g.ow * shape[0] * l.kernel * l.kernel);
+        shape = [l.conv, g.oh, g.ow];
+      } else if (typeof l !== "string" && ("maxPool" in l || "avgPool" in l)) {
+        const [name, size] = "maxPool" in l ? ["maxPool", l.maxPool] : ["avgPool", l.avgPool];
+        if (shape.length !== 3) throw new Error(`${name} needs an input of [channels, height, width], got [${shape.join(", ")}]`);
+        const g = convGeometry(name, [1, ...shape], size, size, l.stride ?? size, "valid");
+        largest = Math.max(largest, shape[0] * g.oh * g.ow * size * size);
+        shape = [shape[0], g.oh, g.ow];
+      } else if (l === "flatten") {
+        shape = [sizeOf(shape)];
+      }
+    } catch (e) {
+      return left(new Error(`network spec: ${describeLayer(l, i)}: ${(e as Error).message.replace(/^(conv|maxPool|avgPool): /, "")}`));
+    }
+    shapes.push(shape);
+    largest = Math.max(largest, sizeOf(shape));
   }
-  return count;
+  if (shape.length !== 1) return left(new Error(`network spec: the output is [${shape.join(", ")}], not one number per class: end with "flatten" and a dense layer`));
+  return right({ shapes, parameters, largest });
+}
+
+/** Reads a spec from untrusted data (a config file, JSON, a model file): its form, then its shapes. */
+export function decodeSpec(value: unknown): Either<Error, NetworkSpec> {
+  return pipe(decodeWith(NetworkSpec, value, "network spec"), chain((spec) => pipe(specShapes(spec), map(() => spec))));
+}
+
+/** Output size of a spec (its last shape's size); the spec must have decoded. */
+export function specOutputSize(spec: NetworkSpec): number {
+  const r = specShapes(spec);
+  if (r._tag === "Left") throw r.left;
+  return r.right.shapes.length === 0 ? sizeOf(inputShapeOf(spec)) : sizeOf(r.right.shapes[r.right.shapes.length - 1]);
+}
+
+/** How many numbers a spec's parameters hold (weights and biases of every dense and conv layer). */
+export function specParameterCount(spec: NetworkSpec): number {
+  const r = specShapes(spec);
+  if (r._tag === "Left") throw r.left;
+  return r.right.parameters;
 }
 
 /** A limit for networks read from files, so a damaged file cannot ask for gigabytes. */
@@ -62,24 +154,31 @@ export const MAX_FILE_PARAMETERS = 50_000_000;
 
 /** Compiles a spec read from a file, refusing one too large to be real. */
 export function compileFromFile(spec: NetworkSpec, what: string): Either<Error, Network> {
-  const n = specParameterCount(spec);
+  const shapes = specShapes(spec);
+  if (shapes._tag === "Left") return left(new Error(`${what}: ${shapes.left.message}`));
+  const n = shapes.right.parameters;
   if (n > MAX_FILE_PARAMETERS) return left(new Error(`${what}: the network has ${n} parameters; at most ${MAX_FILE_PARAMETERS} are supported`));
   return right(compile(spec));
 }
 
 /** The layer a spec describes; `init` overrides every dense layer's own scheme when given. */
 export function compile(spec: NetworkSpec, defaults: { readonly init?: InitScheme } = {}): Network {
-  const layers = spec.layers.map((l): Layer => {
-    if (typeof l === "string") return activations[l] as Layer;
-    return dense(l.dense, { init: l.init ?? defaults.init ?? "normal" }) as Layer;
-  });
-  const layer = serial(...layers);
+  const shapes = specShapes(spec);
+  if (shapes._tag === "Left") throw shapes.left;
+  const layer = serial(...spec.layers.map((l) => layerOf(l, defaults)));
+  const inputShape = inputShapeOf(spec);
+  const inputSize = sizeOf(inputShape);
+  const image = inputShape.length > 1;
   return {
     spec,
-    inputSize: spec.input,
+    inputSize,
+    inputShape,
     outputSize: specOutputSize(spec),
-    init: (key) => layer.init(key, spec.input).params,
-    apply: (params, x) => layer.apply(params as readonly Tree[], x),
+    chunk: Math.max(1, Math.min(1000, Math.floor(1_000_000 / shapes.right.largest))),
+    stochastic: spec.layers.some((l) => typeof l !== "string" && "dropout" in l && l.dropout > 0),
+    init: (key) => layer.init(key, inputShape).params,
+    // The data gives each example as a row of numbers; an image network sees it in its shape.
+    apply: (params, x, context) => layer.apply(params as readonly Tree[], image ? reshape(x, [x.shape[0], ...inputShape]) : x, context),
   };
 }
 

@@ -7,6 +7,8 @@ import type { Network } from "./spec.ts";
 export interface Batch {
   readonly x: Tensor;
   readonly y: Tensor;
+  /** For a network with dropout: this step's randomness (core's keyTensor); training mode when present. */
+  readonly key?: Tensor;
 }
 
 export interface StepResult {
@@ -27,7 +29,8 @@ export interface StepOptions {
 
 /** A function that takes one step of `optimizer` on the batch's cost. */
 export function step(net: Network, cost: Cost, optimizer: Optimizer, options: StepOptions = {}) {
-  const lossAndGrad = valueAndGrad((params: Tree, batch: Batch) => cost(net.apply(params, batch.x), batch.y));
+  const lossAndGrad = valueAndGrad((params: Tree, batch: Batch) =>
+    cost(net.apply(params, batch.x, batch.key === undefined ? undefined : { key: batch.key }), batch.y));
   const update = (params: Tree, optState: Tree, batch: Batch) => {
     const { output, grad } = lossAndGrad(params, batch);
     const r = optimizer.update(grad, optState, params);

@@ -3,7 +3,7 @@
  * handed to a callback. It prints nothing; scripts decide what a person sees.
  * It yields to the event loop now and then, so signals, timers and progress bars stay alive.
  */
-import { foldIn, permutation, Tensor, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
+import { foldIn, keyTensor, permutation, Tensor, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
 import type { Optimizer } from "./optimizers.ts";
@@ -92,6 +92,8 @@ export type TrainOutcome =
   | { readonly kind: "diverged"; readonly state: TrainState; readonly epoch: number; readonly batch: number; readonly cost: number };
 
 const yieldEveryMs = 50;
+/** foldIn's data for the dropout keys' stream (shuffles use the epoch numbers themselves). */
+const NOISE_STREAM = 0x7fffffff;
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** A copy of a tree that no later (donating) step can overwrite. */
@@ -137,8 +139,11 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
     let costSum = state.batchCostSum;
     const t0 = performance.now();
     let paused = 0;
+    // Dropout's randomness: a key per batch from the run's key, the epoch and the batch (so a resumed run draws the same).
+    const noise = net.stochastic ? foldIn(foldIn(setup.key, NOISE_STREAM), epoch) : undefined;
     for (let b = state.batch; b < batches; b++) {
-      const batch = nextBatch(order.subarray(b * batchSize, Math.min((b + 1) * batchSize, data.size)));
+      const gathered = nextBatch(order.subarray(b * batchSize, Math.min((b + 1) * batchSize, data.size)));
+      const batch = noise === undefined ? gathered : { ...gathered, key: keyTensor(foldIn(noise, b), gathered.x.dtype) };
       const r = update(params, optState, batch);
       if (!Number.isFinite(r.loss)) return { kind: "diverged", state, epoch, batch: b, cost: r.loss };
       ({ params, optState } = r);

@@ -1,7 +1,7 @@
 /** The page's settings turned into what nn's training loop takes: network, cost, optimizer (as the CLI's flags are). */
 import { chain as chainE, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { chain, compile, costs, decodeSpec, MAX_FILE_PARAMETERS, momentum, sgd, specOutputSize, specParameterCount, weightDecay, type Cost, type Network, type NetworkSpec, type Optimizer } from "../nn/index.ts";
+import { chain, compile, costs, decodeSpec, MAX_FILE_PARAMETERS, momentum, sgd, specInputSize, specOutputSize, specParameterCount, weightDecay, type Cost, type Network, type NetworkSpec, type Optimizer } from "../nn/index.ts";
 import { compileCost } from "./cost-expression.ts";
 import type { PlaygroundConfig } from "./protocol.ts";
 
@@ -30,14 +30,14 @@ export function networkOf(config: PlaygroundConfig, features: number, classes: n
   return pipe(
     decodeSpec(json),
     chainE((spec): Either<Error, Network> => {
-      if (spec.input !== features) return left(new Error(`network spec: input must be the ${features} pixels of an image, got ${spec.input}`));
+      if (specInputSize(spec) !== features) return left(new Error(`network spec: input must be the ${features} pixels of an image, got ${JSON.stringify(spec.input)}`));
       const out = specOutputSize(spec);
       if (out !== classes) return left(new Error(`network spec: the last dense layer must have ${classes} units (one per digit), got ${out}`));
       const n = specParameterCount(spec);
       if (n > MAX_FILE_PARAMETERS) return left(new Error(`network spec: ${n} parameters; at most ${MAX_FILE_PARAMETERS} are supported`));
       const withInit: NetworkSpec = config.init === "normal" ? spec : {
         ...spec,
-        layers: spec.layers.map((l) => (typeof l === "string" || l.init !== undefined ? l : { ...l, init: config.init })),
+        layers: spec.layers.map((l) => (typeof l === "string" || !("dense" in l) || l.init !== undefined ? l : { ...l, init: config.init })),
       };
       return right(compile(withInit));
     }),

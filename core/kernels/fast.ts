@@ -5,7 +5,7 @@
  * non-zero entries, in the forward product and in the weight gradient alike.
  */
 import type { FloatArray } from "../tensor.ts";
-import type { BinaryKind, Kernels, UnaryKind } from "./kernels.ts";
+import type { BinaryKind, ConvGeometry, Kernels, UnaryKind } from "./kernels.ts";
 import { referenceKernels, sigmoid } from "./reference.ts";
 
 // Scratch for the non-zero entries of one row; internal and reused, never visible outside a call.
@@ -194,9 +194,90 @@ function sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outS
   referenceKernels.sumInto(x, xShape, out, outStrides);
 }
 
+/** Swapping the last two axes of a 3-D array (a convolution's rows to channels first): a transpose per block. */
+function permute(x: FloatArray, shape: readonly number[], axes: readonly number[], out: FloatArray): void {
+  if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1) {
+    const [blocks, rows, cols] = shape;
+    for (let b = 0; b < blocks; b++) {
+      const base = b * rows * cols;
+      for (let r = 0; r < rows; r++) {
+        const src = base + r * cols;
+        for (let c = 0; c < cols; c++) out[base + c * rows + r] = x[src + c];
+      }
+    }
+    return;
+  }
+  referenceKernels.permute(x, shape, axes, out);
+}
+
+/** im2col for the common case (stride 1, no padding on any side): each window row is a run of kw contiguous inputs. */
+function im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  const { n, c, h, w, kh, kw, stride, padTop, padLeft, oh, ow } = g;
+  if (stride !== 1 || padTop !== 0 || padLeft !== 0 || oh !== h - kh + 1 || ow !== w - kw + 1) {
+    referenceKernels.im2col(x, g, out);
+    return;
+  }
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          let src = (b * c + ch) * h * w + oy * w + ox;
+          for (let ky = 0; ky < kh; ky++, src += w) for (let kx = 0; kx < kw; kx++) out[o++] = x[src + kx];
+        }
+      }
+    }
+  }
+}
+
+function col2im(cols: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  const { n, c, h, w, kh, kw, stride, padTop, padLeft, oh, ow } = g;
+  if (stride !== 1 || padTop !== 0 || padLeft !== 0 || oh !== h - kh + 1 || ow !== w - kw + 1) {
+    referenceKernels.col2im(cols, g, out);
+    return;
+  }
+  out.fill(0);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          let dst = (b * c + ch) * h * w + oy * w + ox;
+          for (let ky = 0; ky < kh; ky++, dst += w) for (let kx = 0; kx < kw; kx++) out[dst + kx] += cols[o++];
+        }
+      }
+    }
+  }
+}
+
+/** 2×2 max pooling with stride 2 (the book's), written out; other windows go to the reference loop. */
+function maxPool(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  const { n, h, w, kh, kw, stride, oh, ow } = g;
+  if (kh !== 2 || kw !== 2 || stride !== 2) {
+    referenceKernels.maxPool(x, g, out);
+    return;
+  }
+  let o = 0;
+  for (let p = 0; p < n; p++) {
+    const plane = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      let i = plane + 2 * oy * w;
+      for (let ox = 0; ox < ow; ox++, i += 2) {
+        const a = x[i], b = x[i + 1], c = x[i + w], d = x[i + w + 1];
+        const m1 = b > a ? b : a, m2 = d > c ? d : c;
+        out[o++] = m2 > m1 ? m2 : m1;
+      }
+    }
+  }
+}
+
 export const fastKernels: Kernels = {
   ...referenceKernels,
   name: "fast",
+  permute,
+  im2col,
+  col2im,
+  maxPool,
   matmul,
   unary,
   binary,

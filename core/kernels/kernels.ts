@@ -62,10 +62,24 @@ export interface Kernels {
   im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void;
   /** The transpose of im2col: out (n×c×h×w) = each row's numbers added back where they came from. */
   col2im(cols: FloatArray, g: ConvGeometry, out: FloatArray): void;
+  /** Max pooling over the windows of `g` (channels pooled alone: g.c = 1, one plane per image and channel): out is n×oh×ow. */
+  maxPool(x: FloatArray, g: ConvGeometry, out: FloatArray): void;
+  /**
+   * Max pooling's VJP: out (shaped like x) = each window's gradient added at the window's largest element (the
+   * first of ties), 0 elsewhere.
+   */
+  maxPoolScatter(x: FloatArray, grad: FloatArray, g: ConvGeometry, out: FloatArray): void;
+  /** The transpose of maxPoolScatter: out (n×oh×ow) = h at each window's largest element of x. */
+  maxPoolGather(x: FloatArray, h: FloatArray, g: ConvGeometry, out: FloatArray): void;
   /** out[i] = c[i] ≠ 0 ? a[i] : b[i], arrays of the same length. */
   select(c: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray): void;
   /** Row r of out (len numbers) = x[r·rowLength + start …], for `rows` rows. */
   sliceRows(x: FloatArray, rows: number, rowLength: number, start: number, len: number, out: FloatArray): void;
+  /**
+   * Dropout's mask: out[i] = 0 with probability `rate`, else 1/(1 − rate), from a hash of the key (four 16-bit
+   * halves held as numbers), `salt` and i: the same key gives the same mask on every backend.
+   */
+  dropoutMask(key: FloatArray, salt: number, rate: number, out: FloatArray): void;
   /** Row r of out = row r of a (aLength numbers) then row r of b (bLength numbers). */
   concatRows(a: FloatArray, aLength: number, b: FloatArray, bLength: number, rows: number, out: FloatArray): void;
   /** Row-wise softmax (or log-softmax) of a rows×cols matrix, in the max-subtracted stable form. */
@@ -100,5 +114,5 @@ export interface Kernels {
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release">, number>> = {
-  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
+  matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

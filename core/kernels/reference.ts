@@ -187,6 +187,43 @@ function col2im(cols: FloatArray, g: ConvGeometry, out: FloatArray): void {
   }
 }
 
+/** Calls visit(window index, index in x of the window's largest element (the first of ties; a NaN only if first)) for every window. */
+function eachWindowMax(x: FloatArray, g: ConvGeometry, visit: (o: number, at: number) => void): void {
+  const { n, h, w, kh, kw, stride, oh, ow } = g;
+  let o = 0;
+  for (let p = 0; p < n; p++) {
+    const plane = p * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++, o++) {
+        let at = plane + oy * stride * w + ox * stride, best = x[at];
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            const i = plane + (oy * stride + ky) * w + ox * stride + kx;
+            if (x[i] > best) {
+              best = x[i];
+              at = i;
+            }
+          }
+        }
+        visit(o, at);
+      }
+    }
+  }
+}
+
+/** A 32-bit mix (murmur3's finaliser): consecutive inputs give unrelated outputs. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function dropoutMask(key: FloatArray, salt: number, rate: number, out: FloatArray): void {
+  const seed = mix(mix(mix(((key[0] << 16) | key[1]) ^ mix(salt)) ^ ((key[2] << 16) | key[3])) + 0x9e3779b9);
+  const threshold = rate * 4294967296, keep = 1 / (1 - rate);
+  for (let i = 0; i < out.length; i++) out[i] = mix(seed ^ mix(i + 0x6a09e667)) < threshold ? 0 : keep;
+}
+
 function softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number, log: boolean): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -219,6 +256,17 @@ export const referenceKernels: Kernels = {
   maxInto,
   im2col,
   col2im,
+  dropoutMask,
+  maxPool(x, g, out) {
+    eachWindowMax(x, g, (o, at) => (out[o] = x[at]));
+  },
+  maxPoolScatter(x, grad, g, out) {
+    out.fill(0);
+    eachWindowMax(x, g, (o, at) => (out[at] += grad[o]));
+  },
+  maxPoolGather(x, h, g, out) {
+    eachWindowMax(x, g, (o, at) => (out[o] = h[at]));
+  },
   select(c, a, b, out) {
     for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? a[i] : b[i];
   },

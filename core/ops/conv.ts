@@ -8,10 +8,11 @@
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import type { ConvGeometry } from "../kernels/kernels.ts";
-import { Tensor, allocate, shapeString } from "../tensor.ts";
+import { Tensor, allocate, shapeString, zeros } from "../tensor.ts";
+import { broadcastTo } from "./broadcast.ts";
 import { add } from "./elementwise.ts";
 import { matmulT } from "./linalg.ts";
-import { max, mean } from "./reduce.ts";
+import { mean } from "./reduce.ts";
 import { permute, reshape } from "./shape.ts";
 
 export type Padding = "valid" | "same";
@@ -83,13 +84,12 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptio
   }
   const [f, c, kh, kw] = w.shape;
   const g = convGeometry("conv2d", x.shape, kh, kw, options.stride ?? 1, options.padding ?? "valid");
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== f)) throw new Error(`conv2d: the bias must be [${f}], got ${shapeString(bias.shape)}`);
   const cols = im2colOp([x], g);
-  const rows = matmulT(cols, reshape(w, [f, c * kh * kw]), false, true); // (n·oh·ow, f)
-  const out = permute(reshape(rows, [g.n, g.oh * g.ow, f]), [0, 2, 1]);
-  const shaped = reshape(out, [g.n, f, g.oh, g.ow]);
-  if (bias === undefined) return shaped;
-  if (bias.rank !== 1 || bias.shape[0] !== f) throw new Error(`conv2d: the bias must be [${f}], got ${shapeString(bias.shape)}`);
-  return add(shaped, reshape(bias, [1, f, 1, 1]));
+  const product = matmulT(cols, reshape(w, [f, c * kh * kw]), false, true); // (n·oh·ow, f)
+  // The bias is added to the rows before they are put channels first: a row bias, like a dense layer's.
+  const rows = bias === undefined ? product : add(product, bias);
+  return reshape(permute(reshape(rows, [g.n, g.oh * g.ow, f]), [0, 2, 1]), [g.n, f, g.oh, g.ow]);
 }
 
 function pool(op: string, x: Tensor, size: number, stride: number | undefined, reduce: (windows: Tensor) => Tensor): Tensor {
@@ -100,9 +100,61 @@ function pool(op: string, x: Tensor, size: number, stride: number | undefined, r
   return reshape(reduce(im2colOp([reshape(x, [n * c, 1, h, w])], g)), [n, c, g.oh, g.ow]);
 }
 
-/** The largest value in each size×size window (moved by `stride`, default `size`), channel by channel. */
+const maxPoolGatherOp: Op<[Tensor, Tensor], ConvGeometry> = defineOp<[Tensor, Tensor], ConvGeometry>({
+  name: "maxPoolGather",
+  forward([x, h], g) {
+    const out = allocate(h.dtype, g.n * g.oh * g.ow);
+    kernels().maxPoolGather(x.data, h.data, g, out);
+    return new Tensor([g.n, g.oh, g.ow], out);
+  },
+  vjp: [(_g, [x]) => zeros(x.shape, x.dtype), (gy, [x], _y, g) => maxPoolScatterOp([x, gy], g)],
+  batch: ([x, h], [bx, bh], g, size) => {
+    const xs = bx ? x : broadcastTo(reshape(x, [1, ...x.shape]), [size, ...x.shape]);
+    const hs = bh ? h : broadcastTo(reshape(h, [1, ...h.shape]), [size, ...h.shape]);
+    const m = { ...g, n: size * g.n };
+    return reshape(maxPoolGatherOp([reshape(xs, [m.n, g.h, g.w]), reshape(hs, [m.n, g.h, g.w])], m), [size, g.n, g.oh, g.ow]);
+  },
+});
+
+const maxPoolScatterOp: Op<[Tensor, Tensor], ConvGeometry> = defineOp<[Tensor, Tensor], ConvGeometry>({
+  name: "maxPoolScatter",
+  forward([x, gy], g) {
+    const out = allocate(gy.dtype, g.n * g.h * g.w);
+    kernels().maxPoolScatter(x.data, gy.data, g, out);
+    return new Tensor([g.n, g.h, g.w], out);
+  },
+  // Linear in the gradient (its transpose is the gather); the argmax does not move under small changes of x.
+  vjp: [(_g, [x]) => zeros(x.shape, x.dtype), (h, [x], _y, g) => maxPoolGatherOp([x, h], g)],
+  batch: ([x, gy], [bx, bg], g, size) => {
+    const xs = bx ? x : broadcastTo(reshape(x, [1, ...x.shape]), [size, ...x.shape]);
+    const gs = bg ? gy : broadcastTo(reshape(gy, [1, ...gy.shape]), [size, ...gy.shape]);
+    const m = { ...g, n: size * g.n };
+    return reshape(maxPoolScatterOp([reshape(xs, [m.n, g.h, g.w]), reshape(gs, [m.n, g.oh, g.ow])], m), [size, g.n, g.h, g.w]);
+  },
+});
+
+/** Planes (p, h, w) → (p, oh, ow), each window's largest value. */
+const maxPoolOp: Op<[Tensor], ConvGeometry> = defineOp<[Tensor], ConvGeometry>({
+  name: "maxPool",
+  forward([x], g) {
+    const out = allocate(x.dtype, g.n * g.oh * g.ow);
+    kernels().maxPool(x.data, g, out);
+    return new Tensor([g.n, g.oh, g.ow], out);
+  },
+  vjp: [(gy, [x], _y, g) => maxPoolScatterOp([x, gy], g)],
+  batch: ([x], _b, g, size) => reshape(maxPoolOp([reshape(x, [size * g.n, g.h, g.w])], { ...g, n: size * g.n }), [size, g.n, g.oh, g.ow]),
+});
+
+/**
+ * The largest value in each size×size window (moved by `stride`, default `size`), channel by channel. The
+ * gradient goes to each window's largest element, the first of ties (as PyTorch's); `max` shares it among ties.
+ */
 export function maxPool2d(x: Tensor, size: number, stride?: number): Tensor {
-  return pool("maxPool2d", x, size, stride, (windows) => max(windows, 1));
+  if (!Number.isInteger(size) || size < 1) throw new Error(`maxPool2d: the window size must be a whole number ≥ 1, got ${size}`);
+  if (x.rank !== 4) throw new Error(`maxPool2d: expects an input of shape [batch, channels, height, width], got ${shapeString(x.shape)}`);
+  const [n, c, h, w] = x.shape;
+  const g = convGeometry("maxPool2d", [n * c, 1, h, w], size, size, stride ?? size, "valid");
+  return reshape(maxPoolOp([reshape(x, [n * c, h, w])], g), [n, c, g.oh, g.ow]);
 }
 
 /** The mean of each size×size window (moved by `stride`, default `size`), channel by channel. */

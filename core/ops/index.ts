@@ -5,3 +5,4 @@ export { matmul, matmulT, transpose } from "./linalg.ts";
 export { logSumExp, max, mean, sum, type ReduceOptions } from "./reduce.ts";
 export { concat, moveAxis, permute, reshape, slice, stack } from "./shape.ts";
 export { logSoftmax, softmax } from "./softmax.ts";
+export { dropoutMask, keyTensor, keyTensors } from "./random-ops.ts";

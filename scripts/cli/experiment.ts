@@ -1,7 +1,7 @@
 /** Turns decoded training flags into the network, cost and optimizer they name. */
 import { mapLeft } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { chain, combine, compile, constant, costs, decodeSpec, MAX_FILE_PARAMETERS, specOutputSize, specParameterCount, earlyStopping, exponentialDecay, halveOnPlateau, momentum, sgd, sigmoidSpec, stepDecay, weightDecay, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer, type Schedule } from "../../nn/index.ts";
+import { chain, combine, compile, constant, costs, decodeSpec, MAX_FILE_PARAMETERS, specInputSize, specOutputSize, specParameterCount, earlyStopping, exponentialDecay, halveOnPlateau, momentum, sgd, sigmoidSpec, stepDecay, weightDecay, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer, type Schedule } from "../../nn/index.ts";
 import type { ScheduleSpec } from "./train-flags.ts";
 import { orFail, UserError } from "./exit.ts";
 import { readJsonFile } from "./files.ts";
@@ -35,7 +35,11 @@ export function networkSpec(f: ExperimentFlags): NetworkSpec {
 export function buildNetwork(f: ExperimentFlags, features: number, classes: number): Network {
   const spec = networkSpec(f);
   const source = f.spec === undefined ? "--layers: the" : `${f.spec}: the network's`;
-  if (spec.input !== features) throw new UserError(`${source} first size must be the data's ${features} pixels per image, got ${spec.input}`);
+  if (specInputSize(spec) !== features) {
+    throw new UserError(typeof spec.input === "number"
+      ? `${source} first size must be the data's ${features} pixels per image, got ${spec.input}`
+      : `${source} input shape [${spec.input.join(", ")}] holds ${specInputSize(spec)} numbers; the data has ${features} pixels per image`);
+  }
   const last = specOutputSize(spec);
   if (last !== classes) throw new UserError(`${source} last size must be the data's ${classes} classes, got ${last}`);
   const n = specParameterCount(spec);
