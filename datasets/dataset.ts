@@ -95,3 +95,32 @@ export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: 
   releaser.register(gatherer, { kernels: owner, pairs });
   return gatherer;
 }
+
+/** The book's expansion (expand_mnist.py): each image as it is, then moved one pixel up, down, left, right. */
+export const SHIFTS: readonly (readonly [number, number])[] = [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]];
+
+/**
+ * Example i of the expanded set (5 × count): image i mod count moved by SHIFTS[⌊i / count⌋], zeros where it
+ * moved away from the edge, computed when gathered (no copy of the set). Images must be `side`×`side`.
+ */
+export function shiftedGather(ds: Dataset, side: number, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch {
+  if (side * side !== ds.features) throw new Error(`shiftedGather: images of ${ds.features} pixels are not ${side}×${side}`);
+  const n = indices.length, f = ds.features, c = ds.classes;
+  const x = allocate(dtype, n * f);
+  const y = allocate(dtype, n * c);
+  for (let r = 0; r < n; r++) {
+    const i = indices[r], image = i % ds.count, [dy, dx] = SHIFTS[Math.floor(i / ds.count)] ?? [0, 0];
+    if (!(i >= 0 && i < ds.count * SHIFTS.length)) throw new Error(`shiftedGather: index ${i} is outside the ${ds.count * SHIFTS.length} expanded examples`);
+    const src = image * f, dst = r * f;
+    for (let row = 0; row < side; row++) {
+      const from = row - dy;
+      if (from < 0 || from >= side) continue;
+      for (let col = 0; col < side; col++) {
+        const fc = col - dx;
+        if (fc >= 0 && fc < side) x[dst + row * side + col] = ds.images[src + from * side + fc] / 255;
+      }
+    }
+    y[r * c + ds.labels[image]] = 1;
+  }
+  return { x: new Tensor([n, f], x), y: new Tensor([n, c], y) };
+}

@@ -15,3 +15,4 @@ export { decodeModel, encodeModel, epochRecord, EpochRecord, MODEL_FORMAT, MODEL
 export { decodeTree, encodeTree, treesEqual, type TreeJson } from "./tree-codec.ts";
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, type Checkpoint, type Resumed } from "./checkpoint.ts";
 export { bestEpoch, combine, constant, earlyStopping, exponentialDecay, halveOnPlateau, score, stepDecay, type Schedule, type ScheduleDecision } from "./schedules.ts";
+export { majorityVote } from "./ensemble.ts";

