@@ -10,13 +10,17 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
-import { denseLayers, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
+import { compile, decodeSpec, denseLayers, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
 import { batchGatherer } from "../datasets/index.ts";
 import { backendFlag, threadsFlag, useBackend, type BackendName, type Threads } from "./cli/backend.ts";
 import { examples, loadSplits } from "./cli/data.ts";
-import { runMain, UserError } from "./cli/exit.ts";
+import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { scriptArgs } from "./cli/script-command.ts";
-import { commandLine, layerSizes, oneOf, positiveInt } from "./cli/flags.ts";
+import { commandLine, layerSizes, nonEmpty, oneOf, positiveInt } from "./cli/flags.ts";
+import { measureSpec, runTorchPeer, type SpecMeasurement } from "./cli/bench-spec.ts";
+import { readJsonFile } from "./cli/files.ts";
+import { mapLeft } from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 
 const table = {
   layers: { codec: layerSizes, default: "784,30,10", placeholder: "N,N,…", help: "network(s) to measure", many: true },
@@ -25,9 +29,12 @@ const table = {
   backend: backendFlag,
   threads: { ...threadsFlag, many: true, help: "threads for the wasm kernels; give 1 2 to measure both" },
   path: { codec: oneOf("both", "autodiff", "backprop"), default: "both", placeholder: "WHICH", help: "autodiff (train's path), backprop (hand-written), or both" },
-  peers: { codec: oneOf("none", "numpy"), default: "none", placeholder: "WHICH", help: "also run the numpy peer (../shared/peers) and print ratios" },
+  peers: { codec: oneOf("none", "numpy", "torch"), default: "none", placeholder: "WHICH", help: "also run a peer (../shared/peers) and print ratios: numpy for --layers, torch (conv_torch.py, 1 thread) for --spec" },
+  spec: { codec: nonEmpty, placeholder: "FILE", help: "measure a spec network instead (chapter 6's settings: log-likelihood, sgd η 0.03, λ 0.1), e.g. examples/specs/ch6-conv2.json" },
+  limit: { codec: positiveInt, default: "500", placeholder: "N", help: "with --spec: mini-batches timed per run (after one that traces)" },
+  rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "with --spec: runs of tsgrad and the peer, alternating (medians reported)" },
   json: { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: "print one JSON object instead of a table" },
-  child: { codec: oneOf("autodiff", "backprop"), placeholder: "", help: "(internal) run one measurement in this process" },
+  child: { codec: oneOf("autodiff", "backprop", "spec"), placeholder: "", help: "(internal) run one measurement in this process" },
 } as const;
 
 interface Measurement {
@@ -116,13 +123,39 @@ function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dt
   });
 }
 
+type BenchFlags = { readonly spec?: string; readonly limit: number; readonly rounds: number; readonly backend: BackendName; readonly threads: readonly Threads[]; readonly peers: string; readonly child?: string; readonly "batch-size": number; readonly json: string };
+
+/** --spec: tsgrad (a child process per run) and, with --peers torch, PyTorch, alternating; medians of images/s. */
+async function benchSpec(path: string, f: BenchFlags): Promise<number> {
+  const spec = readJsonFile(path);
+  const net = orFail(pipe(decodeSpec(spec), mapLeft((e) => new Error(`${path}: ${e.message}`))));
+  const threads = f.threads[0];
+  if (f.child === "spec") {
+    process.stdout.write(`${JSON.stringify(measureSpec(path, compile(net), f.limit, f["batch-size"], f.backend, threads))}\n`);
+    return 0;
+  }
+  const ours: number[] = [], peer: number[] = [];
+  for (let r = 0; r < f.rounds; r++) {
+    const out = await runChild(["--spec", path, "--limit", String(f.limit), "--batch-size", String(f["batch-size"]), "--backend", f.backend, "--threads", threads, "--child", "spec"]);
+    ours.push((JSON.parse(out) as SpecMeasurement).imagesPerSecond);
+    if (f.peers === "torch") peer.push(await runTorchPeer(f.limit, 1));
+    process.stderr.write(`round ${r + 1}: tsgrad ${Math.round(ours[r])} images/s${f.peers === "torch" ? `, PyTorch ${Math.round(peer[r])}` : ""}\n`);
+  }
+  const mine = median(ours);
+  const lines = [`${path} (${f.limit} batches of ${f["batch-size"]}, ${f.backend}, ${threads} thread(s)): tsgrad ${Math.round(mine)} images/s, ${(50000 / mine).toFixed(1)} s per 50,000-image epoch (median of ${f.rounds})`];
+  if (peer.length > 0) lines.push(`PyTorch CPU, 1 thread: ${Math.round(median(peer))} images/s; tsgrad is ${(mine / median(peer)).toFixed(2)}× its speed`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
 runMain(async () => {
   const parsed = commandLine(table, { usage: "npm run bench -- [flags]", about: "Measures training speed on MNIST (784-n-10, quadratic cost, sgd, eta 3)." });
   if (parsed === undefined) return 0;
   const f = parsed.flags;
   const epochs = f.epochs, batch = f["batch-size"];
+  if (f.spec !== undefined) return benchSpec(f.spec, f);
   if (f.child !== undefined) {
-    process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.threads[0], f.child))}\n`);
+    process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.threads[0], f.child as "autodiff" | "backprop"))}\n`);
     return 0;
   }
   // The peer is looked for before anything is measured, not after minutes of measuring.

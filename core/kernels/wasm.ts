@@ -10,7 +10,7 @@
  */
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
-import type { Kernels } from "./kernels.ts";
+import type { ConvGeometry, Kernels } from "./kernels.ts";
 import { CONTROL_BYTES, HelperLink, HelperOp, type WasmHelperData } from "./wasm-helper.ts";
 import { wasmKernelsBase64, wasmSharedKernelsBase64 } from "./wasm-module.generated.ts";
 
@@ -32,7 +32,16 @@ interface WasmExports {
   sigmoidGrad(g: number, y: number, out: number, len: number): void;
   binaryOp(op: number, a: number, b: number, out: number, len: number): void;
   scalarOp(op: number, a: number, s: number, out: number, len: number): void;
+  im2colValid(x: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
+  col2imValid(cols: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
+  transposeBlocks(x: number, out: number, blocks: number, rows: number, cols: number): void;
+  maxPool2(x: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  maxPool2Scatter(x: number, grad: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
 }
+
+/** Stride 1 and no padding on any side: the windows the wasm im2col and col2im handle. */
+const plainWindows = (g: ConvGeometry) => g.stride === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.h - g.kh + 1 && g.ow === g.w - g.kw + 1;
+const twoByTwo = (g: ConvGeometry) => g.kh === 2 && g.kw === 2 && g.stride === 2 && g.padTop === 0 && g.padLeft === 0;
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -370,6 +379,47 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         return;
       }
       fastKernels.binary(kind, a, b, out);
+    },
+    // Convolution and pooling: the common cases in wasm, the rest (strides, padding) on the JS loops.
+    im2col(x, g, out) {
+      if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        wasm.im2colValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.im2col(x, g, out);
+    },
+    col2im(cols, g, out) {
+      if (plainWindows(g) && cols instanceof Float32Array && out instanceof Float32Array && place(cols, undefined, out)) {
+        wasm.col2imValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.col2im(cols, g, out);
+    },
+    permute(x, shape, axes, out) {
+      if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        wasm.transposeBlocks(placed[0], placed[2], shape[0], shape[1], shape[2]);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.permute(x, shape, axes, out);
+    },
+    maxPool(x, g, out) {
+      if (twoByTwo(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        wasm.maxPool2(placed[0], placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.maxPool(x, g, out);
+    },
+    maxPoolScatter(x, grad, g, out) {
+      if (twoByTwo(g) && x instanceof Float32Array && grad instanceof Float32Array && out instanceof Float32Array && place(x, grad, out)) {
+        wasm.maxPool2Scatter(placed[0], placed[1], placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        finish(out, placed[2]);
+        return;
+      }
+      fastKernels.maxPoolScatter(x, grad, g, out);
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {

@@ -77,6 +77,25 @@ test("conv2d equals the nested-loop definition for random shapes, strides and pa
   ), { numRuns: 60 });
 });
 
+test("on the wasm kernels, 2×2 max pooling and its gradient equal the reference's (float32 inputs, exact)", (t) => {
+  if (!T.wasmSupported()) return t.skip("no WebAssembly SIMD here");
+  const wasm = T.createWasmKernels();
+  fc.assert(fc.property(
+    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
+      .chain(([n, c, h, w]) => fc.tuple(tensorOf([n, c, 2 * h, 2 * w]), tensorOf([n, c, h, w]))),
+    ([x32, probe32]) => {
+      const x = T.cast(x32, "float32"), probe = T.cast(probe32, "float32");
+      const run = () => {
+        const y = T.maxPool2d(x, 2);
+        return [y.data, T.grad((v: T.Tensor) => T.sum(T.mul(T.maxPool2d(v, 2), probe)))(x).data];
+      };
+      const [yr, gr] = T.withKernels(T.referenceKernels, run), [yw, gw] = T.withKernels(wasm, run);
+      assert.deepEqual(Array.from(yw), Array.from(yr));
+      assert.deepEqual(Array.from(gw), Array.from(gr));
+    },
+  ), { numRuns: 40 });
+});
+
 test("shape mistakes are errors naming the shapes", () => {
   assert.throws(() => T.conv2d(T.zeros([1, 1, 2, 2]), T.zeros([1, 1, 5, 5])), /a 5×5 window does not fit in a 2×2 image/);
   assert.throws(() => T.conv2d(T.zeros([1, 3, 8, 8]), T.zeros([4, 2, 3, 3])), /the filters take 2 channels, the input \[1x3x8x8\] has 3/);
