@@ -140,6 +140,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   wasm.setScratch(...scratchAt(RESERVED));
   const helperScratch = scratchAt(RESERVED + scratchBytes);
   const helperTemp = helperScratch[2];
+  const mainTemp = scratchAt(RESERVED)[2];
   const helper = threaded ? new HelperLink(memory, control, wasm) : undefined;
   if (threaded) options.startHelper?.({ module, memory, control, scratch: helperScratch });
   // The memory never grows, so these views stay valid.
@@ -228,6 +229,17 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     } else wasm.matmulTNRows(pa, pb, po, m, k, n, 0, m, alpha, pc);
   }
 
+  /**
+   * a·b split by rows between the threads: each row is computed whole by one of them with the same code, so
+   * the numbers are one thread's exactly (convolutions' products, too tall for the split over k below).
+   */
+  function rowsNN(pa: number, pb: number, po: number, m: number, k: number, n: number): void {
+    const h = splitPoint(m);
+    helper!.run(HelperOp.MatmulNNPart, pa + h * k * 4, pb, po + h * n * 4, m - h, k, n, 0, k);
+    wasm.matmulNNPart(pa, pb, po, h, k, n, 0, k);
+    helper!.wait();
+  }
+
   function finish(out: Float32Array, at: number): void {
     if (out.byteOffset === at && out.buffer === heapBuffer) return; // computed in place
     out.set(heap.subarray(at >> 2, (at >> 2) + out.length));
@@ -280,10 +292,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
               wasm.matmulNNPart(pa, pb, po, m, k, n, 0, h);
               helper.wait();
               wasm.addInto(po, helperTemp, m * n);
-            } else wasm.matmulNN(pa, pb, po, m, k, n);
+            } else if (split && m >= 8) rowsNN(pa, pb, po, m, k, n);
+            else wasm.matmulNN(pa, pb, po, m, k, n);
           } else if (transA) {
             if (split && n > TN_ROWS_ABOVE) tnRows(pa, pb, po, m, k, n, 0, 0);
             else wasm.matmulTN(pa, pb, po, m, k, n);
+          } else if (split && m >= 8 && n * k <= SCRATCH_ENTRIES) {
+            // As matmulNT does it (b transposed into this thread's temp, then a plain product), split by rows.
+            wasm.transposeBlocks(pb, mainTemp, 1, n, k);
+            rowsNN(pa, mainTemp, po, m, k, n);
           } else wasm.matmulNT(pa, pb, po, m, k, n);
           finish(out, po);
           return;

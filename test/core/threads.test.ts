@@ -118,3 +118,29 @@ test("without shared memory (a page that is not cross-origin isolated) a helper 
   }));
   assert.deepEqual(losses[1], losses[0]);
 });
+
+test("tall products (a convolution's patches times its filters, plain and with the filters transposed) split by rows on two threads: one thread's numbers, bit for bit", async () => {
+  const one = createWasmKernels(small);
+  const two = createWasmKernels({ ...small, startHelper: startHelperThread });
+  await running(two);
+  try {
+    fc.assert(
+      // m·n above 65,536: too tall for the split over the inner dimension (which rounds differently), so by rows.
+      fc.property(fc.integer({ min: 1400, max: 3000 }), fc.integer({ min: 9, max: 120 }), fc.integer({ min: 48, max: 64 }), fc.integer({ min: 0, max: 1000 }), (m, k, n, seed) => {
+        const cols = sparse(m * k, seed), w = dense(k * n, seed), wt = dense(n * k, seed + 2);
+        const run = (kk: WasmKernels) => {
+          const nn = new Float32Array(m * n), nt = new Float32Array(m * n);
+          kk.matmul(cols, w, nn, m, k, n, false, false);
+          kk.matmul(cols, wt, nt, m, k, n, false, true);
+          return { nn, nt };
+        };
+        const a = run(one), b = run(two);
+        assert.deepEqual(bits(b.nn), bits(a.nn));
+        assert.deepEqual(bits(b.nt), bits(a.nt));
+      }),
+      { numRuns: 30 },
+    );
+  } finally {
+    two.close();
+  }
+});
