@@ -128,3 +128,15 @@ test("a small convolutional network: its gradient equals central differences, an
   const last = nn.logLikelihood(net.apply(p, x), y).item();
   assert.ok(last < first / 5, `cost ${first} → ${last}`);
 });
+
+test("every spec in examples/specs decodes, compiles and maps 784 pixels to 10 outputs", async () => {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const files = readdirSync("examples/specs").filter((f) => f.endsWith(".json"));
+  assert.ok(files.length >= 5);
+  for (const f of files) {
+    const r = nn.decodeSpec(JSON.parse(readFileSync(`examples/specs/${f}`, "utf8")));
+    assert.ok(r._tag === "Right", `${f}: ${r._tag === "Left" ? r.left.message : ""}`);
+    const net = nn.compile(r.right);
+    assert.deepEqual([net.inputSize, net.outputSize], [784, 10], f);
+  }
+});
