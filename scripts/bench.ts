@@ -18,6 +18,7 @@ import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { scriptArgs } from "./cli/script-command.ts";
 import { commandLine, layerSizes, nonEmpty, oneOf, positiveInt } from "./cli/flags.ts";
 import { measureSpec, runTorchPeer, type SpecMeasurement } from "./cli/bench-spec.ts";
+import { wholeRun, wholeRunReport } from "./cli/bench-whole-run.ts";
 import { readJsonFile } from "./cli/files.ts";
 import { mapLeft } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -32,7 +33,8 @@ const table = {
   peers: { codec: oneOf("none", "numpy", "torch"), default: "none", placeholder: "WHICH", help: "also run a peer (../shared/peers) and print ratios: numpy for --layers, torch (conv_torch.py, 1 thread) for --spec" },
   spec: { codec: nonEmpty, placeholder: "FILE", help: "measure a spec network instead (chapter 6's settings: log-likelihood, sgd η 0.03, λ 0.1), e.g. examples/specs/ch6-conv2.json" },
   limit: { codec: positiveInt, default: "500", placeholder: "N", help: "with --spec: mini-batches timed per run (after one that traces)" },
-  rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "with --spec: runs of tsgrad and the peer, alternating (medians reported)" },
+  rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "with --spec or --whole-run: runs of tsgrad and the peer, alternating (medians reported)" },
+  "whole-run": { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: "time whole default runs (npm run train, --epochs of them) against the numpy float32 peer's: wall time, reported s/epoch, whole epochs from outside" },
   json: { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: "print one JSON object instead of a table" },
   child: { codec: oneOf("autodiff", "backprop", "spec"), placeholder: "", help: "(internal) run one measurement in this process" },
 } as const;
@@ -154,6 +156,10 @@ runMain(async () => {
   const f = parsed.flags;
   const epochs = f.epochs, batch = f["batch-size"];
   if (f.spec !== undefined) return benchSpec(f.spec, f);
+  if (f["whole-run"] === "true") {
+    process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, (s) => process.stderr.write(s)), epochs));
+    return 0;
+  }
   if (f.child !== undefined) {
     process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.threads[0], f.child as "autodiff" | "backprop"))}\n`);
     return 0;
