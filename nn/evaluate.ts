@@ -1,5 +1,5 @@
 /** How well a network does on a set of examples: accuracy, cost, and the confusion matrix. */
-import { argmaxRows, type Tensor, type Tree } from "../core/index.ts";
+import { argmaxRows, jit, type Tensor, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import type { Network } from "./spec.ts";
 import type { Batch } from "./step.ts";
@@ -25,6 +25,37 @@ export interface Evaluation {
   readonly predicted: Int32Array;
 }
 
+type Pass = (params: Tree, x: Tensor, y: Tensor) => { readonly out: Tensor; readonly cost: Tensor };
+
+// One jitted forward pass (with the cost) per network and cost, so each epoch's evaluation replays kernel calls
+// into kept buffers instead of going through the op layer; and one reusing gatherer per set of examples.
+const passes = new WeakMap<Network, WeakMap<Cost, Pass>>();
+const gatherers = new WeakMap<Examples, (indices: ArrayLike<number>) => Batch>();
+
+function passOf(net: Network, cost: Cost): Pass {
+  let byCost = passes.get(net);
+  if (byCost === undefined) passes.set(net, (byCost = new WeakMap()));
+  let pass = byCost.get(cost);
+  if (pass === undefined) {
+    pass = jit((params: Tree, x: Tensor, y: Tensor) => {
+      const out = net.apply(params, x);
+      return { out, cost: cost(out, y) };
+    });
+    byCost.set(cost, pass);
+  }
+  return pass;
+}
+
+function gathererOf(data: Examples): (indices: ArrayLike<number>) => Batch {
+  let g = gatherers.get(data);
+  if (g === undefined) {
+    // Each chunk is used up before the next is gathered: buffers may be reused (see Examples.reusingGather).
+    g = data.reusingGather?.() ?? ((indices: ArrayLike<number>) => data.gather(indices));
+    gatherers.set(data, g);
+  }
+  return g;
+}
+
 /** Evaluates in chunks, so memory stays small whatever the set's size (the network's own chunk size by default). */
 export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost, chunk = net.chunk): Evaluation {
   const classes = net.outputSize;
@@ -34,9 +65,9 @@ export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost,
   for (let start = 0; start < data.size; start += chunk) {
     const end = Math.min(start + chunk, data.size);
     const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
-    const { x, y } = data.gather(indices);
-    const out: Tensor = net.apply(params, x);
-    costSum += cost(out, y).item() * (end - start);
+    const { x, y } = gathererOf(data)(indices);
+    const { out, cost: c } = passOf(net, cost)(params, x, y);
+    costSum += c.item() * (end - start);
     const predicted = argmaxRows(out), truth = argmaxRows(y);
     predictedAll.set(predicted, start);
     for (let i = 0; i < predicted.length; i++) {
