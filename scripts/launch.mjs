@@ -1,0 +1,14 @@
+// `npm run train`: runs the compiled script from dist/ when it was built from exactly these sources (saving
+// tsx's compile, ~0.7 s of every start), else the TypeScript sources through tsx, as every other script.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { hashFile, sourceHash } from "./source-hash.mjs";
+
+const [name, ...rest] = process.argv.slice(2);
+const built = new URL(`../dist/scripts/${name}.js`, import.meta.url);
+const fresh = existsSync(built) && existsSync(hashFile) && readFileSync(hashFile, "utf8").trim() === sourceHash();
+const script = fresh ? built : new URL(`./${name}.ts`, import.meta.url);
+if (!fresh) (await import("tsx/esm/api")).register();
+// The script reads its flags from process.argv, as if started directly.
+process.argv = [process.argv[0], fileURLToPath(script), ...rest];
+await import(script.href);
