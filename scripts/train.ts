@@ -145,7 +145,8 @@ runMain(async () => {
   if (f.cost === "log-likelihood" && net.spec.layers[net.spec.layers.length - 1] !== "softmax") {
     process.stderr.write(`warning: --cost log-likelihood expects probabilities, but ${f.spec ?? "the network"} does not end with "softmax"\n`);
   }
-  const optimizer = buildOptimizer(f, splits.training.count);
+  // L2's n is the size of the training set as trained on: ×5 with the shifted copies (as the book's expanded data).
+  const optimizer = buildOptimizer(f, splits.training.count * (f.expand === "shift" ? SHIFTS.length : 1));
   const evalSet = f.eval === "test" ? splits.test : splits.validation;
   const schedule = buildSchedule(f.schedule, f["early-stop"]);
   // Early stopping and the plateau schedule judge by validation accuracy: watch it if the evaluation set is not it.
