@@ -70,8 +70,8 @@ export async function wholeRun(epochs: number, rounds: number, log: (s: string) 
   if (!existsSync(peerScript)) throw new UserError(`--whole-run: the numpy peer ${peerScript} is not there`);
   const tsgrad: RunTiming[] = [], numpy: RunTiming[] = [];
   for (let r = 0; r < rounds; r++) {
-    // As `npm run train` starts it (node with tsx, the sources), without npm's own start-up.
-    tsgrad.push(await timed(process.execPath, ["--import", "tsx", "scripts/train.ts", "--epochs", String(epochs)], (l) => {
+    // As `npm run train` starts it (scripts/launch.mjs: the build when fresh, else the sources), without npm's own start-up.
+    tsgrad.push(await timed(process.execPath, ["scripts/launch.mjs", "train", "--epochs", String(epochs)], (l) => {
       const m = /, ([\d.]+) s$/.exec(l);
       return m === null ? undefined : Number(m[1]);
     }));
