@@ -1,6 +1,6 @@
 /** Chapter 6 from the command line, on small generated 8×8 images: a conv spec with adam, dropout and shifted data; ensembles; bench --spec. */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { blobDirectory, runScript, tempDir } from "../fixtures.ts";
@@ -41,4 +41,15 @@ test("chapter 6's flag mistakes are one line: momentum with adam, a spec whose w
   const wrong = join(dir, "wrong.json");
   writeFileSync(wrong, JSON.stringify({ input: [1, 28, 28], layers: [{ conv: 4, kernel: 5 }, "flatten", { dense: 10 }] }));
   await bad(["--spec", wrong], /input shape \[1, 28, 28\] holds 784 numbers; the data has 64 pixels per image/);
+});
+
+test("a conv network with dropout and adam resumes exactly: 1 epoch + checkpoint + resume to 2 = 2 straight epochs", async () => {
+  const run = (extra: string[]) => runScript("train", ["--data", data, "--spec", spec, "--cost", "log-likelihood", "--optimizer", "adam", "--eta", "0.01", "--seed", "5", ...extra]);
+  const straight = join(dir, "straight.json"), resumed = join(dir, "resumed.json"), ckpt = join(dir, "ckpt.json");
+  assert.equal((await run(["--epochs", "2", "--save", straight])).code, 0);
+  assert.equal((await run(["--epochs", "1", "--checkpoint", ckpt])).code, 0);
+  const r = await runScript("train", ["--resume", ckpt, "--epochs", "2", "--save", resumed]);
+  assert.equal(r.code, 0, r.stderr);
+  const params = (f: string) => (JSON.parse(readFileSync(f, "utf8")) as { params: unknown }).params;
+  assert.deepEqual(params(resumed), params(straight));
 });
