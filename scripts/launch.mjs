@@ -6,7 +6,15 @@ import { hashFile, sourceHash } from "./source-hash.mjs";
 
 const [name, ...rest] = process.argv.slice(2);
 const built = new URL(`../dist/scripts/${name}.js`, import.meta.url);
-const fresh = existsSync(built) && existsSync(hashFile) && readFileSync(hashFile, "utf8").trim() === sourceHash();
+/** Whether dist/ was built from these very sources; anything unreadable counts as not. */
+function isFresh() {
+  try {
+    return existsSync(built) && existsSync(hashFile) && readFileSync(hashFile, "utf8").trim() === sourceHash();
+  } catch {
+    return false;
+  }
+}
+const fresh = isFresh();
 const script = fresh ? built : new URL(`./${name}.ts`, import.meta.url);
 if (!fresh) (await import("tsx/esm/api")).register();
 // The script reads its flags from process.argv, as if started directly.
