@@ -97,23 +97,27 @@ function paintGrey(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, scale: 
 }
 
 const tiles = $("tiles");
+/** Each unit's incoming weights as a square tile: 28×28 for a dense layer on the pixels, k×k for a conv filter. */
 function drawTiles(units: number, inputs: number, w: Float32Array): void {
-  if (inputs !== 784) return;
+  const side = Math.round(Math.sqrt(inputs));
+  if (side * side !== inputs) return;
   const shown = Math.min(units, 100);
+  // A new network may have tiles of another size: start the strip again.
+  if (tiles.firstElementChild !== null && (tiles.firstElementChild as HTMLCanvasElement).width !== side) tiles.replaceChildren();
   while (tiles.children.length > shown) tiles.lastChild!.remove();
   while (tiles.children.length < shown) {
     const c = document.createElement("canvas");
-    c.width = c.height = 28;
-    c.setAttribute("aria-label", `weights into hidden unit ${tiles.children.length}`);
+    c.width = c.height = side;
+    c.setAttribute("aria-label", side === 28 ? `weights into hidden unit ${tiles.children.length}` : `filter ${tiles.children.length} of the first convolution`);
     tiles.append(c);
   }
   for (let u = 0; u < shown; u++) {
     let max = 1e-12;
-    for (let i = 0; i < 784; i++) max = Math.max(max, Math.abs(w[u * 784 + i]));
+    for (let i = 0; i < inputs; i++) max = Math.max(max, Math.abs(w[u * inputs + i]));
     const ctx = (tiles.children[u] as HTMLCanvasElement).getContext("2d")!;
-    const img = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
-      const v = w[u * 784 + i] / max, fade = Math.round(255 * (1 - Math.abs(v)));
+    const img = ctx.createImageData(side, side);
+    for (let i = 0; i < inputs; i++) {
+      const v = w[u * inputs + i] / max, fade = Math.round(255 * (1 - Math.abs(v)));
       img.data.set(v >= 0 ? [255, fade, fade, 255] : [fade, fade, 255, 255], 4 * i);
     }
     ctx.putImageData(img, 0, 0);

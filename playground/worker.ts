@@ -37,8 +37,18 @@ function mistakes(e: Evaluation, ds: Dataset, max = 24): Mistake[] {
   return out;
 }
 
-/** The first dense layer's weights (inputs × units), sent unit by unit for the tiles. */
+/**
+ * The first layer's weights, unit by unit, for the tiles: a dense layer's (inputs × units) on the pixels, or a
+ * convolution's filters (maps × 1 × k × k) on a one-channel image, each filter a k×k tile.
+ */
 function postWeights(params: Tree, inputs: number): void {
+  // Leaves come in sorted key order (a layer's b before its w): the first 4-D leaf is the first convolution's filters.
+  const first = treeLeaves(params).find((t) => t.rank >= 2);
+  if (first !== undefined && first.rank === 4 && first.shape[1] === 1) {
+    const [maps, , kh, kw] = first.shape;
+    const out = Float32Array.from(first.data);
+    return post({ type: "weights", units: maps, inputs: kh * kw, w: out }, [out.buffer]);
+  }
   const w = treeLeaves(params).find((t) => t.rank === 2 && t.shape[0] === inputs);
   if (w === undefined) return;
   const units = w.shape[1];

@@ -160,6 +160,16 @@ test("?threads=2 adds the helper thread on this cross-origin isolated page: the 
   await page.close();
 });
 
+test("a convolutional spec trains in the page (the worker is nn's own loop) and shows its 20 filters as 5×5 tiles", { skip }, async () => {
+  const spec = encodeURIComponent(JSON.stringify({ input: [1, 28, 28], layers: [{ conv: 20, kernel: 5 }, { maxPool: 2 }, "relu", "flatten", { dense: 10, init: "scaled" }, "softmax"] }));
+  const page = await open(`spec=${spec}&cost=log-likelihood&eta=0.1&trainSize=1000&epochs=1`);
+  assert.match(await trainInPage(page), /^Epoch 0: \d+ \/ 10000 /m);
+  const tiles = page.locator("#tiles canvas");
+  assert.equal(await tiles.count(), 20);
+  assert.equal(await tiles.first().evaluate((c) => (c as HTMLCanvasElement).width), 5);
+  await page.close();
+});
+
 test("pause mid-epoch and resume give the same epoch lines as an unbroken run; reset clears the network", { skip }, async () => {
   const lines = (log: string) => log.split("\n").filter((l) => l.startsWith("Epoch")).map((l) => l.replace(/, [\d.]+ s$/, ""));
   const page = await open("epochs=2");
