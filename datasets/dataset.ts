@@ -39,7 +39,7 @@ export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "
   return { x: new Tensor([n, f], x), y: new Tensor([n, c], y) };
 }
 
-type Buffers = { readonly x: FloatArray; readonly y: FloatArray };
+type Buffers = { readonly x: FloatArray; readonly y: FloatArray; readonly xShape: readonly number[]; readonly yShape: readonly number[] };
 
 // Buffers of collected gatherers go back to their backend.
 const releaser = new FinalizationRegistry<{ readonly kernels: Kernels; readonly pairs: Map<number, Buffers[]> }>(({ kernels: k, pairs }) => {
@@ -77,7 +77,9 @@ export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: 
         }
         got.push(a);
       }
-      pair = [{ x: got[0], y: got[2] }, { x: got[1], y: got[3] }];
+      // Frozen shapes shared by every batch of this size: tensors take them as they are, and jit's key finds their text cached.
+      const xShape = Object.freeze([n, ds.features]), yShape = Object.freeze([n, ds.classes]);
+      pair = [{ x: got[0], y: got[2], xShape, yShape }, { x: got[1], y: got[3], xShape, yShape }];
       pairs.set(n, pair);
     }
     return pair[(turn ^= 1)];
@@ -86,11 +88,11 @@ export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: 
     const n = indices.length, f = ds.features, c = ds.classes;
     const buffers = kernels() === owner ? buffersFor(n) : undefined;
     if (buffers === undefined) return gather(ds, indices, dtype);
-    const { x, y } = buffers;
+    const { x, y, xShape, yShape } = buffers;
     owner.bytesToFloat(ds.images, indices, f, 255, x);
     y.fill(0);
     for (let r = 0; r < n; r++) y[r * c + ds.labels[indices[r]]] = 1;
-    return { x: new Tensor([n, f], x), y: new Tensor([n, c], y) };
+    return { x: new Tensor(xShape, x), y: new Tensor(yShape, y) };
   };
   releaser.register(gatherer, { kernels: owner, pairs });
   return gatherer;
