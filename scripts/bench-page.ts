@@ -3,7 +3,7 @@
  * in the page (Web Worker, wasm kernels, one thread) and by npm run train, images/s per epoch from each one's
  * own clock (training steps only, as both report them). Needs Chromium (apt-get install -y chromium).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { runMain, UserError } from "./cli/exit.ts";
 import { commandLine, positiveInt } from "./cli/flags.ts";
 import { median } from "./cli/stats.ts";
+import { startPlaygroundServer } from "./cli/playground-server.ts";
 
 const table = {
   epochs: { codec: positiveInt, default: "4", placeholder: "N", help: "epochs per run (the first, which traces and warms up, is reported apart)" },
@@ -34,16 +35,8 @@ runMain(async () => {
   if (parsed === undefined) return 0;
   const { epochs, rounds } = parsed.flags;
   const executablePath = chromiumPath();
-  const server = spawn(process.execPath, ["--import", "tsx", "scripts/playground.ts", "--port", "0"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise<string>((ok, fail) => {
-    let out = "";
-    server.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /playground: (http:\/\/\S+)/.exec(out);
-      if (m !== null) ok(m[1]);
-    });
-    server.once("exit", (code) => fail(new UserError(`the playground server exited (${code})`)));
-  });
+  const server = await startPlaygroundServer(process.execPath, ["--import", "tsx", "scripts/playground.ts", "--port", "0"], root);
+  const url = server.url;
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
   const page: number[][] = [], cli: number[][] = [];
@@ -64,7 +57,7 @@ runMain(async () => {
     }
   } finally {
     await browser.close();
-    server.kill("SIGTERM");
+    server.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
   const first = (runs: number[][]) => median(runs.map((x) => x[0]));

@@ -100,6 +100,12 @@ function pool(op: string, x: Tensor, size: number, stride: number | undefined, r
   return reshape(reduce(im2colOp([reshape(x, [n * c, 1, h, w])], g)), [n, c, g.oh, g.ow]);
 }
 
+/** A pooling input in a batch as planes (size·n, h, w): a shared one is repeated for every example first. */
+function planes(t: Tensor, batched: boolean, size: number, h: number, w: number): Tensor {
+  const all = batched ? t : broadcastTo(reshape(t, [1, ...t.shape]), [size, ...t.shape]);
+  return reshape(all, [-1, h, w]);
+}
+
 const maxPoolGatherOp: Op<[Tensor, Tensor], ConvGeometry> = defineOp<[Tensor, Tensor], ConvGeometry>({
   name: "maxPoolGather",
   forward([x, h], g) {
@@ -109,10 +115,8 @@ const maxPoolGatherOp: Op<[Tensor, Tensor], ConvGeometry> = defineOp<[Tensor, Te
   },
   vjp: [(_g, [x]) => zeros(x.shape, x.dtype), (gy, [x], _y, g) => maxPoolScatterOp([x, gy], g)],
   batch: ([x, h], [bx, bh], g, size) => {
-    const xs = bx ? x : broadcastTo(reshape(x, [1, ...x.shape]), [size, ...x.shape]);
-    const hs = bh ? h : broadcastTo(reshape(h, [1, ...h.shape]), [size, ...h.shape]);
     const m = { ...g, n: size * g.n };
-    return reshape(maxPoolGatherOp([reshape(xs, [m.n, g.h, g.w]), reshape(hs, [m.n, g.h, g.w])], m), [size, g.n, g.oh, g.ow]);
+    return reshape(maxPoolGatherOp([planes(x, bx, size, g.h, g.w), planes(h, bh, size, g.h, g.w)], m), [size, g.n, g.oh, g.ow]);
   },
 });
 
@@ -126,10 +130,8 @@ const maxPoolScatterOp: Op<[Tensor, Tensor], ConvGeometry> = defineOp<[Tensor, T
   // Linear in the gradient (its transpose is the gather); the argmax does not move under small changes of x.
   vjp: [(_g, [x]) => zeros(x.shape, x.dtype), (h, [x], _y, g) => maxPoolGatherOp([x, h], g)],
   batch: ([x, gy], [bx, bg], g, size) => {
-    const xs = bx ? x : broadcastTo(reshape(x, [1, ...x.shape]), [size, ...x.shape]);
-    const gs = bg ? gy : broadcastTo(reshape(gy, [1, ...gy.shape]), [size, ...gy.shape]);
     const m = { ...g, n: size * g.n };
-    return reshape(maxPoolScatterOp([reshape(xs, [m.n, g.h, g.w]), reshape(gs, [m.n, g.oh, g.ow])], m), [size, g.n, g.h, g.w]);
+    return reshape(maxPoolScatterOp([planes(x, bx, size, g.h, g.w), planes(gy, bg, size, g.oh, g.ow)], m), [size, g.n, g.h, g.w]);
   },
 });
 

@@ -4,7 +4,8 @@
  * CLI-saved model with evaluate's accuracy, shows a bad custom cost's error, and takes the README's screenshots.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { startPlaygroundServer, type RunningServer } from "../../scripts/cli/playground-server.ts";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,30 +27,22 @@ function chromiumPath(): string | undefined {
   }
 }
 
-let server: ChildProcess | undefined;
+let server: RunningServer | undefined;
 let url = "";
 let browser: Browser | undefined;
 const executablePath = chromiumPath();
 
 before(async () => {
   if (executablePath === undefined) return;
-  server = spawn(process.execPath, ["--import", "tsx", "scripts/playground.ts", "--port", "0"], { cwd: repo, stdio: ["ignore", "pipe", "inherit"] });
-  url = await new Promise<string>((ok, fail) => {
-    let out = "";
-    server!.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /playground: (http:\/\/\S+)/.exec(out);
-      if (m !== null) ok(m[1]);
-    });
-    server!.once("exit", (code) => fail(new Error(`the playground server exited (${code}): ${out}`)));
-  });
+  server = await startPlaygroundServer(process.execPath, ["--import", "tsx", "scripts/playground.ts", "--port", "0"], repo);
+  url = server.url;
   const { chromium } = await import("playwright-core");
   browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill("SIGTERM");
+  server?.stop();
 });
 
 async function open(query: string): Promise<Page> {

@@ -103,3 +103,22 @@ test("shape mistakes are errors naming the shapes", () => {
   assert.throws(() => T.maxPool2d(T.zeros([1, 1, 1, 1]), 2), /a 2×2 window does not fit in a 1×1 image/);
   assert.throws(() => T.conv2d(T.zeros([1, 1, 4, 4]), T.zeros([2, 1, 3, 3]), T.zeros([3])), /the bias must be \[2\], got \[3\]/);
 });
+
+test("max pooling under vmap(grad) and jacobian (its scatter and gather ops batched) equals the per-example answers", () => {
+  const probe = T.fromArray(Array.from({ length: 8 }, (_, i) => Math.sin(i + 1)), [1, 2, 2, 2]);
+  const f = (x: T.Tensor) => T.sum(T.mul(T.square(T.maxPool2d(x, 2)), probe));
+  const xs = T.fromArray(Array.from({ length: 3 * 32 }, (_, i) => Math.cos(i * 0.7) + i * 1e-3), [3, 1, 2, 4, 4]);
+  const batched = T.vmap(T.grad(f))(xs);
+  const each = [0, 1, 2].map((b) => T.grad(f)(T.reshape(T.slice(xs, 0, b, b + 1), [1, 2, 4, 4])));
+  assertClose(batched.data, each.flatMap((g) => Array.from(g.data)), 1e-12, 1e-12, "vmap(grad)");
+  // The Hessian of f is diagonal at the windows' maxima (2·probe there), 0 elsewhere: jacobian of the gradient.
+  const x0 = T.reshape(T.slice(xs, 0, 0, 1), [1, 2, 4, 4]);
+  const h = T.jacobian(T.grad(f))(x0);
+  const g = T.grad(f)(x0).data;
+  for (let i = 0; i < 32; i++) for (let j = 0; j < 32; j++) {
+    const v = h.data[i * 32 + j];
+    if (i !== j) assert.equal(v, 0, `off-diagonal ${i},${j}`);
+    else if (g[i] === 0) assert.equal(v, 0, `not a maximum: ${i}`);
+    else assert.ok(Math.abs(v) > 0, `a maximum's second derivative: ${i}`);
+  }
+});

@@ -4,7 +4,8 @@
  * bundled for a browser with no Node module in them.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { startPlaygroundServer } from "../../scripts/cli/playground-server.ts";
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,19 +18,9 @@ const run = (cmd: string, args: readonly string[], cwd: string) => execFileSync(
 
 /** Starts `npx tsgrad playground --port 0` in `cwd` and fetches its page, worker and a data file, cross-origin isolated. */
 async function checkPlayground(cwd: string): Promise<void> {
-  // Its own process group: npm exec starts the server as a child of its own, and both must stop.
-  const server = spawn(npm, ["exec", "--", "tsgrad", "playground", "--port", "0"], { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const server = await startPlaygroundServer(npm, ["exec", "--", "tsgrad", "playground", "--port", "0"], cwd);
   try {
-    const url = await new Promise<string>((ok, fail) => {
-      let out = "";
-      server.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /playground: (http:\/\/\S+)/.exec(out);
-        if (m !== null) ok(m[1]);
-      });
-      server.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      server.once("exit", (code) => fail(new Error(`npx tsgrad playground exited (${code}): ${out}`)));
-    });
+    const url = server.url;
     for (const [path, type] of [["", /text\/html/], ["worker.js", /javascript/], ["data/t10k-labels-idx1-ubyte", /octet-stream/]] as const) {
       const r = await fetch(`${url}${path}`);
       assert.equal(r.status, 200, path);
@@ -39,7 +30,7 @@ async function checkPlayground(cwd: string): Promise<void> {
     }
     assert.equal((await fetch(`${url}nope.js`)).status, 404);
   } finally {
-    process.kill(-server.pid!, "SIGTERM");
+    server.stop();
   }
 }
 
