@@ -32,6 +32,7 @@ interface WasmExports {
   sigmoidGrad(g: number, y: number, out: number, len: number): void;
   binaryOp(op: number, a: number, b: number, out: number, len: number): void;
   scalarOp(op: number, a: number, s: number, out: number, len: number): void;
+  unaryOp(op: number, x: number, out: number, len: number): void;
   im2colValid(x: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
   col2imValid(cols: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
   transposeBlocks(x: number, out: number, blocks: number, rows: number, cols: number): void;
@@ -344,6 +345,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
           return;
         }
       }
+      // sqrt and square: correctly rounded in float32 either way, so the same numbers as the JS loop (Adam's update).
+      const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : -1;
+      if (u >= 0 && out.length >= WASM_ELEMENTWISE && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        wasm.unaryOp(u, placed[0], placed[2], out.length);
+        finish(out, placed[2]);
+        return;
+      }
       fastKernels.unary(kind, x, out);
     },
     matmulAxpy(alpha, a, b, c, out, m, k, n, transA, transB) {
@@ -385,7 +393,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     },
     binary(kind, a, b, out) {
       const op = wasmOp[kind];
-      if (op !== undefined && op < 3 && out.length >= WASM_ELEMENTWISE && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+      if (op !== undefined && out.length >= WASM_ELEMENTWISE && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
         wasm.binaryOp(op, placed[0], placed[1], placed[2], out.length);
         finish(out, placed[2]);
         return;

@@ -434,10 +434,22 @@ export function binaryOp(op: i32, a: usize, b: usize, out: usize, len: i32): voi
   let i = 0;
   if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(v128.load(at(a, i)), v128.load(at(b, i))));
   else if (op == 1) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.sub(v128.load(at(a, i)), v128.load(at(b, i))));
-  else for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.mul(v128.load(at(a, i)), v128.load(at(b, i))));
+  else if (op == 2) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.mul(v128.load(at(a, i)), v128.load(at(b, i))));
+  else for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.div(v128.load(at(a, i)), v128.load(at(b, i))));
   for (; i < len; i++) {
     const x = load<f32>(at(a, i)), y = load<f32>(at(b, i));
-    store<f32>(at(out, i), op == 0 ? x + y : op == 1 ? x - y : x * y);
+    store<f32>(at(out, i), op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y);
+  }
+}
+
+// out = sqrt(x) (op 0) or x·x (op 1): correctly rounded in float32, as JavaScript's double result rounded to float32.
+export function unaryOp(op: i32, x: usize, out: usize, len: i32): void {
+  let i = 0;
+  if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.sqrt(v128.load(at(x, i))));
+  else for (; i + 4 <= len; i += 4) { const v = v128.load(at(x, i)); v128.store(at(out, i), f32x4.mul(v, v)); }
+  for (; i < len; i++) {
+    const v = load<f32>(at(x, i));
+    store<f32>(at(out, i), op == 0 ? sqrt<f32>(v) : v * v);
   }
 }
 
