@@ -135,11 +135,14 @@ export function decodeSpec(value: unknown): Either<Error, NetworkSpec> {
   return pipe(decodeWith(NetworkSpec, value, "network spec"), chain((spec) => pipe(specShapes(spec), map(() => spec))));
 }
 
+/** The size of the last layer's output shape (the input's when there are no layers). */
+const lastSize = (spec: NetworkSpec, shapes: readonly Shape[]) => sizeOf(shapes.length === 0 ? inputShapeOf(spec) : shapes[shapes.length - 1]);
+
 /** Output size of a spec (its last shape's size); the spec must have decoded. */
 export function specOutputSize(spec: NetworkSpec): number {
   const r = specShapes(spec);
   if (r._tag === "Left") throw r.left;
-  return r.right.shapes.length === 0 ? sizeOf(inputShapeOf(spec)) : sizeOf(r.right.shapes[r.right.shapes.length - 1]);
+  return lastSize(spec, r.right.shapes);
 }
 
 /** How many numbers a spec's parameters hold (weights and biases of every dense and conv layer). */
@@ -173,7 +176,7 @@ export function compile(spec: NetworkSpec, defaults: { readonly init?: InitSchem
     spec,
     inputSize,
     inputShape,
-    outputSize: specOutputSize(spec),
+    outputSize: lastSize(spec, shapes.right.shapes),
     chunk: Math.max(1, Math.min(1000, Math.floor(1_000_000 / shapes.right.largest))),
     stochastic: spec.layers.some((l) => typeof l !== "string" && "dropout" in l && l.dropout > 0),
     init: (key) => layer.init(key, inputShape).params,

@@ -108,31 +108,19 @@ function binaryBroadcast(
   }
 }
 
-function sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void {
-  out.fill(0);
-  const rank = xShape.length;
-  const index = new Array<number>(rank).fill(0);
-  let oi = 0;
-  for (let i = 0; i < x.length; i++) {
-    out[oi] += x[i];
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      index[axis]++;
-      oi += outStrides[axis];
-      if (index[axis] < xShape[axis]) break;
-      oi -= outStrides[axis] * xShape[axis];
-      index[axis] = 0;
-    }
-  }
-}
-
-function maxInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void {
-  out.fill(-Infinity);
+/**
+ * Folds every element of x into out[j], j following outStrides: a sum, or a max (NaN wins; an empty max is −∞).
+ * An odometer over x's multi-index moves the output offset along.
+ */
+function reduceInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[], max: boolean): void {
+  out.fill(max ? -Infinity : 0);
   const rank = xShape.length;
   const index = new Array<number>(rank).fill(0);
   let oi = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (v > out[oi] || Number.isNaN(v)) out[oi] = v;
+    if (!max) out[oi] += v;
+    else if (v > out[oi] || Number.isNaN(v)) out[oi] = v;
     for (let axis = rank - 1; axis >= 0; axis--) {
       index[axis]++;
       oi += outStrides[axis];
@@ -143,8 +131,11 @@ function maxInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outS
   }
 }
 
-/** Each output row: one window position (image, y, x); its columns: channel, then window row, then window column. */
-function im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
+/**
+ * Calls visit(o, at) for every entry o of the patches (im2col's rows: window position (image, y, x); columns:
+ * channel, window row, window column), `at` being the input element it reads, or −1 where the window is in the padding.
+ */
+function eachPatchEntry(g: ConvGeometry, visit: (o: number, at: number) => void): void {
   const { n, c, h, w, kh, kw, stride, padTop, padLeft, oh, ow } = g;
   let o = 0;
   for (let b = 0; b < n; b++) {
@@ -156,7 +147,7 @@ function im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
             const y = oy * stride + ky - padTop;
             for (let kx = 0; kx < kw; kx++) {
               const xx = ox * stride + kx - padLeft;
-              out[o++] = y >= 0 && y < h && xx >= 0 && xx < w ? x[plane + y * w + xx] : 0;
+              visit(o++, y >= 0 && y < h && xx >= 0 && xx < w ? plane + y * w + xx : -1);
             }
           }
         }
@@ -165,26 +156,16 @@ function im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
   }
 }
 
+function im2col(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
+  eachPatchEntry(g, (o, at) => (out[o] = at < 0 ? 0 : x[at]));
+}
+
+/** The transpose of im2col: each patch entry added back to the input element it was read from. */
 function col2im(cols: FloatArray, g: ConvGeometry, out: FloatArray): void {
-  const { n, c, h, w, kh, kw, stride, padTop, padLeft, oh, ow } = g;
   out.fill(0);
-  let o = 0;
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        for (let ch = 0; ch < c; ch++) {
-          const plane = (b * c + ch) * h * w;
-          for (let ky = 0; ky < kh; ky++) {
-            const y = oy * stride + ky - padTop;
-            for (let kx = 0; kx < kw; kx++, o++) {
-              const xx = ox * stride + kx - padLeft;
-              if (y >= 0 && y < h && xx >= 0 && xx < w) out[plane + y * w + xx] += cols[o];
-            }
-          }
-        }
-      }
-    }
-  }
+  eachPatchEntry(g, (o, at) => {
+    if (at >= 0) out[at] += cols[o];
+  });
 }
 
 /** Calls visit(window index, index in x of the window's largest element (the first of ties; a NaN only if first)) for every window. */
@@ -252,8 +233,8 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
   },
   binaryBroadcast,
-  sumInto,
-  maxInto,
+  sumInto: (x, xShape, out, outStrides) => reduceInto(x, xShape, out, outStrides, false),
+  maxInto: (x, xShape, out, outStrides) => reduceInto(x, xShape, out, outStrides, true),
   im2col,
   col2im,
   dropoutMask,
