@@ -15,13 +15,11 @@
  * every time, as it does when its result holds anything but tensors in plain records and arrays.
  */
 import { kernels, withKernels } from "./kernels/backend.ts";
-import { outArgument, type Kernels } from "./kernels/kernels.ts";
+import { outArgument, type CompiledCalls, type KernelName, type Kernels } from "./kernels/kernels.ts";
 import { batching } from "./batch-tracer.ts";
 import { activeTapes } from "./tape.ts";
 import { Tensor, watchAllocations, watchReads, type FloatArray } from "./tensor.ts";
 import { findNonTree, isPlainRecord, treeLeaves, treeUnflatten, type Tree } from "./tree.ts";
-
-type KernelName = keyof typeof outArgument;
 
 /** Where a replayed call finds an array: an input leaf, a kept buffer, or a constant. */
 type Ref = { readonly input: number } | { readonly buffer: number } | { readonly constant: FloatArray };
@@ -43,6 +41,8 @@ interface Program {
   readonly outputTree: Tree;
   /** The buffer set the last replay wrote. */
   parity: number;
+  /** Each buffer set's calls as the backend compiled them (made on first use; null: it did not). */
+  readonly compiled: [CompiledCalls | null | undefined, CompiledCalls | null | undefined];
 }
 
 export interface JitOptions {
@@ -235,7 +235,7 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], lea
     releaseBuffers(base, buffers);
     return { result };
   }
-  return { result, program: { kernels: base, signature: key, calls, buffers, outputs, outputTree: result as Tree, parity: 1 } };
+  return { result, program: { kernels: base, signature: key, calls, buffers, outputs, outputTree: result as Tree, parity: 1, compiled: [undefined, undefined] } };
 }
 
 const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
@@ -279,21 +279,37 @@ function releaseBuffers(k: Kernels, buffers: readonly (readonly FloatArray[])[])
   if (k.release !== undefined) for (const set of buffers) for (const b of set) k.release(b);
 }
 
+function releaseProgram(p: Program): void {
+  for (const c of p.compiled) c?.release();
+  releaseBuffers(p.kernels, p.buffers);
+}
+
 // When a jitted function is collected, its programs' buffers go back to their backend.
 const finalizer = new FinalizationRegistry<Map<string, Program | "eager">>((programs) => {
-  for (const p of programs.values()) if (p !== "eager") releaseBuffers(p.kernels, p.buffers);
+  for (const p of programs.values()) if (p !== "eager") releaseProgram(p);
 });
+
+/** A buffer set's calls compiled by the backend (see Kernels.compile), or null when it does not. */
+function compiledCalls(p: Program, set: 0 | 1, leaves: readonly Tensor[]): CompiledCalls | null {
+  const calls = p.calls.map((c) => ({ kernel: c.kernel, args: c.args[set], inputs: c.inputs }));
+  return p.kernels.compile?.(calls, leaves.map((l) => l.size)) ?? null;
+}
 
 function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
   // Donated calls alternate buffer sets, so this call's inputs (the last call's outputs) are not overwritten.
-  const set = donate ? (p.parity ^= 1) : 0;
+  const set = (donate ? (p.parity ^= 1) : 0) as 0 | 1;
   const buffers = p.buffers[set];
-  const k = p.kernels as unknown as Record<KernelName, (...a: unknown[]) => void>;
-  for (let c = 0; c < p.calls.length; c++) {
-    const call = p.calls[c];
-    const args = call.args[set];
-    for (let i = 0; i < call.inputs.length; i++) args[call.inputs[i][0]] = leaves[call.inputs[i][1]].data;
-    k[call.kernel](...args);
+  let compiled = p.compiled[set];
+  if (compiled === undefined) compiled = p.compiled[set] = compiledCalls(p, set, leaves);
+  // The compiled calls run when the inputs are where they read them (wasm: in its memory); else one by one.
+  if (compiled === null || !compiled.run(leaves)) {
+    const k = p.kernels as unknown as Record<KernelName, (...a: unknown[]) => void>;
+    for (let c = 0; c < p.calls.length; c++) {
+      const call = p.calls[c];
+      const args = call.args[set];
+      for (let i = 0; i < call.inputs.length; i++) args[call.inputs[i][0]] = leaves[call.inputs[i][1]].data;
+      k[call.kernel](...args);
+    }
   }
   // Without donation, buffers are overwritten by the next replay: hand out copies.
   const outs: Tensor[] = new Array(p.outputs.length);
@@ -320,7 +336,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     const known = programs.get(key);
     if (known === "eager") return f(...args);
     if (known !== undefined && known.kernels === kernels()) return replay(known, leaves, donate) as unknown as R;
-    if (known !== undefined) releaseBuffers(known.kernels, known.buffers); // traced for other kernels: trace again
+    if (known !== undefined) releaseProgram(known); // traced for other kernels: trace again
     else if (programs.size >= MAX_TRACES) return f(...args);
     const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args, leaves, key);
     programs.set(key, program ?? "eager");

@@ -110,9 +110,32 @@ export interface Kernels {
   persistent?(dtype: "float32" | "float64", size: number): FloatArray | undefined;
   /** Gives back an array `persistent` handed out. */
   release?(a: FloatArray): void;
+  /**
+   * Optional, for jit: a fixed sequence of calls made into one, to be run many times with new inputs. Every
+   * array in `calls` except the inputs is the same on every run (buffers from `persistent`, constants);
+   * `inputLengths` are the inputs' lengths. Undefined when this backend would gain nothing.
+   */
+  compile?(calls: readonly ProgramCall[], inputLengths: readonly number[]): CompiledCalls | undefined;
+}
+
+export type KernelName = keyof typeof outArgument;
+
+/** A kernel call as jit keeps it: argument `inputs[i][0]` is input number `inputs[i][1]`, filled in on each run. */
+export interface ProgramCall {
+  readonly kernel: KernelName;
+  readonly args: readonly unknown[];
+  readonly inputs: readonly (readonly [argument: number, input: number])[];
+}
+
+/** Calls a backend's `compile` made into one: running it gives the numbers of making the calls one by one. */
+export interface CompiledCalls {
+  /** Runs the calls on these inputs; false, having run nothing, when the inputs are not where the compiled calls read them. */
+  run(inputs: readonly { readonly data: FloatArray }[]): boolean;
+  /** Gives back the memory it holds (after which it must not be run). */
+  release(): void;
 }
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
-export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release">, number>> = {
+export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "compile">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

@@ -10,8 +10,9 @@
  */
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
-import type { ConvGeometry, Kernels } from "./kernels.ts";
+import { outArgument, type CompiledCalls, type ConvGeometry, type KernelName, type Kernels, type ProgramCall } from "./kernels.ts";
 import { CONTROL_BYTES, HelperLink, HelperOp, type WasmHelperData } from "./wasm-helper.ts";
+import { moduleRecorder, RECORD_WORDS, writeRecords, type ModuleCall } from "./wasm-program.ts";
 import { wasmKernelsBase64, wasmSharedKernelsBase64 } from "./wasm-module.generated.ts";
 
 interface WasmExports {
@@ -31,13 +32,16 @@ interface WasmExports {
   sumRows(x: number, out: number, rows: number, cols: number): void;
   sigmoidGrad(g: number, y: number, out: number, len: number): void;
   binaryOp(op: number, a: number, b: number, out: number, len: number): void;
-  scalarOp(op: number, a: number, s: number, out: number, len: number): void;
+  scalarOp(op: number, a: number, sAt: number, out: number, len: number): void;
   unaryOp(op: number, x: number, out: number, len: number): void;
   im2colValid(x: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
   col2imValid(cols: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
   transposeBlocks(x: number, out: number, blocks: number, rows: number, cols: number): void;
   maxPool2(x: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   maxPool2Scatter(x: number, grad: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  sumAll(x: number, out: number, len: number): void;
+  fillOp(op: number, a: number, b: number, out: number, len: number): void;
+  run(program: number, count: number): void;
 }
 
 /** Stride 1 and no padding on any side: the windows the wasm im2col and col2im handle. */
@@ -69,6 +73,11 @@ export interface WasmKernelOptions {
    * thread, the same way every time). Until the thread is running, its halves run on the calling thread.
    */
   readonly startHelper?: (data: WasmHelperData) => void;
+  /**
+   * Whether jit's programs are compiled into one module call per replay (default true; see wasm-program.ts).
+   * Off, each call is made from JavaScript: the same numbers, for comparing the two.
+   */
+  readonly programs?: boolean;
 }
 
 /** The wasm backend: a Kernels, plus `close` to end its helper thread, if it has one. */
@@ -143,6 +152,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const helperTemp = helperScratch[2];
   const mainTemp = scratchAt(RESERVED)[2];
   const helper = threaded ? new HelperLink(memory, control, wasm) : undefined;
+  // The methods call the module through `exec` and fall back to the JS kernels through `js`: while `compile`
+  // records a program, these are a recorder and a stand-in that computes nothing and marks the call as one
+  // that must stay a JS call (see wasm-program.ts).
+  let exec: WasmExports = wasm;
+  let js: Kernels = fastKernels;
+  let recording = false;
+  let impure = false;
   if (threaded) options.startHelper?.({ module, memory, control, scratch: helperScratch });
   // The memory never grows, so these views stay valid.
   const heap = new Float32Array(memory.buffer);
@@ -198,6 +214,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
    * `placed`; false if they cannot fit. Called for every kernel: no closures or arrays made here.
    */
   function place(a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean {
+    if (recording && (a.buffer !== heapBuffer || (b !== undefined && b.buffer !== heapBuffer) || out.buffer !== heapBuffer)) {
+      impure = true; // a program holds only arrays that live here
+      return false;
+    }
     let pa = offsetNow(a), pb = b === undefined ? 0 : offsetNow(b);
     const outHere = out.buffer === heapBuffer;
     const outBytes = outHere ? 0 : bytesOf(out.length);
@@ -225,9 +245,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (helper !== undefined && m >= 2 && m * k * n >= SPLIT_WORK) {
       const h = splitPoint(m);
       helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m, pc, alpha);
-      wasm.matmulTNRows(pa, pb, po, m, k, n, 0, h, alpha, pc);
+      exec.matmulTNRows(pa, pb, po, m, k, n, 0, h, alpha, pc);
       helper.wait();
-    } else wasm.matmulTNRows(pa, pb, po, m, k, n, 0, m, alpha, pc);
+    } else exec.matmulTNRows(pa, pb, po, m, k, n, 0, m, alpha, pc);
   }
 
   /**
@@ -237,14 +257,45 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   function rowsNN(pa: number, pb: number, po: number, m: number, k: number, n: number): void {
     const h = splitPoint(m);
     helper!.run(HelperOp.MatmulNNPart, pa + h * k * 4, pb, po + h * n * 4, m - h, k, n, 0, k);
-    wasm.matmulNNPart(pa, pb, po, h, k, n, 0, k);
+    exec.matmulNNPart(pa, pb, po, h, k, n, 0, k);
     helper!.wait();
   }
+
+  /** Whether an array lives in wasm memory (jit's buffers, reused batches). */
+  const lives = (a: FloatArray) => a.buffer === heapBuffer;
+  /**
+   * Whether an elementwise call is worth making in wasm: long, or on arrays that live here (no copying in). The
+   * choice never changes a number: + − × ÷ are correctly rounded in float32 here and in JS (double, rounded).
+   */
+  const worthWasm = (out: FloatArray, a: FloatArray, b?: FloatArray) => out.length >= WASM_ELEMENTWISE || (lives(out) && lives(a) && (b === undefined || lives(b)));
 
   function finish(out: Float32Array, at: number): void {
     if (out.byteOffset === at && out.buffer === heapBuffer) return; // computed in place
     out.set(heap.subarray(at >> 2, (at >> 2) + out.length));
     cache.set(out, { offset: at, generation });
+  }
+
+  function persistentArray(dtype: "float32" | "float64", size: number): FloatArray | undefined {
+    // float64 arrays never enter the cache (only float32 runs in wasm), so an ordinary array is safe for them.
+    if (dtype !== "float32") return new Float64Array(size);
+    const bytes = bytesOf(size);
+    const reused = freePersistent.get(bytes)?.pop();
+    if (reused !== undefined) {
+      const view = new Float32Array(memory.buffer, reused, size);
+      view.fill(0);
+      return view;
+    }
+    if (nextPersistent + bytes > limit) return undefined;
+    const view = new Float32Array(memory.buffer, nextPersistent, size);
+    nextPersistent += bytes;
+    return view;
+  }
+  function releaseArray(a: FloatArray): void {
+    if (a.buffer !== memory.buffer || a.byteOffset < end) return;
+    const bytes = bytesOf(a.length);
+    const list = freePersistent.get(bytes) ?? [];
+    list.push(a.byteOffset);
+    freePersistent.set(bytes, list);
   }
 
   const backend: WasmKernels = {
@@ -255,27 +306,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       helper?.stop();
     },
     threads: () => (helper?.running() === true ? 2 : 1),
-    persistent(dtype, size) {
-      // float64 arrays never enter the cache (only float32 runs in wasm), so an ordinary array is safe for them.
-      if (dtype !== "float32") return new Float64Array(size);
-      const bytes = bytesOf(size);
-      const reused = freePersistent.get(bytes)?.pop();
-      if (reused !== undefined) {
-        const view = new Float32Array(memory.buffer, reused, size);
-        view.fill(0);
-        return view;
-      }
-      if (nextPersistent + bytes > limit) return undefined;
-      const view = new Float32Array(memory.buffer, nextPersistent, size);
-      nextPersistent += bytes;
-      return view;
-    },
-    release(a) {
-      if (a.buffer !== memory.buffer || a.byteOffset < end) return;
-      const bytes = bytesOf(a.length);
-      const list = freePersistent.get(bytes) ?? [];
-      list.push(a.byteOffset);
-      freePersistent.set(bytes, list);
+    persistent: persistentArray,
+    release: releaseArray,
+    compile(calls, inputLengths) {
+      // With a helper thread, calls are split between threads from JavaScript: those stay calls. A backend that
+      // spreads this one and overrides methods is not this one: its calls stay calls, made through its methods.
+      return this !== backend || helper !== undefined || options.programs === false ? undefined : compileProgram(calls, inputLengths);
     },
     matmul(a, b, out, m, k, n, transA, transB) {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
@@ -290,30 +326,34 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
               // and the update's rows below, so each thread keeps to its own half of the weights.)
               const h = splitPoint(k);
               helper.run(HelperOp.MatmulNNPart, pa, pb, helperTemp, m, k, n, h, k);
-              wasm.matmulNNPart(pa, pb, po, m, k, n, 0, h);
+              exec.matmulNNPart(pa, pb, po, m, k, n, 0, h);
               helper.wait();
-              wasm.addInto(po, helperTemp, m * n);
+              exec.addInto(po, helperTemp, m * n);
             } else if (split && m >= 8) rowsNN(pa, pb, po, m, k, n);
-            else wasm.matmulNN(pa, pb, po, m, k, n);
+            else exec.matmulNN(pa, pb, po, m, k, n);
           } else if (transA) {
             if (split && n > TN_ROWS_ABOVE) tnRows(pa, pb, po, m, k, n, 0, 0);
-            else wasm.matmulTN(pa, pb, po, m, k, n);
+            else exec.matmulTN(pa, pb, po, m, k, n);
           } else if (split && m >= 8 && n * k <= SCRATCH_ENTRIES) {
             // As matmulNT does it (b transposed into this thread's temp, then a plain product), split by rows.
-            wasm.transposeBlocks(pb, mainTemp, 1, n, k);
+            exec.transposeBlocks(pb, mainTemp, 1, n, k);
             rowsNN(pa, mainTemp, po, m, k, n);
-          } else wasm.matmulNT(pa, pb, po, m, k, n);
+          } else exec.matmulNT(pa, pb, po, m, k, n);
           finish(out, po);
           return;
         }
       }
-      fastKernels.matmul(a, b, out, m, k, n, transA, transB);
+      js.matmul(a, b, out, m, k, n, transA, transB);
     },
     bytesToFloat(bytes, rows, rowLength, divisor, out) {
+      if (recording) {
+        impure = true; // it writes row numbers from JavaScript
+        return;
+      }
       const len = rows.length * rowLength;
       const outHere = out.buffer === memory.buffer;
       if (!(out instanceof Float32Array) || (outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)) > end - base) {
-        fastKernels.bytesToFloat(bytes, rows, rowLength, divisor, out);
+        js.bytesToFloat(bytes, rows, rowLength, divisor, out);
         return;
       }
       const source = rows.length <= SCRATCH_ENTRIES ? residentOffset(bytes) : undefined;
@@ -327,12 +367,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       if (source !== undefined) {
         // The row numbers go in the index scratch; the rows are read where the dataset lives.
         for (let r = 0; r < rows.length; r++) heapInts[(RESERVED >> 2) + r] = rows[r];
-        wasm.gatherRows(source, rows.length, rowLength, divisor, at);
+        exec.gatherRows(source, rows.length, rowLength, divisor, at);
       } else {
         // The rows' bytes are copied in side by side and converted in SIMD.
         const staging = claim(Math.ceil(len / 4));
         for (let r = 0; r < rows.length; r++) heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
-        wasm.bytesToFloat(staging, at, len, divisor);
+        exec.bytesToFloat(staging, at, len, divisor);
       }
       finish(out, at);
     },
@@ -340,19 +380,19 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
       if (kind === "sigmoid" && x instanceof Float32Array && out instanceof Float32Array) {
         if (place(x, undefined, out)) {
-          wasm.sigmoid(placed[0], placed[2], out.length);
+          exec.sigmoid(placed[0], placed[2], out.length);
           finish(out, placed[2]);
           return;
         }
       }
       // sqrt and square: correctly rounded in float32 either way, so the same numbers as the JS loop (Adam's update).
       const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : -1;
-      if (u >= 0 && out.length >= WASM_ELEMENTWISE && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        wasm.unaryOp(u, placed[0], placed[2], out.length);
+      if (u >= 0 && worthWasm(out, x) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        exec.unaryOp(u, placed[0], placed[2], out.length);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.unary(kind, x, out);
+      js.unary(kind, x, out);
     },
     matmulAxpy(alpha, a, b, c, out, m, k, n, transA, transB) {
       // The weight gradient fused with its update, when the update's arrays live here (jit's buffers).
@@ -370,81 +410,91 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
       // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
       const op = wasmOp[kind];
-      if (op !== undefined && b.length === 1 && a.length === out.length && out.length >= WASM_ELEMENTWISE && a instanceof Float32Array && out instanceof Float32Array && place(a, undefined, out)) {
-        wasm.scalarOp(op, placed[0], b[0], placed[2], out.length);
+      if (op !== undefined && b.length === 1 && a.length === out.length && worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+        exec.scalarOp(op, placed[0], placed[1], placed[2], out.length); // the number is read there, never baked into a program
         finish(out, placed[2]);
+        return;
+      }
+      // Two single numbers spread over out (a scalar's gradient broadcast back to a shape).
+      if (op !== undefined && a.length === 1 && b.length === 1 && lives(a) && lives(b) && lives(out) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+        exec.fillOp(op, placed[0], placed[1], placed[2], out.length);
         return;
       }
       if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
         a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        wasm.addRow(placed[0], placed[1], placed[2], outShape[0], outShape[1]);
+        exec.addRow(placed[0], placed[1], placed[2], outShape[0], outShape[1]);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
+      js.binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
     },
     sumInto(x, xShape, out, outStrides) {
+      // A sum of everything (a cost), on arrays that live here: float64 in order, as the JS kernel.
+      if (out.length === 1 && lives(x) && lives(out) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        exec.sumAll(placed[0], placed[2], x.length);
+        return;
+      }
       if (xShape.length === 2 && xShape[0] >= 1 && outStrides[0] === 0 && outStrides[1] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        wasm.sumRows(placed[0], placed[2], xShape[0], xShape[1]);
+        exec.sumRows(placed[0], placed[2], xShape[0], xShape[1]);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.sumInto(x, xShape, out, outStrides);
+      js.sumInto(x, xShape, out, outStrides);
     },
     binary(kind, a, b, out) {
       const op = wasmOp[kind];
-      if (op !== undefined && out.length >= WASM_ELEMENTWISE && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        wasm.binaryOp(op, placed[0], placed[1], placed[2], out.length);
+      if (op !== undefined && worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+        exec.binaryOp(op, placed[0], placed[1], placed[2], out.length);
         finish(out, placed[2]);
         return;
       }
       if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        wasm.sigmoidGrad(placed[0], placed[1], placed[2], out.length);
+        exec.sigmoidGrad(placed[0], placed[1], placed[2], out.length);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.binary(kind, a, b, out);
+      js.binary(kind, a, b, out);
     },
     // Convolution and pooling: the common cases in wasm, the rest (strides, padding) on the JS loops.
     im2col(x, g, out) {
       if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        wasm.im2colValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        exec.im2colValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.im2col(x, g, out);
+      js.im2col(x, g, out);
     },
     col2im(cols, g, out) {
       if (plainWindows(g) && cols instanceof Float32Array && out instanceof Float32Array && place(cols, undefined, out)) {
-        wasm.col2imValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        exec.col2imValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.col2im(cols, g, out);
+      js.col2im(cols, g, out);
     },
     permute(x, shape, axes, out) {
       if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        wasm.transposeBlocks(placed[0], placed[2], shape[0], shape[1], shape[2]);
+        exec.transposeBlocks(placed[0], placed[2], shape[0], shape[1], shape[2]);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.permute(x, shape, axes, out);
+      js.permute(x, shape, axes, out);
     },
     maxPool(x, g, out) {
       if (twoByTwo(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        wasm.maxPool2(placed[0], placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        exec.maxPool2(placed[0], placed[2], g.n, g.h, g.w, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.maxPool(x, g, out);
+      js.maxPool(x, g, out);
     },
     maxPoolScatter(x, grad, g, out) {
       if (twoByTwo(g) && x instanceof Float32Array && grad instanceof Float32Array && out instanceof Float32Array && place(x, grad, out)) {
-        wasm.maxPool2Scatter(placed[0], placed[1], placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        exec.maxPool2Scatter(placed[0], placed[1], placed[2], g.n, g.h, g.w, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      fastKernels.maxPoolScatter(x, grad, g, out);
+      js.maxPoolScatter(x, grad, g, out);
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
@@ -453,15 +503,125 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
           if (helper !== undefined && len >= SPLIT_LENGTH) {
             const h = splitPoint(len), px = placed[0], py = placed[1], po = placed[2];
             helper.run(HelperOp.Axpy, px + h * 4, py + h * 4, po + h * 4, len - h, 0, 0, 0, 0, 0, alpha);
-            wasm.axpy(alpha, px, py, po, h);
+            exec.axpy(alpha, px, py, po, h);
             helper.wait();
-          } else wasm.axpy(alpha, placed[0], placed[1], placed[2], len);
+          } else exec.axpy(alpha, placed[0], placed[1], placed[2], len);
           finish(out, placed[2]);
           return;
         }
       }
-      fastKernels.axpy(alpha, x, y, out);
+      js.axpy(alpha, x, y, out);
     },
   };
+  // The kernels this backend computes itself (the others are the JS kernels', always called from JS).
+  const own = new Set((Object.keys(outArgument) as KernelName[]).filter((name) => backend[name] !== (fastKernels as Kernels)[name]));
+  const moduleNames = Object.keys(wasm);
+  // What `js` is while recording: no JS kernel may run then; a call that would need one stays a JS call.
+  const standIn = Object.fromEntries(Object.keys(outArgument).map((name) => [name, () => void (impure = true)])) as unknown as Kernels;
+
+  /**
+   * Records what each call would ask of the module (see wasm-program.ts): runs of module calls become records,
+   * run by one `run` each; a call that needs JavaScript (a JS kernel, an array not in wasm memory, a value read
+   * in JS) stays a call, made between runs. Inputs are stood for by blocks of their own while recording.
+   */
+  function compileProgram(calls: readonly ProgramCall[], inputLengths: readonly number[]): CompiledCalls | undefined {
+    const owned: FloatArray[] = [];
+    const hold = (len: number) => {
+      const a = persistentArray("float32", Math.max(len, 1));
+      if (a !== undefined) owned.push(a);
+      return a as Float32Array | undefined;
+    };
+    const giveBack = () => {
+      for (const a of owned.splice(0)) releaseArray(a);
+    };
+    const holders: Float32Array[] = [];
+    // Constants (arrays made in JS) get a copy here: a program reads only wasm memory.
+    const copies = new Map<Float32Array, Float32Array>();
+    const moduleCalls: ModuleCall[] = [];
+    type Step = { readonly start: number; readonly count: number } | { readonly call: ProgramCall; readonly args: unknown[] };
+    const steps: Step[] = [];
+    try {
+      for (const len of inputLengths) {
+        const h = hold(len);
+        if (h === undefined) return undefined;
+        holders.push(h);
+      }
+      for (const call of calls) {
+        const recorded: ModuleCall[] = [];
+        let pure = false;
+        if (own.has(call.kernel)) {
+          const args = call.args.slice();
+          for (const [at, input] of call.inputs) args[at] = holders[input];
+          for (let i = 0; i < args.length; i++) {
+            const v = args[i];
+            if (!(v instanceof Float32Array) || v.buffer === heapBuffer) continue;
+            let copy = copies.get(v);
+            if (copy === undefined) {
+              copy = hold(v.length);
+              if (copy === undefined) return undefined;
+              copy.set(v);
+              copies.set(v, copy);
+            }
+            args[i] = copy;
+          }
+          exec = moduleRecorder<WasmExports>(moduleNames, recorded);
+          js = standIn;
+          recording = true;
+          impure = false;
+          try {
+            (backend[call.kernel] as (...a: unknown[]) => void)(...args);
+          } finally {
+            exec = wasm;
+            js = fastKernels;
+            recording = false;
+          }
+          pure = !impure && recorded.every((r) => r.op >= 0);
+        }
+        if (!pure) steps.push({ call, args: call.args.slice() });
+        else if (recorded.length > 0) {
+          const last = steps[steps.length - 1];
+          if (last !== undefined && "start" in last) steps[steps.length - 1] = { start: last.start, count: last.count + recorded.length };
+          else steps.push({ start: moduleCalls.length, count: recorded.length });
+          moduleCalls.push(...recorded);
+        }
+      }
+      if (moduleCalls.length === 0) return undefined;
+      const block = hold(moduleCalls.length * RECORD_WORDS);
+      if (block === undefined) return undefined;
+      const ints = new Int32Array(memory.buffer, block.byteOffset, block.length);
+      const patches = writeRecords(moduleCalls, ints, block, holders.map((h) => [h.byteOffset, h.byteOffset + h.length * 4] as const));
+      // The holders only stood for the inputs while recording.
+      for (const h of holders) {
+        owned.splice(owned.indexOf(h), 1);
+        releaseArray(h);
+      }
+      const kept = owned.splice(0);
+      const lengths = [...inputLengths];
+      const k = backend as unknown as Record<KernelName, (...a: unknown[]) => void>;
+      return {
+        run(inputs) {
+          for (let i = 0; i < lengths.length; i++) {
+            const d = inputs[i].data;
+            if (!(d instanceof Float32Array) || d.buffer !== heapBuffer || d.length !== lengths[i]) return false;
+          }
+          for (let i = 0; i < patches.length; i++) ints[patches[i].word] = inputs[patches[i].input].data.byteOffset + patches[i].delta;
+          for (let s = 0; s < steps.length; s++) {
+            const step = steps[s];
+            if ("start" in step) wasm.run(block.byteOffset + step.start * RECORD_WORDS * 4, step.count);
+            else {
+              for (const [at, input] of step.call.inputs) step.args[at] = inputs[input].data;
+              k[step.call.kernel](...step.args);
+            }
+          }
+          return true;
+        },
+        release() {
+          for (const a of kept.splice(0)) releaseArray(a);
+        },
+      };
+    } finally {
+      giveBack();
+    }
+  }
   return backend;
 }

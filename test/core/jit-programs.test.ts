@@ -79,3 +79,36 @@ test("jit refuses arguments it cannot key, and runs eagerly what it cannot repla
   assert.equal(r.value, 25);
   assert.deepEqual(Array.from(r.grad.data), [6, 8]);
 });
+
+test("on wasm, a replay compiled into one module call equals the calls made one by one and eager f, bit for bit, whatever the inputs hold", () => {
+  // Inputs that live in wasm memory (as jit's outputs and reused batches do), so the compiled calls run;
+  // random programs mix module kernels with JS-only ones (tanh, relu, abs, maximum) run between the module's runs.
+  const shapes: readonly (readonly number[])[] = [[2, 2], [9, 8]];
+  const backends = [true, false].map((programs) => T.createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: 8 << 20, programs }));
+  fc.assert(
+    fc.property(program, fc.array(call, { minLength: 3, maxLength: 6 }), fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(...shapes), (instrs, calls, seed, shape) => {
+      const f = denote(instrs);
+      const results = backends.map((k) => T.withKernels(k, () => {
+        const resident = (t: Tensor) => {
+          const data = k.persistent!("float32", t.size) as Float32Array;
+          data.set(t.data);
+          return new T.Tensor(t.shape, data);
+        };
+        const jf = T.jit(f.value), jg = T.jit(T.grad(f.scalar));
+        return calls.map((cl, i) => {
+          const pool = Array.from({ length: 4 }, (_, j) => resident(T.cast(T.normal(T.key(seed + 10 * i + j), shape), "float32")));
+          const args: Args = { a: pool[cl.a], b: pool[cl.b], c: pool[cl.c] };
+          const out = { jit: flat(jf(args, cl.s)), eager: flat(f.value(args, cl.s)), grad: flat(jg(args, cl.s)), eagerGrad: flat(T.grad(f.scalar)(args, cl.s)) };
+          for (const p of pool) k.release!(p.data);
+          return out;
+        });
+      }));
+      results[0].forEach((r, i) => {
+        assert.deepEqual(r.jit, r.eager, `call ${i}: compiled jit(f) against f`);
+        assert.deepEqual(r.grad, r.eagerGrad, `call ${i}: compiled jit(grad(f)) against grad(f)`);
+        assert.deepEqual(r, results[1][i], `call ${i}: compiled against calls made one by one`);
+      });
+    }),
+    { numRuns: 40 },
+  );
+});

@@ -322,10 +322,16 @@ export function axpy(alpha: f32, x: usize, y: usize, out: usize, len: i32): void
 @inline function convertBytes(bytes: usize, out: usize, len: i32, divisor: f32): void {
   const d = f32x4.splat(divisor);
   let i = 0;
+  const zero = f32x4.splat(0);
   for (; i + 16 <= len; i += 16) {
     const v = v128.load(bytes + <usize>i);
-    const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
     const o = at(out, i);
+    if (!v128.any_true(v)) {
+      // Sixteen black pixels (most of an MNIST digit): 0 / divisor is +0, stored without dividing.
+      v128.store(o, zero); v128.store(o, zero, 16); v128.store(o, zero, 32); v128.store(o, zero, 48);
+      continue;
+    }
+    const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
     v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), d));
     v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), d), 16);
     v128.store(o, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), d), 32);
@@ -453,8 +459,9 @@ export function unaryOp(op: i32, x: usize, out: usize, len: i32): void {
   }
 }
 
-/** out = a ∘ s for one number s, for ∘ = + (op 0), − (1), × (2), ÷ (3). */
-export function scalarOp(op: i32, a: usize, s: f32, out: usize, len: i32): void {
+/** out = a ∘ s for the one number s at `sAt`, for ∘ = + (op 0), − (1), × (2), ÷ (3). */
+export function scalarOp(op: i32, a: usize, sAt: usize, out: usize, len: i32): void {
+  const s = load<f32>(sAt);
   const v = f32x4.splat(s);
   let i = 0;
   if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(v128.load(at(a, i)), v));
@@ -555,6 +562,65 @@ export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, 
         store<f32>(dst, load<f32>(dst) + load<f32>(g));
         g += 4;
       }
+    }
+  }
+}
+
+/** out[0] = the sum of x's len numbers, added in order in float64 and rounded once (as the JS kernels sum). */
+export function sumAll(x: usize, out: usize, len: i32): void {
+  let s: f64 = 0;
+  for (let i = 0; i < len; i++) s += <f64>load<f32>(at(x, i));
+  store<f32>(out, <f32>s);
+}
+
+/** out[0 … len−1] = a[0] ∘ b[0] for ∘ = + (op 0), − (1), × (2), ÷ (3): two single numbers broadcast to a shape. */
+export function fillOp(op: i32, a: usize, b: usize, out: usize, len: i32): void {
+  const x = load<f32>(a), y = load<f32>(b);
+  const v: f32 = op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y;
+  for (let i = 0; i < len; i++) store<f32>(at(out, i), v);
+}
+
+// ---- programs: a jitted function's replay as one call (the JS side: wasm-program.ts) ----
+
+// A program is `count` records of RECORD_WORDS 32-bit words: an op code, then that kernel's arguments in its
+// own order (float32 ones as their bits). The op codes are the positions in wasm-program.ts's PROGRAM_OPS.
+const RECORD_WORDS: i32 = 12;
+
+@inline function arg(r: usize, i: i32): i32 {
+  return load<i32>(r + ((<usize>i) << 2));
+}
+
+@inline function real(r: usize, i: i32): f32 {
+  return load<f32>(r + ((<usize>i) << 2));
+}
+
+/** Runs a program's records in order: the same calls, with the same numbers, as calling each kernel from JS. */
+export function run(program: usize, count: i32): void {
+  for (let c = 0; c < count; c++) {
+    const r = program + <usize>(c * RECORD_WORDS) * 4;
+    switch (load<i32>(r)) {
+      case 0: matmulNN(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6)); break;
+      case 1: matmulNNPart(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8)); break;
+      case 2: addInto(arg(r, 1), arg(r, 2), arg(r, 3)); break;
+      case 3: matmulTN(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6)); break;
+      case 4: matmulTNRows(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8), real(r, 9), arg(r, 10)); break;
+      case 5: matmulNT(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6)); break;
+      case 6: axpy(real(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
+      case 7: sigmoid(arg(r, 1), arg(r, 2), arg(r, 3)); break;
+      case 8: addRow(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
+      case 9: sumRows(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4)); break;
+      case 10: sigmoidGrad(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4)); break;
+      case 11: binaryOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
+      case 12: unaryOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4)); break;
+      case 13: scalarOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
+      case 14: im2colValid(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8), arg(r, 9), arg(r, 10)); break;
+      case 15: col2imValid(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8), arg(r, 9), arg(r, 10)); break;
+      case 16: transposeBlocks(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
+      case 17: maxPool2(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7)); break;
+      case 18: maxPool2Scatter(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8)); break;
+      case 19: sumAll(arg(r, 1), arg(r, 2), arg(r, 3)); break;
+      case 20: fillOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
+      default: unreachable(); // an op code the JS side should never write: stop rather than skip it
     }
   }
 }
