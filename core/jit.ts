@@ -18,8 +18,8 @@ import { kernels, withKernels } from "./kernels/backend.ts";
 import { outArgument, type CompiledCalls, type KernelName, type Kernels } from "./kernels/kernels.ts";
 import { batching } from "./batch-tracer.ts";
 import { activeTapes } from "./tape.ts";
-import { Tensor, watchAllocations, watchReads, type FloatArray } from "./tensor.ts";
-import { findNonTree, isPlainRecord, treeLeaves, treeUnflatten, type Tree } from "./tree.ts";
+import { sameShape, Tensor, watchAllocations, watchReads, type DType, type FloatArray } from "./tensor.ts";
+import { findNonTree, isPlainRecord, treeBuilder, treeLeaves, type Tree } from "./tree.ts";
 
 /** Where a replayed call finds an array: an input leaf, a kept buffer, or a constant. */
 type Ref = { readonly input: number } | { readonly buffer: number } | { readonly constant: FloatArray };
@@ -38,7 +38,10 @@ interface Program {
   /** Two sets of buffers: with donation, replays alternate between them (see JitOptions). */
   readonly buffers: readonly [readonly FloatArray[], readonly FloatArray[]];
   readonly outputs: readonly { readonly ref: Ref; readonly shape: readonly number[] }[];
-  readonly outputTree: Tree;
+  /** Builds the output tree from the output tensors. */
+  readonly build: (leaves: readonly Tensor[]) => Tree;
+  /** The arguments it was traced for, to match a later call's against without making its key (see `matches`). */
+  readonly skeleton: readonly Skeleton[];
   /** The buffer set the last replay wrote. */
   parity: number;
   /** Each buffer set's calls as the backend compiled them (made on first use; null: it did not). */
@@ -107,6 +110,50 @@ function walkArg(x: unknown, acc: { leaves: Tensor[]; key: string }): boolean {
   else if (x === null) acc.key += "z";
   else return false;
   return true;
+}
+
+/**
+ * An argument as its key describes it: tree structure, each tensor's dtype and shape, every static value.
+ * Matching a call's arguments against it finds what flattenArgs would (the same leaves, and a key equal to
+ * the program's) without making key text: the fast path for a loop calling with the same kinds of arguments.
+ */
+type Skeleton =
+  | { readonly kind: "tensor"; readonly dtype: DType; readonly shape: readonly number[] }
+  | { readonly kind: "array"; readonly items: readonly Skeleton[] }
+  | { readonly kind: "record"; readonly keys: readonly string[]; readonly values: readonly Skeleton[] }
+  | { readonly kind: "static"; readonly value: unknown };
+
+/** The skeleton of an argument that flattenArgs keyed. */
+function skeletonOf(x: unknown): Skeleton {
+  if (x instanceof Tensor) return { kind: "tensor", dtype: x.dtype, shape: x.shape };
+  if (Array.isArray(x)) return { kind: "array", items: x.map(skeletonOf) };
+  if (isPlainRecord(x)) {
+    const keys = Object.keys(x).sort();
+    return { kind: "record", keys, values: keys.map((k) => skeletonOf(x[k])) };
+  }
+  return { kind: "static", value: x };
+}
+
+const hasOwn = (x: object, k: string) => Object.prototype.hasOwnProperty.call(x, k);
+
+/** Whether x fits the skeleton exactly (then its leaves, in canonical order, are added to `leaves`). */
+function matches(s: Skeleton, x: unknown, leaves: Tensor[]): boolean {
+  switch (s.kind) {
+    case "tensor":
+      if (!(x instanceof Tensor) || x.dtype !== s.dtype || (x.shape !== s.shape && !sameShape(x.shape, s.shape))) return false;
+      leaves.push(x);
+      return true;
+    case "array":
+      if (!Array.isArray(x) || x.length !== s.items.length) return false;
+      for (let i = 0; i < x.length; i++) if (!matches(s.items[i], x[i], leaves)) return false;
+      return true;
+    case "record":
+      if (!isPlainRecord(x) || Object.keys(x).length !== s.keys.length) return false;
+      for (let i = 0; i < s.keys.length; i++) if (!hasOwn(x, s.keys[i]) || !matches(s.values[i], x[s.keys[i]], leaves)) return false;
+      return true;
+    case "static":
+      return Object.is(x, s.value); // as the key text tells numbers (−0 from 0, NaN as NaN), strings and the rest apart
+  }
 }
 
 /** Where the first value jit cannot key is, and what it is, e.g. "argument 1 at lr is a function". */
@@ -235,7 +282,8 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], lea
     releaseBuffers(base, buffers);
     return { result };
   }
-  return { result, program: { kernels: base, signature: key, calls, buffers, outputs, outputTree: result as Tree, parity: 1, compiled: [undefined, undefined] } };
+  const program = { kernels: base, signature: key, calls, buffers, outputs, build: treeBuilder(result as Tree), skeleton: args.map(skeletonOf), parity: 1, compiled: [undefined, undefined] as Program["compiled"] };
+  return { result, program };
 }
 
 const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
@@ -318,7 +366,7 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
     const data = "input" in ref ? leaves[ref.input].data : "buffer" in ref ? (donate ? buffers[ref.buffer] : buffers[ref.buffer].slice()) : ref.constant;
     outs[i] = new Tensor(shape, data);
   }
-  return treeUnflatten(p.outputTree, outs);
+  return p.build(outs);
 }
 
 /**
@@ -330,16 +378,28 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
 export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): (...args: A) => R {
   const donate = options.donate === true;
   const programs = new Map<string, Program | "eager">();
+  // The program the last call replayed or traced: a loop's next call most likely has the same kind of arguments.
+  let last: Program | undefined;
   const jitted = (...args: A): R => {
     if (tracing > 0 || activeTapes().length > 0 || batching()) return f(...args);
+    if (last !== undefined && last.kernels === kernels()) {
+      const leaves: Tensor[] = [];
+      let fits = args.length === last.skeleton.length;
+      for (let i = 0; fits && i < args.length; i++) fits = matches(last.skeleton[i], args[i], leaves);
+      if (fits) return replay(last, leaves, donate) as unknown as R;
+    }
     const { leaves, key } = flattenArgs(args);
     const known = programs.get(key);
     if (known === "eager") return f(...args);
-    if (known !== undefined && known.kernels === kernels()) return replay(known, leaves, donate) as unknown as R;
+    if (known !== undefined && known.kernels === kernels()) {
+      last = known;
+      return replay(known, leaves, donate) as unknown as R;
+    }
     if (known !== undefined) releaseProgram(known); // traced for other kernels: trace again
     else if (programs.size >= MAX_TRACES) return f(...args);
     const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args, leaves, key);
     programs.set(key, program ?? "eager");
+    last = program;
     return result as R;
   };
   finalizer.register(jitted, programs);

@@ -141,6 +141,38 @@ function rebuild(like: Tree, leaves: readonly Tensor[], cursor: { i: number }): 
   return out;
 }
 
+/**
+ * A function that builds trees shaped like `like` from leaves in canonical order, as treeUnflatten does, with
+ * the records' keys sorted once here: for building the same shape again and again (jit's outputs).
+ */
+export function treeBuilder(like: Tree): (leaves: readonly Tensor[]) => Tree {
+  const build = builderOf(like);
+  return (leaves) => build(leaves, { i: 0 });
+}
+
+type Build = (leaves: readonly Tensor[], cursor: { i: number }) => Tree;
+
+function builderOf(like: Tree): Build {
+  if (like instanceof Tensor) return (leaves, cursor) => leaves[cursor.i++];
+  if (Array.isArray(like)) {
+    const items = (like as readonly Tree[]).map(builderOf);
+    return (leaves, cursor) => {
+      const out: Tree[] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) out[i] = items[i](leaves, cursor);
+      return out;
+    };
+  }
+  if (!isPlainRecord(like)) throw notATree(like);
+  const rec = like as { readonly [key: string]: Tree };
+  const keys = Object.keys(rec).sort();
+  const values = keys.map((k) => builderOf(rec[k]));
+  return (leaves, cursor) => {
+    const out: { [key: string]: Tree } = {};
+    for (let i = 0; i < keys.length; i++) out[keys[i]] = values[i](leaves, cursor);
+    return out;
+  };
+}
+
 /** A tree shaped like `like` whose leaves are `leaves`, in canonical order. */
 export function treeUnflatten<T extends Tree>(like: T, leaves: readonly Tensor[]): T {
   const cursor = { i: 0 };
