@@ -112,3 +112,25 @@ test("on wasm, a replay compiled into one module call equals the calls made one 
     { numRuns: 40 },
   );
 });
+
+test("a call is replayed only for arguments its trace's key fits: records with other keys, −0 against 0, other shapes and dtypes trace anew", () => {
+  // A number the trace bakes in from the record's key names.
+  const names = (p: object) => Object.keys(p).reduce((sum, k) => sum * 1000 + k.charCodeAt(0), 0);
+  const f = T.jit((p: { readonly [k: string]: unknown }, s: unknown) => {
+    const t = (Object.values(p).find((v) => v instanceof T.Tensor) as Tensor | undefined) ?? T.tensor([1]);
+    const scale = typeof s === "number" ? s : 3;
+    return { y: T.mul(t, Object.is(scale, -0) ? 7 : scale), n: T.tensor([names(p)]) };
+  });
+  const x = T.tensor([1, 2]);
+  const calls: [Record<string, unknown>, unknown][] = [
+    [{ a: x }, 2], [{ a: x }, 2], [{ b: x }, 2], [{ a: x, u: undefined }, 2], [{ a: x }, undefined], [{ a: x }, 0], [{ a: x }, -0], [{ a: x }, -0],
+    [{ a: T.tensor([1, 2, 3]) }, 2], [{ a: T.cast(x, "float32") }, 2], [{ a: x }, NaN], [{ a: x }, NaN], [{ a: x }, "2"], [{ a: x }, 2],
+  ];
+  for (const [p, s] of calls) {
+    const t = (Object.values(p).find((v) => v instanceof T.Tensor) as Tensor | undefined) ?? T.tensor([1]);
+    const scale = typeof s === "number" ? s : 3;
+    const r = f(p, s);
+    assert.deepEqual(Array.from(r.y.data), Array.from(t.data).map((v) => (t.dtype === "float32" ? Math.fround : Number)(v * (Object.is(scale, -0) ? 7 : scale))), `${JSON.stringify(Object.keys(p))} ${String(s)}`);
+    assert.deepEqual(Array.from(r.n.data), [names(p)]);
+  }
+});
