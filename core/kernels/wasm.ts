@@ -10,9 +10,9 @@
  */
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
-import { outArgument, type CompiledCalls, type ConvGeometry, type KernelName, type Kernels, type ProgramCall } from "./kernels.ts";
+import { outArgument, type ConvGeometry, type KernelName, type Kernels } from "./kernels.ts";
 import { CONTROL_BYTES, HelperLink, HelperOp, type WasmHelperData } from "./wasm-helper.ts";
-import { moduleRecorder, RECORD_WORDS, writeRecords, type ModuleCall } from "./wasm-program.ts";
+import { compileCalls, moduleRecorder, type ModuleCall, type ProgramHost } from "./wasm-program.ts";
 import { wasmKernelsBase64, wasmSharedKernelsBase64 } from "./wasm-module.generated.ts";
 
 interface WasmExports {
@@ -311,7 +311,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     compile(calls, inputLengths) {
       // With a helper thread, calls are split between threads from JavaScript: those stay calls. A backend that
       // spreads this one and overrides methods is not this one: its calls stay calls, made through its methods.
-      return this !== backend || helper !== undefined || options.programs === false ? undefined : compileProgram(calls, inputLengths);
+      return this !== backend || helper !== undefined || options.programs === false ? undefined : compileCalls(calls, inputLengths, host);
     },
     matmul(a, b, out, m, k, n, transA, transB) {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
@@ -518,110 +518,29 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const moduleNames = Object.keys(wasm);
   // What `js` is while recording: no JS kernel may run then; a call that would need one stays a JS call.
   const standIn = Object.fromEntries(Object.keys(outArgument).map((name) => [name, () => void (impure = true)])) as unknown as Kernels;
-
-  /**
-   * Records what each call would ask of the module (see wasm-program.ts): runs of module calls become records,
-   * run by one `run` each; a call that needs JavaScript (a JS kernel, an array not in wasm memory, a value read
-   * in JS) stays a call, made between runs. Inputs are stood for by blocks of their own while recording.
-   */
-  function compileProgram(calls: readonly ProgramCall[], inputLengths: readonly number[]): CompiledCalls | undefined {
-    const owned: FloatArray[] = [];
-    const hold = (len: number) => {
-      const a = persistentArray("float32", Math.max(len, 1));
-      if (a !== undefined) owned.push(a);
-      return a as Float32Array | undefined;
-    };
-    const giveBack = () => {
-      for (const a of owned.splice(0)) releaseArray(a);
-    };
-    const holders: Float32Array[] = [];
-    // Constants (arrays made in JS) get a copy here: a program reads only wasm memory.
-    const copies = new Map<Float32Array, Float32Array>();
-    const moduleCalls: ModuleCall[] = [];
-    type Step = { readonly start: number; readonly count: number } | { readonly call: ProgramCall; readonly args: unknown[] };
-    const steps: Step[] = [];
-    try {
-      for (const len of inputLengths) {
-        const h = hold(len);
-        if (h === undefined) return undefined;
-        holders.push(h);
+  const methods = backend as unknown as Record<KernelName, (...a: unknown[]) => void>;
+  const host: ProgramHost = {
+    buffer: heapBuffer,
+    record(kernel, args) {
+      if (!own.has(kernel)) return undefined;
+      const recorded: ModuleCall[] = [];
+      exec = moduleRecorder<WasmExports>(moduleNames, recorded);
+      js = standIn;
+      recording = true;
+      impure = false;
+      try {
+        methods[kernel](...args);
+      } finally {
+        exec = wasm;
+        js = fastKernels;
+        recording = false;
       }
-      for (const call of calls) {
-        const recorded: ModuleCall[] = [];
-        let pure = false;
-        if (own.has(call.kernel)) {
-          const args = call.args.slice();
-          for (const [at, input] of call.inputs) args[at] = holders[input];
-          for (let i = 0; i < args.length; i++) {
-            const v = args[i];
-            if (!(v instanceof Float32Array) || v.buffer === heapBuffer) continue;
-            let copy = copies.get(v);
-            if (copy === undefined) {
-              copy = hold(v.length);
-              if (copy === undefined) return undefined;
-              copy.set(v);
-              copies.set(v, copy);
-            }
-            args[i] = copy;
-          }
-          exec = moduleRecorder<WasmExports>(moduleNames, recorded);
-          js = standIn;
-          recording = true;
-          impure = false;
-          try {
-            (backend[call.kernel] as (...a: unknown[]) => void)(...args);
-          } finally {
-            exec = wasm;
-            js = fastKernels;
-            recording = false;
-          }
-          pure = !impure && recorded.every((r) => r.op >= 0);
-        }
-        if (!pure) steps.push({ call, args: call.args.slice() });
-        else if (recorded.length > 0) {
-          const last = steps[steps.length - 1];
-          if (last !== undefined && "start" in last) steps[steps.length - 1] = { start: last.start, count: last.count + recorded.length };
-          else steps.push({ start: moduleCalls.length, count: recorded.length });
-          moduleCalls.push(...recorded);
-        }
-      }
-      if (moduleCalls.length === 0) return undefined;
-      const block = hold(moduleCalls.length * RECORD_WORDS);
-      if (block === undefined) return undefined;
-      const ints = new Int32Array(memory.buffer, block.byteOffset, block.length);
-      const patches = writeRecords(moduleCalls, ints, block, holders.map((h) => [h.byteOffset, h.byteOffset + h.length * 4] as const));
-      // The holders only stood for the inputs while recording.
-      for (const h of holders) {
-        owned.splice(owned.indexOf(h), 1);
-        releaseArray(h);
-      }
-      const kept = owned.splice(0);
-      const lengths = [...inputLengths];
-      const k = backend as unknown as Record<KernelName, (...a: unknown[]) => void>;
-      return {
-        run(inputs) {
-          for (let i = 0; i < lengths.length; i++) {
-            const d = inputs[i].data;
-            if (!(d instanceof Float32Array) || d.buffer !== heapBuffer || d.length !== lengths[i]) return false;
-          }
-          for (let i = 0; i < patches.length; i++) ints[patches[i].word] = inputs[patches[i].input].data.byteOffset + patches[i].delta;
-          for (let s = 0; s < steps.length; s++) {
-            const step = steps[s];
-            if ("start" in step) wasm.run(block.byteOffset + step.start * RECORD_WORDS * 4, step.count);
-            else {
-              for (const [at, input] of step.call.inputs) step.args[at] = inputs[input].data;
-              k[step.call.kernel](...step.args);
-            }
-          }
-          return true;
-        },
-        release() {
-          for (const a of kept.splice(0)) releaseArray(a);
-        },
-      };
-    } finally {
-      giveBack();
-    }
-  }
+      return impure || recorded.some((r) => r.op < 0) ? undefined : recorded;
+    },
+    hold: (length) => persistentArray("float32", Math.max(length, 1)) as Float32Array | undefined,
+    release: releaseArray,
+    run: (program, count) => wasm.run(program, count),
+    call: (kernel, args) => methods[kernel](...args),
+  };
   return backend;
 }
