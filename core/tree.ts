@@ -126,21 +126,6 @@ export function treeZip<T extends Tree>(a: T, b: Tree, f: (x: Tensor, y: Tensor,
   return zipTree(a, b, f, "") as T;
 }
 
-function rebuild(like: Tree, leaves: readonly Tensor[], cursor: { i: number }): Tree {
-  if (like instanceof Tensor) return leaves[cursor.i++];
-  if (Array.isArray(like)) {
-    const out: Tree[] = new Array(like.length);
-    for (let i = 0; i < like.length; i++) out[i] = rebuild((like as readonly Tree[])[i], leaves, cursor);
-    return out;
-  }
-  if (!isPlainRecord(like)) throw notATree(like);
-  const rec = like as { readonly [key: string]: Tree };
-  const keys = Object.keys(rec).sort();
-  const out: { [key: string]: Tree } = {};
-  for (let i = 0; i < keys.length; i++) out[keys[i]] = rebuild(rec[keys[i]], leaves, cursor);
-  return out;
-}
-
 /**
  * A function that builds trees shaped like `like` from leaves in canonical order, as treeUnflatten does, with
  * the records' keys sorted once here: for building the same shape again and again (jit's outputs).
@@ -176,7 +161,7 @@ function builderOf(like: Tree): Build {
 /** A tree shaped like `like` whose leaves are `leaves`, in canonical order. */
 export function treeUnflatten<T extends Tree>(like: T, leaves: readonly Tensor[]): T {
   const cursor = { i: 0 };
-  const out = rebuild(like, leaves, cursor);
+  const out = builderOf(like)(leaves, cursor);
   if (cursor.i !== leaves.length) throw new Error(`treeUnflatten: tree has ${cursor.i} leaves, got ${leaves.length}`);
   return out as T;
 }

@@ -206,6 +206,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     return at;
   };
 
+  /** Whether an array lives in wasm memory (jit's buffers, reused batches). */
+  const lives = (a: FloatArray) => a.buffer === heapBuffer;
   // Offsets found by the last place(): first input, second input, output. Reused, read right after.
   const placed = [0, 0, 0];
 
@@ -214,7 +216,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
    * `placed`; false if they cannot fit. Called for every kernel: no closures or arrays made here.
    */
   function place(a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean {
-    if (recording && (a.buffer !== heapBuffer || (b !== undefined && b.buffer !== heapBuffer) || out.buffer !== heapBuffer)) {
+    if (recording && !(lives(a) && (b === undefined || lives(b)) && lives(out))) {
       impure = true; // a program holds only arrays that live here
       return false;
     }
@@ -261,8 +263,6 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     helper!.wait();
   }
 
-  /** Whether an array lives in wasm memory (jit's buffers, reused batches). */
-  const lives = (a: FloatArray) => a.buffer === heapBuffer;
   /**
    * Whether an elementwise call is worth making in wasm: long, or on arrays that live here (no copying in). The
    * choice never changes a number: + − × ÷ are correctly rounded in float32 here and in JS (double, rounded).
