@@ -227,17 +227,30 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
     for (; p < len; p++) if (load<f32>(at(row, p)) != 0) store<i32>(at(masks, p), load<i32>(at(masks, p)) | (1 << i));
   }
   const spill = at(scratchVal, SCRATCH_TAIL);
+  const av = f32x4.splat(alpha);
+  // What the update adds for a pixel no example has: alpha·(+0), as the sums below would give it.
+  const none = f32x4.mul(av, f32x4.splat(0));
+  const count = n; // one block (n ≤ 32)
   for (let p = 0; p < len; p++) {
     const mask = load<i32>(at(masks, p));
     const orow = at(out, (lo + p) * n);
-    const column = at(a, lo + p);
-    for (let j = 0; j < n; j += 32) { // one block (n ≤ 32)
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+    const cr = at(c, (lo + p) * n);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+    if (mask == 0) {
+      // Half of a batch's pixels are zero in all its examples: the row is c's plus nothing, with no products.
+      if (c != 0) {
+        s0 = f32x4.add(none, v128.load(cr)); s1 = f32x4.add(none, v128.load(cr, 16));
+        s2 = f32x4.add(none, v128.load(cr, 32)); s3 = f32x4.add(none, v128.load(cr, 48));
+        s4 = f32x4.add(none, v128.load(cr, 64)); s5 = f32x4.add(none, v128.load(cr, 80));
+        s6 = f32x4.add(none, v128.load(cr, 96)); s7 = f32x4.add(none, v128.load(cr, 112));
+      }
+    } else {
+      const column = at(a, lo + p);
       for (let left = mask; left != 0; left &= left - 1) {
         const i = ctz(left);
         const v = f32x4.splat(load<f32>(at(column, i * m)));
-        const r = at(b, i * n + j);
+        const r = at(b, i * n);
         s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
         s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
         s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
@@ -250,7 +263,6 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
       if (c != 0) {
         // Fused with the update that consumes the product: out = alpha·(this row) + c's row, the same
         // operations as storing the row and then running axpy over it.
-        const av = f32x4.splat(alpha), cr = at(c, (lo + p) * n + j);
         s0 = f32x4.add(f32x4.mul(av, s0), v128.load(cr));
         s1 = f32x4.add(f32x4.mul(av, s1), v128.load(cr, 16));
         s2 = f32x4.add(f32x4.mul(av, s2), v128.load(cr, 32));
@@ -260,14 +272,13 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
         s6 = f32x4.add(f32x4.mul(av, s6), v128.load(cr, 96));
         s7 = f32x4.add(f32x4.mul(av, s7), v128.load(cr, 112));
       }
-      const count = min(32, n - j);
-      // A partial block may store past the row's end into the next row, which is written after it.
-      const direct = count == 32 || (p + 1 < len && 32 - count <= n);
-      const dst = direct ? at(orow, j) : spill;
-      v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
-      v128.store(dst, s4, 64); v128.store(dst, s5, 80); v128.store(dst, s6, 96); v128.store(dst, s7, 112);
-      if (!direct) memory.copy(at(orow, j), spill, (<usize>count) << 2);
     }
+    // A partial block may store past the row's end into the next row, which is written after it.
+    const direct = count == 32 || (p + 1 < len && 32 - count <= n);
+    const dst = direct ? orow : spill;
+    v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
+    v128.store(dst, s4, 64); v128.store(dst, s5, 80); v128.store(dst, s6, 96); v128.store(dst, s7, 112);
+    if (!direct) memory.copy(orow, spill, (<usize>count) << 2);
   }
 }
 
