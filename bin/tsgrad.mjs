@@ -23,7 +23,9 @@ if (!Object.hasOwn(commands, command)) {
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}; one of ${Object.keys(commands).join(", ")} (see tsgrad --help)\n`);
   process.exit(2);
 }
-const built = new URL(`../dist/scripts/${command}.js`, import.meta.url);
+// A command bundled into one file (train) loads faster than its compiled modules one by one.
+const bundled = new URL(`../dist/bundle/${command}.mjs`, import.meta.url);
+const built = existsSync(bundled) ? bundled : new URL(`../dist/scripts/${command}.js`, import.meta.url);
 const source = new URL(`../scripts/${command}.ts`, import.meta.url);
 // The script reads its flags from process.argv, as if started directly. A checkout runs its sources (so
 // a stale build is never used by mistake); the installed package, which ships no sources, its build.
