@@ -29,8 +29,17 @@ export function slice(ds: Dataset, start: number, end: number): Dataset {
   };
 }
 
+/** Throws unless every index names an example of `ds` (one outside would gather numbers that are not there). */
+function checkIndices(ds: Dataset, indices: ArrayLike<number>): void {
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r];
+    if (!(Number.isInteger(i) && i >= 0 && i < ds.count)) throw new Error(`gather: index ${i} is outside the ${ds.count} examples`);
+  }
+}
+
 /** The examples at `indices` as a batch: x scaled to [0, 1], y one-hot. */
 export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch {
+  checkIndices(ds, indices);
   const n = indices.length, f = ds.features, c = ds.classes;
   const x = allocate(dtype, n * f);
   kernels().bytesToFloat(ds.images, indices, f, 255, x);
@@ -85,6 +94,7 @@ export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: 
     return pair[(turn ^= 1)];
   };
   const gatherer = (indices: ArrayLike<number>): LabelledBatch => {
+    checkIndices(ds, indices);
     const n = indices.length, f = ds.features, c = ds.classes;
     const buffers = kernels() === owner ? buffersFor(n) : undefined;
     if (buffers === undefined) return gather(ds, indices, dtype);

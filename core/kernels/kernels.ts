@@ -111,6 +111,13 @@ export interface Kernels {
   /** Gives back an array `persistent` handed out. */
   release?(a: FloatArray): void;
   /**
+   * Only for backends with memory of their own: a zero-filled byte array of `length` there, for data read once
+   * and gathered from on every step (a data set's pixels, read from its file straight into it), so that
+   * `bytesToFloat` reads it where it lies instead of copying it in. Never given back; undefined when there
+   * is no room (the caller keeps an ordinary array).
+   */
+  residentBytes?(length: number): Uint8Array | undefined;
+  /**
    * Optional, for jit: a fixed sequence of calls made into one, to be run many times with new inputs. Every
    * array in `calls` except the inputs is the same on every run (buffers from `persistent`, constants);
    * `inputLengths` are the inputs' lengths. Undefined when this backend would gain nothing.
@@ -136,6 +143,6 @@ export interface CompiledCalls {
 }
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
-export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "compile">, number>> = {
+export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
 };

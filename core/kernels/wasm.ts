@@ -167,14 +167,20 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const end = base + arenaBytes, limit = end + persistentBytes;
   let nextResident = limit;
   const resident = new WeakMap<Uint8Array, number>();
-  /** Where `bytes` lives in wasm memory, copied in now if there is room; undefined if there is none. */
+  /** A block of the resident region, or undefined when it has no room left. */
+  const claimResident = (length: number): number | undefined => {
+    if (nextResident + length > memory.buffer.byteLength) return undefined;
+    const at = nextResident;
+    nextResident += (length + 15) & ~15;
+    return at;
+  };
+  /** Where `bytes` lives in wasm memory (it is there already, or is copied in now if there is room); undefined if there is none. */
   const residentOffset = (bytes: Uint8Array): number | undefined => {
+    if (bytes.buffer === heapBytes.buffer) return bytes.byteOffset;
     let at = resident.get(bytes);
-    if (at === undefined && nextResident + bytes.length <= memory.buffer.byteLength) {
-      at = nextResident;
+    if (at === undefined && (at = claimResident(bytes.length)) !== undefined) {
       heapBytes.set(bytes, at);
       resident.set(bytes, at);
-      nextResident += (bytes.length + 15) & ~15;
     }
     return at;
   };
@@ -308,6 +314,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     threads: () => (helper?.running() === true ? 2 : 1),
     persistent: persistentArray,
     release: releaseArray,
+    residentBytes(length) {
+      const at = Number.isSafeInteger(length) && length >= 0 ? claimResident(length) : undefined;
+      return at === undefined ? undefined : new Uint8Array(memory.buffer, at, length);
+    },
     compile(calls, inputLengths) {
       // With a helper thread, calls are split between threads from JavaScript: those stay calls. A backend that
       // spreads this one and overrides methods is not this one: its calls stay calls, made through its methods.
@@ -355,6 +365,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       if (!(out instanceof Float32Array) || (outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)) > end - base) {
         js.bytesToFloat(bytes, rows, rowLength, divisor, out);
         return;
+      }
+      // A row outside `bytes` would be read from whatever lies beside it in wasm memory: refused.
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
+        if (!(Number.isInteger(row) && row >= 0 && (row + 1) * rowLength <= bytes.length)) {
+          throw new Error(`bytesToFloat: row ${row} is outside the ${Math.floor(bytes.length / rowLength)} rows of ${rowLength} bytes`);
+        }
       }
       const source = rows.length <= SCRATCH_ENTRIES ? residentOffset(bytes) : undefined;
       // Room for the output, and for the rows' bytes when they are staged.

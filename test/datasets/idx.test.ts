@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { test } from "node:test";
+import { createWasmKernels, withKernels, type Kernels } from "../../core/index.ts";
 import { encodeIdx, fetchIdx, parseIdx } from "../../datasets/index.ts";
 import { loadIdxDirectory, readImageSet } from "../../node/index.ts";
 
@@ -83,4 +84,20 @@ test("fetchIdx reads IDX bytes over fetch, plain or gzipped (DecompressionStream
   assert.match(messages[0], /^\/bomb: inflates to more than 1 MiB/);
   assert.equal(messages[1], "/missing: HTTP 404 Not Found");
   assert.match(messages[2], /^\/junk: not an IDX file/);
+});
+
+test("readImageSet reads the pixels straight into the wasm backend's memory when it has room, else into an ordinary array: the same set", () => {
+  const dir = directory({ "i": images, "l": labels });
+  const roomy = createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: 1 << 20 });
+  const roomless = createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: 1 << 20, residentBytes: 0 });
+  const read = (k: Kernels) => {
+    const r = withKernels(k, () => readImageSet(dir, "i", "l"));
+    assert.equal(r._tag, "Right");
+    return r._tag === "Right" ? r.right : undefined;
+  };
+  const inWasm = read(roomy), ordinary = read(roomless);
+  assert.equal(inWasm?.images.buffer, (roomy.persistent!("float32", 1) as Float32Array).buffer);
+  assert.notEqual(ordinary?.images.buffer, (roomless.persistent!("float32", 1) as Float32Array).buffer);
+  assert.deepEqual(Array.from(inWasm?.images ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual(Array.from(ordinary?.images ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 });
