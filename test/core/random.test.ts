@@ -39,3 +39,21 @@ test("a permutation holds each index exactly once", () => {
     { numRuns: 30 },
   );
 });
+
+test("nextInt draws what rejection sampling with % gives, for any bound up to 2^32 (it divides instead)", () => {
+  // The definition: reject x ≥ 2^32 − (2^32 mod n), then x mod n; a run's shuffles must not change.
+  const byDefinition = (s: T.Stream, n: number) => {
+    for (;;) {
+      const x = s.nextUint32();
+      if (x < 4294967296 - (4294967296 % n)) return x % n;
+    }
+  };
+  const bound = fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 2 ** 32 }), fc.constantFrom(1, 2, 3, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32));
+  fc.assert(
+    fc.property(seed, fc.array(bound, { minLength: 1, maxLength: 50 }), (s, bounds) => {
+      const a = new T.Stream(T.key(s)), b = new T.Stream(T.key(s));
+      for (const n of bounds) assert.equal(a.nextInt(n), byDefinition(b, n), `n = ${n}`);
+    }),
+    { numRuns: 200 },
+  );
+});
