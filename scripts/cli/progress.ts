@@ -16,13 +16,18 @@ export function epochProgress(enabled = process.stderr.isTTY === true): Progress
     cliProgress.Presets.shades_classic,
   );
   let running = false;
+  // The bar moves in ~200 steps an epoch: an update per mini-batch (5,000 an epoch, each with its ETA
+  // arithmetic and arrays) cost more than the terminal can show.
+  let every = 1, end = 0;
   return {
     start(epoch, total) {
       bar.start(total, 0, { epoch });
+      every = Math.max(1, Math.floor(total / 200));
+      end = total;
       running = true;
     },
     update(done) {
-      if (running) bar.update(done);
+      if (running && (done % every === 0 || done === end)) bar.update(done);
     },
     stop() {
       if (running) bar.stop();
