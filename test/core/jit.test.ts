@@ -142,9 +142,9 @@ test("jit fuses each weight gradient with the sgd step that reads it (wasm), num
     },
   };
   T.withKernels(counting, () => {
-    // Widths on both sides of the kernel's cases: rows of up to 16, 32 and more numbers, up to 32 examples and more.
+    // Widths on all sides of the kernel's cases: rows of up to 16, 32, 128 and more numbers, up to 32 examples and more.
     const arb = fc.record({
-      sizes: fc.tuple(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 })),
+      sizes: fc.tuple(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 140 }), fc.integer({ min: 1, max: 12 })),
       batch: fc.integer({ min: 1, max: 40 }),
       seed: fc.integer({ min: 0, max: 1e6 }),
     });

@@ -176,3 +176,33 @@ test("wasm division, square root and square equal the JS loops on float32 arrays
     both((k, out) => k.unary("square", a, out));
   }), { numRuns: 60 });
 });
+
+test("the wasm weight gradient xᵀ·δ adds the examples in order from zero, and its fused update is alpha·that + c: bit for bit, at any width", () => {
+  // The float32 sums the kernel promises (register blocks up to 128 wide, scattering beyond or past 32
+  // examples): each term rounded, added in the examples' order, then the update rounded once more.
+  const k = createWasmKernels({ arenaBytes: 1 << 22, persistentBytes: 1 << 22 });
+  const f = Math.fround;
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 150 }), fc.integer({ min: 0, max: 1e6 }), (batch, pixels, n, seed) => {
+      const x = Float32Array.from({ length: batch * pixels }, (_, i) => ((i * 7 + seed) % 5 < 3 ? 0 : Math.sin(i + seed)));
+      const d = Float32Array.from({ length: batch * n }, (_, i) => Math.cos(i * 1.3 + seed) / 3);
+      const c = k.persistent!("float32", pixels * n) as Float32Array, out = k.persistent!("float32", pixels * n) as Float32Array;
+      c.set(Float32Array.from({ length: pixels * n }, (_, i) => Math.sin(i * 0.7 + seed)));
+      const alpha = f(-0.3); // the kernel computes in float32
+      const sums = new Float32Array(pixels * n);
+      for (let p = 0; p < pixels; p++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let i = 0; i < batch; i++) s = f(s + f(x[i * pixels + p] * d[i * n + j]));
+        sums[p * n + j] = s;
+      }
+      const product = new Float32Array(pixels * n);
+      k.matmul(x, d, product, pixels, batch, n, true, false);
+      assert.deepEqual(Array.from(product), Array.from(sums), `product, ${batch} examples, ${n} wide`);
+      k.matmulAxpy!(alpha, x, d, c, out, pixels, batch, n, true, false);
+      assert.deepEqual(Array.from(out), Array.from(sums, (s, i) => f(f(alpha * s) + c[i])), `fused update, ${batch} examples, ${n} wide`);
+      k.release!(c);
+      k.release!(out);
+    }),
+    { numRuns: 60 },
+  );
+});

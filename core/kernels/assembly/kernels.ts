@@ -195,18 +195,21 @@ export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
   matmulTNRows(a, b, out, m, k, n, 0, m, 0, 0);
 }
 
+// Widest rows of out the register path takes (in blocks of 32 columns); wider ones are scattered.
+const TN_REGISTER_WIDTH: i32 = 128;
+
 /**
  * Rows lo … hi−1 of matmulTN's out (rows are independent: two threads may split them); with c ≠ 0, fused
- * with the update that reads it: those rows of alpha·aᵀb + c. With at most 32
- * examples (rows of a) and a row of out that fits one register block, each row of out is summed in
- * registers over the examples where its pixel is non-zero (found from a bit mask per pixel) and written
- * once; otherwise the non-zeros are scattered into out. Both add the examples in order from zero: the
- * same numbers.
+ * with the update that reads it: those rows of alpha·aᵀb + c. With at most 32 examples (rows of a) and
+ * rows of out up to TN_REGISTER_WIDTH wide, each row of out is summed in registers, 32 columns at a time,
+ * over the examples where its pixel is non-zero (found from a bit mask per pixel) and written once; a
+ * pixel no example has gets c's row plus alpha·(+0) with no products; otherwise the non-zeros are
+ * scattered into out. Both add the examples in order from zero: the same numbers.
  */
 export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo: i32, hi: i32, alpha: f32, c: usize): void {
-  // (The register block reads 32 numbers from each row of b, and of c: past their ends, which must stay in memory.)
+  // (A register block reads 32 numbers from each row of b, and of c: past their ends, which must stay in memory.)
   const end = <usize>memory.size() << 16;
-  if (k > 32 || n > 32 || at(b, k * n + 32) > end || (c != 0 && at(c, m * n + 32) > end)) {
+  if (k > 32 || n > TN_REGISTER_WIDTH || at(b, k * n + 32) > end || (c != 0 && at(c, m * n + 32) > end)) {
     scatterRows(a, b, out, m, k, n, lo, hi);
     if (c != 0) axpy(alpha, at(out, lo * n), at(c, lo * n), at(out, lo * n), (hi - lo) * n);
     return;
@@ -226,60 +229,85 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
     }
     for (; p < len; p++) if (load<f32>(at(row, p)) != 0) store<i32>(at(masks, p), load<i32>(at(masks, p)) | (1 << i));
   }
-  const spill = at(scratchVal, SCRATCH_TAIL);
-  const av = f32x4.splat(alpha);
-  // What the update adds for a pixel no example has: alpha·(+0), as the sums below would give it.
-  const none = f32x4.mul(av, f32x4.splat(0));
-  const count = n; // one block (n ≤ 32)
+  // What the update adds for a pixel no example has: alpha·(+0), as the sums would give it.
+  const none = f32x4.mul(f32x4.splat(alpha), zero);
+  if (n <= 32) {
+    for (let p = 0; p < len; p++) rowBlock(load<i32>(at(masks, p)), at(a, lo + p), m, b, n, 0, alpha, none, c, out, lo + p, p + 1 < len, 8);
+    return;
+  }
+  // Wider rows: blocks of 32 columns, and a narrower one for the last few (100 = 3·32 + 4).
   for (let p = 0; p < len; p++) {
-    const mask = load<i32>(at(masks, p));
-    const orow = at(out, (lo + p) * n);
-    const cr = at(c, (lo + p) * n);
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-    if (mask == 0) {
-      // Half of a batch's pixels are zero in all its examples: the row is c's plus nothing, with no products.
-      if (c != 0) {
-        s0 = f32x4.add(none, v128.load(cr)); s1 = f32x4.add(none, v128.load(cr, 16));
-        s2 = f32x4.add(none, v128.load(cr, 32)); s3 = f32x4.add(none, v128.load(cr, 48));
-        s4 = f32x4.add(none, v128.load(cr, 64)); s5 = f32x4.add(none, v128.load(cr, 80));
-        s6 = f32x4.add(none, v128.load(cr, 96)); s7 = f32x4.add(none, v128.load(cr, 112));
+    const mask = load<i32>(at(masks, p)), column = at(a, lo + p), more = p + 1 < len;
+    let j = 0;
+    for (; j + 32 <= n; j += 32) rowBlock(mask, column, m, b, n, j, alpha, none, c, out, lo + p, more, 8);
+    const rest = n - j;
+    if (rest > 16) rowBlock(mask, column, m, b, n, j, alpha, none, c, out, lo + p, more, 8);
+    else if (rest > 8) rowBlock(mask, column, m, b, n, j, alpha, none, c, out, lo + p, more, 4);
+    else if (rest > 0) rowBlock(mask, column, m, b, n, j, alpha, none, c, out, lo + p, more, 2);
+  }
+}
+
+// Columns j … j + 4·vectors − 1 (as many of them as row `row` of out has) of matmulTNRows' out: Σ over
+// the examples i in `mask` (in order) of a[i, pixel]·b[i, j …], then with c ≠ 0 alpha·that + c's row. A
+// pixel no example has (half of a batch's) gets c's row plus `none` (alpha·(+0)), with no products. The
+// block may store past the row's end into the next row (written after it) when `more` rows follow.
+// `vectors` is 2, 4 or 8, a constant at each call: what it leaves out is compiled away.
+@inline function rowBlock(mask: i32, column: usize, m: i32, b: usize, n: i32, j: i32, alpha: f32, none: v128, c: usize, out: usize, row: i32, more: bool, vectors: i32): void {
+  const width = vectors * 4, count = min(width, n - j);
+  const direct = count == width || (more && width - count <= n);
+  const dst = direct ? at(out, row * n + j) : at(scratchVal, SCRATCH_TAIL);
+  const cj = at(c, row * n + j);
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+  if (mask == 0) {
+    if (c != 0) {
+      s0 = f32x4.add(none, v128.load(cj)); s1 = f32x4.add(none, v128.load(cj, 16));
+      if (vectors > 2) { s2 = f32x4.add(none, v128.load(cj, 32)); s3 = f32x4.add(none, v128.load(cj, 48)); }
+      if (vectors > 4) {
+        s4 = f32x4.add(none, v128.load(cj, 64)); s5 = f32x4.add(none, v128.load(cj, 80));
+        s6 = f32x4.add(none, v128.load(cj, 96)); s7 = f32x4.add(none, v128.load(cj, 112));
       }
-    } else {
-      const column = at(a, lo + p);
-      for (let left = mask; left != 0; left &= left - 1) {
-        const i = ctz(left);
-        const v = f32x4.splat(load<f32>(at(column, i * m)));
-        const r = at(b, i * n);
-        s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
-        s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+    }
+  } else {
+    for (let left = mask; left != 0; left &= left - 1) {
+      const i = ctz(left);
+      const v = f32x4.splat(load<f32>(at(column, i * m)));
+      const r = at(b, i * n + j);
+      s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
+      s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
+      if (vectors > 2) {
         s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
         s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
+      }
+      if (vectors > 4) {
         s4 = f32x4.add(s4, f32x4.mul(v, v128.load(r, 64)));
         s5 = f32x4.add(s5, f32x4.mul(v, v128.load(r, 80)));
         s6 = f32x4.add(s6, f32x4.mul(v, v128.load(r, 96)));
         s7 = f32x4.add(s7, f32x4.mul(v, v128.load(r, 112)));
       }
-      if (c != 0) {
-        // Fused with the update that consumes the product: out = alpha·(this row) + c's row, the same
-        // operations as storing the row and then running axpy over it.
-        s0 = f32x4.add(f32x4.mul(av, s0), v128.load(cr));
-        s1 = f32x4.add(f32x4.mul(av, s1), v128.load(cr, 16));
-        s2 = f32x4.add(f32x4.mul(av, s2), v128.load(cr, 32));
-        s3 = f32x4.add(f32x4.mul(av, s3), v128.load(cr, 48));
-        s4 = f32x4.add(f32x4.mul(av, s4), v128.load(cr, 64));
-        s5 = f32x4.add(f32x4.mul(av, s5), v128.load(cr, 80));
-        s6 = f32x4.add(f32x4.mul(av, s6), v128.load(cr, 96));
-        s7 = f32x4.add(f32x4.mul(av, s7), v128.load(cr, 112));
+    }
+    if (c != 0) {
+      // Fused with the update that consumes the product: alpha·(this row) + c's row, the same operations as
+      // storing the row and then running axpy over it.
+      const av = f32x4.splat(alpha);
+      s0 = f32x4.add(f32x4.mul(av, s0), v128.load(cj));
+      s1 = f32x4.add(f32x4.mul(av, s1), v128.load(cj, 16));
+      if (vectors > 2) {
+        s2 = f32x4.add(f32x4.mul(av, s2), v128.load(cj, 32));
+        s3 = f32x4.add(f32x4.mul(av, s3), v128.load(cj, 48));
+      }
+      if (vectors > 4) {
+        s4 = f32x4.add(f32x4.mul(av, s4), v128.load(cj, 64));
+        s5 = f32x4.add(f32x4.mul(av, s5), v128.load(cj, 80));
+        s6 = f32x4.add(f32x4.mul(av, s6), v128.load(cj, 96));
+        s7 = f32x4.add(f32x4.mul(av, s7), v128.load(cj, 112));
       }
     }
-    // A partial block may store past the row's end into the next row, which is written after it.
-    const direct = count == 32 || (p + 1 < len && 32 - count <= n);
-    const dst = direct ? orow : spill;
-    v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
-    v128.store(dst, s4, 64); v128.store(dst, s5, 80); v128.store(dst, s6, 96); v128.store(dst, s7, 112);
-    if (!direct) memory.copy(orow, spill, (<usize>count) << 2);
   }
+  v128.store(dst, s0); v128.store(dst, s1, 16);
+  if (vectors > 2) { v128.store(dst, s2, 32); v128.store(dst, s3, 48); }
+  if (vectors > 4) { v128.store(dst, s4, 64); v128.store(dst, s5, 80); v128.store(dst, s6, 96); v128.store(dst, s7, 112); }
+  if (!direct) memory.copy(at(out, row * n + j), dst, (<usize>count) << 2);
 }
 
 // The same rows by scattering: each non-zero of a adds a scaled row of b into out (any number of examples).
