@@ -164,6 +164,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const heap = new Float32Array(memory.buffer);
   const heapBytes = new Uint8Array(memory.buffer);
   const heapInts = new Int32Array(memory.buffer);
+  // So its buffer is one object: comparing with it tells an array that lives here.
+  const heapBuffer = memory.buffer;
   const end = base + arenaBytes, limit = end + persistentBytes;
   let nextResident = limit;
   const resident = new WeakMap<Uint8Array, number>();
@@ -176,7 +178,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   };
   /** Where `bytes` lives in wasm memory (it is there already, or is copied in now if there is room); undefined if there is none. */
   const residentOffset = (bytes: Uint8Array): number | undefined => {
-    if (bytes.buffer === heapBytes.buffer) return bytes.byteOffset;
+    if (bytes.buffer === heapBuffer) return bytes.byteOffset;
     let at = resident.get(bytes);
     if (at === undefined && (at = claimResident(bytes.length)) !== undefined) {
       heapBytes.set(bytes, at);
@@ -192,8 +194,6 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   let next = base;
   const cache = new WeakMap<FloatArray, { readonly offset: number; readonly generation: number }>();
   const bytesOf = (len: number) => (len * 4 + 15) & ~15;
-  // The memory never grows, so its buffer is one object: comparing with it tells a persistent array.
-  const heapBuffer = memory.buffer;
   /** Where `a` is in wasm memory now (it lives here, or is cached in this generation), or -1. */
   const offsetNow = (a: Float32Array): number => {
     if (a.buffer === heapBuffer) return a.byteOffset;
@@ -297,7 +297,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     return view;
   }
   function releaseArray(a: FloatArray): void {
-    if (a.buffer !== memory.buffer || a.byteOffset < end) return;
+    if (a.buffer !== heapBuffer || a.byteOffset < end) return;
     const bytes = bytesOf(a.length);
     const list = freePersistent.get(bytes) ?? [];
     list.push(a.byteOffset);
@@ -361,19 +361,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         return;
       }
       const len = rows.length * rowLength;
-      const outHere = out.buffer === memory.buffer;
+      const outHere = out.buffer === heapBuffer;
       if (!(out instanceof Float32Array) || (outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)) > end - base) {
         js.bytesToFloat(bytes, rows, rowLength, divisor, out);
         return;
       }
-      // A row outside `bytes` would be read from whatever lies beside it in wasm memory: refused.
+      const source = rows.length <= SCRATCH_ENTRIES ? residentOffset(bytes) : undefined;
+      // A row outside `bytes` would be read from whatever lies beside it in wasm memory: refused. (Gathering
+      // in place, the row numbers go in the index scratch on the same pass.)
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r];
         if (!(Number.isInteger(row) && row >= 0 && (row + 1) * rowLength <= bytes.length)) {
           throw new Error(`bytesToFloat: row ${row} is outside the ${Math.floor(bytes.length / rowLength)} rows of ${rowLength} bytes`);
         }
+        if (source !== undefined) heapInts[(RESERVED >> 2) + r] = row;
       }
-      const source = rows.length <= SCRATCH_ENTRIES ? residentOffset(bytes) : undefined;
       // Room for the output, and for the rows' bytes when they are staged.
       const need = (outHere ? 0 : bytesOf(len)) + (source === undefined ? bytesOf(Math.ceil(len / 4)) : 0);
       if (next + need > end) {
@@ -382,8 +384,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       }
       const at = outHere ? out.byteOffset : claim(len);
       if (source !== undefined) {
-        // The row numbers go in the index scratch; the rows are read where the dataset lives.
-        for (let r = 0; r < rows.length; r++) heapInts[(RESERVED >> 2) + r] = rows[r];
+        // The rows are read where the dataset lives.
         exec.gatherRows(source, rows.length, rowLength, divisor, at);
       } else {
         // The rows' bytes are copied in side by side and converted in SIMD.
