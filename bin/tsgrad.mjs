@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `tsgrad COMMAND [flags]`: the scripts as one command (npm's convention for a package's CLI). Runs the
-// compiled script in the installed package, or the TypeScript source (through tsx) in a checkout.
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// `tsgrad COMMAND [flags]`: the scripts as one command (npm's convention for a package's CLI). In a checkout
+// it starts a command as `npm run COMMAND` does (scripts/launch.mjs: the fresh build, else the sources through
+// tsx, never a stale build); in the installed package, which ships no sources, its build.
+import { existsSync, readFileSync } from "node:fs";
 
 const commands = {
   train: "train a network on MNIST (or any IDX data) and print the seed's epoch lines",
@@ -13,32 +13,50 @@ const commands = {
   "check-predict": "check predict's normaliser against MNIST's own digits",
   playground: "serve the playground: train in a browser tab, look inside, draw a digit",
 };
-const [command, ...rest] = process.argv.slice(2);
+const args = process.argv.slice(2);
+let [command, ...rest] = args;
+// `tsgrad help train` is `tsgrad train --help`.
+if (command === "help" && rest.length > 0) [command, rest] = [rest[0], ["--help"]];
+if (command === "--version" || command === "-V") {
+  process.stdout.write(`tsgrad ${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
+  process.exit(0);
+}
 if (command === undefined || command === "--help" || command === "-h" || command === "help") {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  process.stdout.write(`usage: tsgrad COMMAND [flags]   (tsgrad COMMAND --help for its flags)\n\n${Object.entries(commands).map(([c, about]) => `  ${c.padEnd(width)}  ${about}`).join("\n")}\n`);
+  const out = command === undefined ? process.stderr : process.stdout;
+  out.write(`usage: tsgrad COMMAND [flags]   (tsgrad COMMAND --help, or tsgrad help COMMAND, for its flags; tsgrad --version)\n\n${Object.entries(commands).map(([c, about]) => `  ${c.padEnd(width)}  ${about}`).join("\n")}\n`);
   process.exit(command === undefined ? 2 : 0);
 }
 if (!Object.hasOwn(commands, command)) {
-  process.stderr.write(`error: unknown command ${JSON.stringify(command)}; one of ${Object.keys(commands).join(", ")} (see tsgrad --help)\n`);
+  const distance = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const [guess] = Object.keys(commands).map((c) => [c, distance(command, c)]).sort((a, b) => a[1] - b[1])[0];
+  const close = distance(command, guess) <= Math.max(2, Math.floor(command.length / 3));
+  process.stderr.write(`error: unknown command ${JSON.stringify(command)}${close ? `; did you mean ${guess}?` : ""} (one of ${Object.keys(commands).join(", ")}; see tsgrad --help)\n`);
   process.exit(2);
 }
-// A command bundled into one file (train) loads faster than its compiled modules one by one.
-const bundled = new URL(`../dist/bundle/${command}.mjs`, import.meta.url);
-const built = existsSync(bundled) ? bundled : new URL(`../dist/scripts/${command}.js`, import.meta.url);
-const source = new URL(`../scripts/${command}.ts`, import.meta.url);
-// The script reads its flags from process.argv, as if started directly. A checkout runs its sources (so
-// a stale build is never used by mistake); the installed package, which ships no sources, its build.
-let tsx;
-if (existsSync(source)) tsx = await import("tsx/esm/api").catch(() => undefined);
-if (tsx !== undefined) {
-  tsx.register();
-  process.argv = [process.argv[0], fileURLToPath(source), ...rest];
-  await import(source.href);
-} else if (existsSync(built)) {
+// Usage lines and hints name the command as the user started it.
+process.env.TSGRAD_INVOKED_AS = `${process.env.npm_command === "exec" ? "npx " : ""}tsgrad ${command}`;
+const launcher = new URL("../scripts/launch.mjs", import.meta.url);
+if (existsSync(launcher)) {
+  process.argv = [process.argv[0], process.argv[1], command, ...rest];
+  await import(launcher.href);
+} else {
+  // A command bundled into one file (train) loads faster than its compiled modules one by one.
+  const bundled = new URL(`../dist/bundle/${command}.mjs`, import.meta.url);
+  const built = existsSync(bundled) ? bundled : new URL(`../dist/scripts/${command}.js`, import.meta.url);
+  if (!existsSync(built)) {
+    process.stderr.write("error: tsgrad is not built (run npm run build in its checkout)\n");
+    process.exit(2);
+  }
+  const { fileURLToPath } = await import("node:url");
   process.argv = [process.argv[0], fileURLToPath(built), ...rest];
   await import(built.href);
-} else {
-  process.stderr.write("error: tsgrad is not built (run npm run build in its checkout)\n");
-  process.exit(2);
 }

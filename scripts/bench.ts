@@ -16,7 +16,7 @@ import { backendFlag, threadsFlag, useBackend, type BackendName, type Threads } 
 import { examples, loadSplits } from "./cli/data.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { scriptArgs } from "./cli/script-command.ts";
-import { commandLine, layerSizes, nonEmpty, oneOf, positiveInt } from "./cli/flags.ts";
+import { booleanFlag, commandLine, layerSizes, nonEmpty, oneOf, positiveInt } from "./cli/flags.ts";
 import { measureSpec, runTorchPeer, type SpecMeasurement } from "./cli/bench-spec.ts";
 import { wholeRun, wholeRunReport } from "./cli/bench-whole-run.ts";
 import { readJsonFile } from "./cli/files.ts";
@@ -34,8 +34,8 @@ const table = {
   spec: { codec: nonEmpty, placeholder: "FILE", help: "measure a spec network instead (chapter 6's settings: log-likelihood, sgd η 0.03, λ 0.1), e.g. examples/specs/ch6-conv2.json" },
   limit: { codec: positiveInt, default: "500", placeholder: "N", help: "with --spec: mini-batches timed per run (after one that traces)" },
   rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "with --spec or --whole-run: runs of tsgrad and the peer, alternating (medians reported)" },
-  "whole-run": { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: "time whole default runs (npm run train, --epochs of them) against the numpy float32 peer's: wall time, reported s/epoch, whole epochs from outside" },
-  json: { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: "print one JSON object instead of a table" },
+  "whole-run": booleanFlag("time whole default runs (npm run train, --epochs of them) against the numpy float32 peer's: wall time, reported s/epoch, whole epochs from outside"),
+  json: booleanFlag("print one JSON object instead of a table"),
   child: { codec: oneOf("autodiff", "backprop", "spec"), placeholder: "", help: "(internal) run one measurement in this process" },
 } as const;
 
@@ -125,7 +125,7 @@ function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dt
   });
 }
 
-type BenchFlags = { readonly spec?: string; readonly limit: number; readonly rounds: number; readonly backend: BackendName; readonly threads: readonly Threads[]; readonly peers: string; readonly child?: string; readonly "batch-size": number; readonly json: string };
+type BenchFlags = { readonly spec?: string; readonly limit: number; readonly rounds: number; readonly backend: BackendName; readonly threads: readonly Threads[]; readonly peers: string; readonly child?: string; readonly "batch-size": number; readonly json: boolean };
 
 /** --spec: tsgrad (a child process per run) and, with --peers torch, PyTorch, alternating; medians of images/s. */
 async function benchSpec(path: string, f: BenchFlags): Promise<number> {
@@ -156,7 +156,7 @@ runMain(async () => {
   const f = parsed.flags;
   const epochs = f.epochs, batch = f["batch-size"];
   if (f.spec !== undefined) return benchSpec(f.spec, f);
-  if (f["whole-run"] === "true") {
+  if (f["whole-run"]) {
     process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, (s) => process.stderr.write(s)), epochs));
     return 0;
   }
@@ -184,7 +184,7 @@ runMain(async () => {
       }
     }
   }
-  if (f.json === "true") {
+  if (f.json) {
     process.stdout.write(`${JSON.stringify({ batchSize: batch, epochs, results, peers })}\n`);
     return 0;
   }

@@ -12,12 +12,12 @@ import { toMnistDigit, type RgbaImage } from "../datasets/index.ts";
 import { backendFlag } from "./cli/backend.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, writeFileAtomicBytes } from "./cli/files.ts";
-import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
+import { booleanFlag, commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
 
 const table = {
   backend: { ...backendFlag, default: undefined, help: `${backendFlag.help} (default: the one the model was trained with)` },
-  json: { codec: oneOf("true", "false"), default: "false", placeholder: "true|false", help: 'print one JSON list of {"file", "digit", "scores"}' },
+  json: booleanFlag('print one JSON list of {"file", "digit", "scores"}'),
   "show-input": { codec: nonEmpty, placeholder: "PATH", help: "write the normalised 28×28 image fed to the network: a PNG file for one picture, a directory for several" },
 } as const;
 
@@ -135,7 +135,7 @@ runMain(() => {
       writeFileAtomicBytes(target, inputPng(inputs[i]), "--show-input");
     });
   }
-  if (parsed.flags.json === "true") {
+  if (parsed.flags.json) {
     process.stdout.write(`${JSON.stringify(files.map((file, i) => ({ file, digit: digits[i], scores: scoresOf(i) })))}\n`);
   } else if (files.length === 1) {
     const scores = scoresOf(0).map((s, i) => `  ${i}: ${s.toFixed(4)}${i === digits[0] ? "  <" : ""}`);

@@ -4,14 +4,14 @@
  * at that epoch, and time. Each run is `train` in a child process, so runs cannot disturb each other.
  */
 import { execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeModel, type EpochRecord } from "../nn/index.ts";
 import { svgChart } from "./cli/charts.ts";
 import { loadSplits } from "./cli/data.ts";
 import { EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
-import { checkOutputs, writeFileAtomic } from "./cli/files.ts";
+import { checkOutputs, makeDirectory, writeFileAtomic } from "./cli/files.ts";
 import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { scriptArgs } from "./cli/script-command.ts";
 import { runFlags } from "./cli/train-flags.ts";
@@ -70,14 +70,6 @@ runMain(async () => {
   const parsed = commandLine(table, { usage: "npm run sweep -- [flags]", about: "Trains every combination of the values given (e.g. --cost quadratic cross-entropy --eta 0.5 3) and compares them." });
   if (parsed === undefined) return 0;
   const { flags: f, given } = parsed;
-  // Where results go is checked before any run: a sweep must not fail after all its runs.
-  if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UserError(`--out: ${f.out} is not a directory`);
-  try {
-    mkdirSync(f.out, { recursive: true });
-  } catch (e) {
-    throw new UserError(`--out: cannot make directory ${f.out} (${(e as { code?: string }).code ?? String(e)})`);
-  }
-  checkOutputs([["--out", join(f.out, "sweep.md")], ["--out", join(f.out, "sweep.svg")]]);
   // The raw strings of each axis (defaults where not given), handed to train, which decodes them again.
   const values = Object.fromEntries(gridAxes.map((a) => [a, given[a] ?? [runFlags[a].default]])) as Record<Axis, readonly string[]>;
   const common = (["epochs", "train-size", "data", "backend", "early-stop"] as const).flatMap((k) => (given[k] ? [`--${k}=${given[k][0]}`] : []));
@@ -90,6 +82,11 @@ runMain(async () => {
     if (layers[0] !== splits.training.features) throw new UserError(`--layers ${raw}: the first size must be the data's ${splits.training.features} pixels per image`);
     if (layers[layers.length - 1] !== splits.training.classes) throw new UserError(`--layers ${raw}: the last size must be the data's ${splits.training.classes} classes`);
   }
+  // Where results go is checked before any run (a sweep must not fail after all its runs), and made only
+  // once every flag has been found good, so a mistake leaves no empty folder behind.
+  if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UserError(`--out: ${f.out} is not a directory`);
+  makeDirectory(f.out, "--out");
+  checkOutputs([["--out", join(f.out, "sweep.md")], ["--out", join(f.out, "sweep.svg")]]);
   const work = mkdtempSync(join(tmpdir(), "tsgrad-sweep-"));
   // Ctrl-C or SIGTERM ends the runs, removes the temporary directory and exits 130.
   const onSignal = (signal: NodeJS.Signals) => {

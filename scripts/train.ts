@@ -11,7 +11,8 @@ import { SHIFTS } from "../datasets/index.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
 import { checkOutputs, outputTarget, readJsonFile, writeFileAtomic } from "./cli/files.ts";
-import { commandLine, parseFlags, type FlagValues } from "./cli/flags.ts";
+import { commandLine, invokedAs, parseFlags, type FlagValues } from "./cli/flags.ts";
+import { lifeline } from "./cli/lifeline.ts";
 import { epochProgress } from "./cli/progress.ts";
 import { changeableOnResume, runFlags, trainFlags } from "./cli/train-flags.ts";
 
@@ -191,11 +192,11 @@ runMain(async () => {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  // A process manager that kills `npm run train` kills npm only: when our parent goes, stop as on SIGTERM
-  // rather than train on, orphaned, writing checkpoints nobody asked for any more.
-  const parent = process.ppid;
+  // A process manager that kills `npm run train` kills npm only: when the command the user started goes,
+  // stop as on SIGTERM rather than train on, orphaned, writing checkpoints nobody asked for any more.
+  const gone = lifeline();
   const orphaned = () => {
-    if (process.ppid === parent || stopRequested) return false;
+    if (stopRequested || !gone()) return false;
     onSignal("SIGTERM");
     return true;
   };
@@ -251,7 +252,7 @@ runMain(async () => {
     if (checkpointPath === undefined) throw new UserError("interrupted; nothing was saved (give --checkpoint FILE to be able to resume)", EXIT_INTERRUPTED);
     writeCheckpoint(outcome.state);
     const at = `epoch ${outcome.state.epoch}${outcome.state.batch > 0 ? `, batch ${outcome.state.batch}` : ""}`;
-    throw new UserError(`interrupted at ${at}; resume with: npm run train -- --resume ${checkpointPath}`, EXIT_INTERRUPTED);
+    throw new UserError(`interrupted at ${at}; resume with: ${invokedAs("train")} --resume ${checkpointPath}`, EXIT_INTERRUPTED);
   }
 
   const history = outcome.state.history;

@@ -4,7 +4,7 @@
  * followed to its target, and a device, FIFO or socket is refused, so `--save /dev/full` cannot replace
  * a device with a file. Paths are checked before any work, so a run never fails at its end.
  */
-import { accessSync, closeSync, constants, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./exit.ts";
 
@@ -50,6 +50,39 @@ export function outputTarget(path: string, flag: string): string {
   return target;
 }
 
+/**
+ * Makes the directory `path` and any missing parents, one level at a time from the nearest existing folder,
+ * which must be a writable directory (node's recursive mkdir spins forever under /proc).
+ */
+export function makeDirectory(path: string, flag: string): void {
+  const missing: string[] = [];
+  let at = resolve(path);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== "ENOENT") throw new UserError(`${flag}: cannot use ${at} (${reason(e)})`);
+    }
+    if (st !== undefined) {
+      if (!st.isDirectory()) throw new UserError(`${flag}: ${at} is not a directory`);
+      break;
+    }
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      throw new UserError(`${flag}: cannot make directory ${dir} (${reason(e)})`);
+    }
+  }
+}
+
 /** Checks every output up front, and that no two of them name the same file. */
 export function checkOutputs(outputs: readonly (readonly [flag: string, path: string | undefined])[]): void {
   const seen = new Map<string, string>();
@@ -64,7 +97,8 @@ export function checkOutputs(outputs: readonly (readonly [flag: string, path: st
 
 const tempPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.tmp$`);
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (ours or another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

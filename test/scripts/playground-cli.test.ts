@@ -1,6 +1,6 @@
 /** npm run playground's flags and its static build: mistakes are one line and exit 2; a build is whole or absent. */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runScript, tempDir } from "../fixtures.ts";
@@ -37,4 +37,28 @@ test("playground --build writes the page, the headers note and (unless --data fa
   assert.deepEqual(readdirSync(join(empty, "data")).sort(), ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "train-images-idx3-ubyte", "train-labels-idx1-ubyte"]);
   assert.ok(!readdirSync(join(empty, "..")).some((f) => f.includes(".tmp-")), "no temporary folder left");
   assert.ok(existsSync(join(empty, "worker.js")));
+});
+
+test("playground --build sweeps a killed build's temporary folder, builds through a symlink without replacing it, and refuses /proc at once", async () => {
+  const parent = tempDir();
+  const site = join(parent, "site");
+  // A build killed earlier (its pid long gone) left its temporary folder beside the target.
+  mkdirSync(join(parent, "site.tmp-999999"));
+  writeFileSync(join(parent, "site.tmp-999999", "main.js"), "half");
+  assert.equal((await runScript("playground", ["--build", site, "--no-data"])).code, 0);
+  assert.deepEqual(readdirSync(parent).sort(), ["site"]);
+  const real = join(parent, "real");
+  mkdirSync(real);
+  const link = join(parent, "link");
+  symlinkSync(real, link);
+  assert.equal((await runScript("playground", ["--build", link, "--data=false"])).code, 0);
+  assert.ok(lstatSync(link).isSymbolicLink(), "the link is still a link");
+  assert.ok(readdirSync(real).includes("index.html"), "the page is in the folder it names");
+  for (const dir of ["/proc/tsgrad-x", "/sys/tsgrad-x"]) {
+    const t0 = performance.now();
+    const r = await runScript("playground", ["--build", dir, "--no-data"], { timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error: --build /);
+    assert.ok(performance.now() - t0 < 15000);
+  }
 });

@@ -57,25 +57,32 @@ function processesWith(marker: string): string[] {
   return execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(marker) && !l.includes("ps -eo"));
 }
 
-test("killing npm run train (SIGTERM to npm alone) stops the trainer too, with its checkpoint", async () => {
-  const dir = tempDir();
-  const ck = join(dir, "ck.json");
-  const child = spawn(npm, ["run", "-s", "train", "--", "--data", data, "--layers", "64,16,10", "--epochs", "500", "--batch-size", "2", "--checkpoint", ck], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "", stderr = "", sent = false;
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-    if (!sent && stdout.includes("Epoch 0:")) {
-      sent = true;
-      process.kill(child.pid as number, "SIGTERM");
-    }
+for (const [how, command, prefix, signal] of [
+  ["npm run train", npm, ["run", "-s", "train", "--"], "SIGTERM"],
+  ["npm run train", npm, ["run", "-s", "train", "--"], "SIGKILL"],
+  ["npm run train", npm, ["run", "-s", "train", "--"], "SIGINT"],
+  ["npx tsx scripts/train.ts", npx, ["tsx", "scripts/train.ts"], "SIGKILL"],
+] as const) {
+  test(`killing ${how} (${signal} to ${command} alone) stops the trainer too, with its checkpoint`, async () => {
+    const dir = tempDir();
+    const ck = join(dir, "ck.json");
+    const child = spawn(command, [...prefix, "--data", data, "--layers", "64,16,10", "--epochs", "500", "--batch-size", "2", "--checkpoint", ck], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "", sent = false;
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (!sent && stdout.includes("Epoch 0:")) {
+        sent = true;
+        process.kill(child.pid as number, signal);
+      }
+    });
+    // stdout closes when the last process holding it (the trainer) has exited.
+    await new Promise((resolve) => child.stdout.on("close", resolve));
+    assert.deepEqual(processesWith(ck), []);
+    assert.match(stderr, /resume with: npm run train -- --resume /);
+    assert.doesNotMatch(stdout, /^Epoch 499:/m);
   });
-  // stdout closes when the last process holding it (the trainer) has exited.
-  await new Promise((resolve) => child.stdout.on("close", resolve));
-  assert.deepEqual(processesWith(ck), []);
-  assert.match(stderr, /resume with: npm run train -- --resume /);
-  assert.doesNotMatch(stdout, /^Epoch 499:/m);
-});
+}
 
 test("a sweep's SIGTERM ends its runs and removes its temporary directory", async () => {
   const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith("tsgrad-sweep-")));

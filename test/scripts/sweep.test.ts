@@ -22,3 +22,14 @@ test("a sweep with a bad value names the flag and runs nothing", async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr.trim(), /^error: --eta: expected a finite number > 0, got "fast"$/);
 });
+
+test("sweep checks its flags before making --out (no empty folder left), and refuses --out under /proc at once", async () => {
+  const out = join(tempDir(), "never", "made");
+  const r = await runScript("sweep", ["--data", blobDirectory(300, 100, 8, 4), "--layers", "10,16,10", "--epochs", "1", "--out", out]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--layers 10,16,10/);
+  assert.ok(!existsSync(join(out, "..")), "no folder made");
+  const proc = await runScript("sweep", ["--data", blobDirectory(300, 100, 8, 4), "--layers", "64,16,10", "--epochs", "1", "--out", "/proc/tsgrad-sweep"], { timeoutMs: 20000 });
+  assert.equal(proc.code, 2, proc.stderr);
+  assert.match(proc.stderr, /^error: --out: cannot make directory \/proc\/tsgrad-sweep/);
+});
