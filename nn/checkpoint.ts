@@ -12,6 +12,7 @@ import { EpochRecord, epochRecord } from "./model.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { compileFromFile, NetworkSpec, type Network } from "./spec.ts";
 import type { TrainState } from "./train.ts";
+import { encodeSafetensors, treeSkeleton } from "./safetensors.ts";
 import { decodeTree, encodeTree } from "./tree-codec.ts";
 
 export const CHECKPOINT_FORMAT = "tsgrad-checkpoint";
@@ -48,6 +49,24 @@ export type Resumed = Checkpoint & { readonly net: Network; readonly optimizer: 
 
 export function encodeCheckpoint(c: Checkpoint): unknown {
   return {
+    ...checkpointHeader(c),
+    params: encodeTree(c.state.params),
+    optState: encodeTree(c.state.optState),
+    best: c.state.best === undefined ? null : { epoch: c.state.best.epoch, params: encodeTree(c.state.best.params) },
+  };
+}
+
+/** A checkpoint as a safetensors file's chunks: its trees as raw numbers (`params.…`, `optState.…`, `best.params.…`), the rest as metadata. */
+export function encodeCheckpointSafetensors(c: Checkpoint): Uint8Array[] {
+  const { best } = c.state;
+  return encodeSafetensors(
+    { ...checkpointHeader(c), params: treeSkeleton(c.state.params), optState: treeSkeleton(c.state.optState), best: best === undefined ? null : { epoch: best.epoch, params: treeSkeleton(best.params) } },
+    { params: c.state.params, optState: c.state.optState, ...(best === undefined ? {} : { "best.params": best.params }) },
+  );
+}
+
+function checkpointHeader(c: Checkpoint) {
+  return {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     spec: c.spec,
@@ -57,9 +76,6 @@ export function encodeCheckpoint(c: Checkpoint): unknown {
     batch: c.state.batch,
     batchCostSum: c.state.batchCostSum,
     history: c.state.history.map(epochRecord),
-    params: encodeTree(c.state.params),
-    optState: encodeTree(c.state.optState),
-    best: c.state.best === undefined ? null : { epoch: c.state.best.epoch, params: encodeTree(c.state.best.params) },
   };
 }
 

@@ -11,8 +11,9 @@ export { backprop, denseLayers, updateMiniBatch, type BackpropCost, type Backpro
 export { decodeWith, described, formatErrors, FiniteNumber, PositiveInt } from "./decode.ts";
 export { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
 export { initialState, train, type EpochResult, type EpochSummary, type MonitorName, type Score, type TrainHooks, type TrainOutcome, type TrainSetup, type TrainState } from "./train.ts";
-export { decodeModel, encodeModel, epochRecord, EpochRecord, MODEL_FORMAT, MODEL_VERSION, type Model } from "./model.ts";
+export { decodeModel, encodeModel, encodeModelSafetensors, epochRecord, EpochRecord, MODEL_FORMAT, MODEL_VERSION, type Model } from "./model.ts";
 export { decodeTree, encodeTree, treesEqual, type TreeJson } from "./tree-codec.ts";
-export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, type Checkpoint, type Resumed } from "./checkpoint.ts";
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeCheckpointSafetensors, type Checkpoint, type Resumed } from "./checkpoint.ts";
 export { bestEpoch, combine, constant, earlyStopping, exponentialDecay, halveOnPlateau, score, stepDecay, type Schedule, type ScheduleDecision } from "./schedules.ts";
 export { majorityVote } from "./ensemble.ts";
+export { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, treeSkeleton } from "./safetensors.ts";

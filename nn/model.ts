@@ -5,6 +5,7 @@ import * as t from "io-ts";
 import { key, type Tree } from "../core/index.ts";
 import { closed, decodeWith, described, FiniteNumber } from "./decode.ts";
 import { compileFromFile, NetworkSpec, type Network } from "./spec.ts";
+import { encodeSafetensors, treeSkeleton } from "./safetensors.ts";
 import { decodeTree, encodeTree } from "./tree-codec.ts";
 import type { EpochSummary, Score } from "./train.ts";
 
@@ -63,13 +64,17 @@ export function epochRecord(r: EpochSummary): EpochRecord {
 }
 
 export function encodeModel(m: Model): unknown {
-  return {
-    format: MODEL_FORMAT,
-    version: MODEL_VERSION,
-    spec: m.net.spec,
-    params: encodeTree(m.params),
-    training: { options: m.options, history: m.history },
-  };
+  return { ...modelHeader(m), params: encodeTree(m.params) };
+}
+
+/** A model file's fields other than its parameters. */
+function modelHeader(m: Model) {
+  return { format: MODEL_FORMAT, version: MODEL_VERSION, spec: m.net.spec, training: { options: m.options, history: m.history } };
+}
+
+/** A model as a safetensors file's chunks: the parameters as raw numbers (`params.0.w`, …), the rest as metadata. */
+export function encodeModelSafetensors(m: Model): Uint8Array[] {
+  return encodeSafetensors({ ...modelHeader(m), params: treeSkeleton(m.params) }, { params: m.params });
 }
 
 /** Reads a model from parsed JSON; `what` names the file in errors. */
@@ -79,7 +84,7 @@ export function decodeModel(value: unknown, what: string): Either<Error, Model> 
     chain((h) => pipe(
       compileFromFile(h.spec, what),
       chain((net) => pipe(
-        decodeTree(h.params, net.init(key(0)), `${what} params`),
+        decodeTree(h.params, net.init(key(0)), `${what} params`, true),
         chain((params): Either<Error, Model> => right({ net, params, options: h.training.options, history: h.training.history })),
       )),
     )),

@@ -18,26 +18,32 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+const isNumbers = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array;
+
 /**
- * Reads a tree from untrusted JSON, requiring the structure and shapes of `like` (a freshly
- * initialised tree of the same network) and finite numbers; errors name the path.
+ * Reads a tree from untrusted JSON (or a safetensors file's tensors: data as typed arrays), requiring the
+ * structure and shapes of `like` (a freshly initialised tree of the same network) and finite numbers;
+ * errors name the path. With `float32Range`, numbers beyond float32's range are refused whatever `like`'s
+ * dtype (a model must run on the float32 kernels, where they would become Infinity without a word).
  */
-export function decodeTree(value: unknown, like: Tree, what: string): Either<Error, Tree> {
+export function decodeTree(value: unknown, like: Tree, what: string, float32Range = false): Either<Error, Tree> {
   const fail = (path: string, msg: string) => left(new Error(`${what}${path === "" ? "" : ` field ${path}`}: ${msg}`));
   const walk = (v: unknown, l: Tree, path: string): Either<Error, Tree> => {
     if (l instanceof Tensor) {
-      if (!isObject(v) || !Array.isArray(v.shape) || !Array.isArray(v.data)) return fail(path, `expected a tensor {"shape": [...], "data": [...]}`);
-      const shape = v.shape as unknown[], data = v.data as unknown[];
+      if (!isObject(v) || !Array.isArray(v.shape) || !isNumbers(v.data)) return fail(path, `expected a tensor {"shape": [...], "data": [...]}`);
+      const shape = v.shape as unknown[], data = v.data;
       if (shape.length !== l.rank || shape.some((d, i) => d !== l.shape[i])) {
         return fail(path, `expected shape ${shapeString(l.shape)}, got ${JSON.stringify(shape)}`);
       }
       if (data.length !== l.size) return fail(path, `expected ${l.size} numbers, got ${data.length}`);
-      const bad = data.findIndex((x) => typeof x !== "number" || !Number.isFinite(x));
-      if (bad >= 0) return fail(path, `data[${bad}] is ${JSON.stringify(data[bad])}, not a finite number`);
-      // In float32 a larger number would become Infinity without a word.
-      const big = l.dtype === "float32" ? data.findIndex((x) => Math.abs(x as number) > FLOAT32_MAX) : -1;
-      if (big >= 0) return fail(path, `data[${big}] is ${JSON.stringify(data[big])}, beyond float32's range (±3.4e38)`);
-      return right(fromArray(data as number[], l.shape, l.dtype));
+      const limit = float32Range || l.dtype === "float32" ? FLOAT32_MAX : Infinity;
+      for (let i = 0; i < data.length; i++) {
+        const x = data[i];
+        if (typeof x !== "number" || !Number.isFinite(x)) return fail(path, `data[${i}] is ${typeof x === "number" ? String(x) : JSON.stringify(x)}, not a finite number`);
+        // In float32 a larger number would become Infinity without a word.
+        if (Math.abs(x) > limit) return fail(path, `data[${i}] is ${JSON.stringify(x)}, beyond float32's range (±3.4e38)`);
+      }
+      return right(fromArray(data as ArrayLike<number>, l.shape, l.dtype));
     }
     if (Array.isArray(l)) {
       const ls = l as readonly Tree[];

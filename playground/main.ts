@@ -260,7 +260,7 @@ $<HTMLInputElement>("load").addEventListener("change", async (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
   if (file === undefined) return;
   showError(null);
-  send({ type: "loadModel", name: file.name, text: await file.text() });
+  send({ type: "loadModel", name: file.name, bytes: await file.arrayBuffer() });
   (e.target as HTMLInputElement).value = "";
 });
 

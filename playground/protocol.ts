@@ -27,7 +27,7 @@ export type ToWorker =
   | { readonly type: "resume" }
   | { readonly type: "reset" }
   | { readonly type: "predict"; readonly pixels: Float64Array }
-  | { readonly type: "loadModel"; readonly name: string; readonly text: string }
+  | { readonly type: "loadModel"; readonly name: string; readonly bytes: ArrayBuffer }
   | { readonly type: "saveModel" };
 
 /** A misclassified test digit. */

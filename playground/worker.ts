@@ -6,7 +6,7 @@
  */
 import { browserHelperStarter, cast, createWasmKernels, fastKernels, key, setKernels, Tensor, treeLeaves, treeMap, wasmSupported, type DType, type Tree } from "../core/index.ts";
 import { fetchIdxDirectory, gather, batchGatherer, seedSplit, type Dataset, type Splits } from "../datasets/index.ts";
-import { costs, decodeModel, encodeModel, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
+import { costs, decodeModel, decodeSafetensors, encodeModel, looksLikeSafetensors, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
 import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
 import { checkNumbers, costOf, networkOf, optimizerOf } from "./setup.ts";
 
@@ -156,14 +156,21 @@ function predict(pixels: Float64Array): void {
   post({ type: "prediction", outputs: Array.from(out.data) });
 }
 
-function loadModel(name: string, text: string): void {
+function loadModel(name: string, buffer: ArrayBuffer): void {
   if (splits === undefined) return fail("the data has not loaded yet");
   if (state === "running" || state === "pausing") return fail("pause or reset the training before loading a model");
+  const bytes = new Uint8Array(buffer);
   let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return fail(`${name}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  if (looksLikeSafetensors(bytes)) {
+    const decoded = decodeSafetensors(bytes, name);
+    if (decoded._tag === "Left") return fail(decoded.left);
+    json = decoded.right;
+  } else {
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      return fail(`${name}: neither a JSON nor a safetensors model file (${e instanceof Error ? e.message : String(e)})`);
+    }
   }
   const model = decodeModel(json, name);
   if (model._tag === "Left") return fail(model.left);
@@ -209,7 +216,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         else reset();
         return;
       case "predict": return predict(m.pixels);
-      case "loadModel": return loadModel(m.name, m.text);
+      case "loadModel": return loadModel(m.name, m.bytes);
       case "saveModel": return saveModel();
     }
   } catch (e) {

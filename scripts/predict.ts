@@ -3,7 +3,7 @@
  * folder of them. One file prints the digit and the ten scores; several print a line each; --json prints one
  * JSON list. --show-input writes the 28×28 image the network was given.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
@@ -11,7 +11,7 @@ import { argmaxRows, cast, Tensor } from "../core/index.ts";
 import { toMnistDigit, type RgbaImage } from "../datasets/index.ts";
 import { backendFlag } from "./cli/backend.ts";
 import { runMain, UserError } from "./cli/exit.ts";
-import { checkOutputs, writeFileAtomicBytes } from "./cli/files.ts";
+import { checkOutputs, makeDirectory, readInputFile, writeFileAtomicBytes } from "./cli/files.ts";
 import { booleanFlag, commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
 
@@ -35,13 +35,11 @@ function kindOf(bytes: Buffer): Kind {
   return head.startsWith("{") ? "json" : "other";
 }
 
+/** The largest picture file read: a 40-megapixel PNG without compression is 160 MB. */
+const MAX_PICTURE_BYTES = 200 * 2 ** 20;
+
 function readBytes(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new UserError(code === "ENOENT" ? `${path}: no such file` : code === "EISDIR" ? `${path}: is a directory` : `${path}: cannot read (${code ?? String(e)})`);
-  }
+  return readInputFile(path, MAX_PICTURE_BYTES, "picture");
 }
 
 /** Decodes a PNG or JPEG to RGBA, refusing pictures above MAX_PIXELS before decoding them. */
@@ -72,9 +70,21 @@ function readPicture(path: string, bytes: Buffer): RgbaImage {
   throw new UserError(`${path}: not a PNG or JPEG picture${kind === "json" ? " (it looks like a model file: the model comes first, then the pictures)" : ""}`);
 }
 
-/** The pictures named: files as given, and the PNG and JPEG files inside any folder, sorted. */
-function pictures(paths: readonly string[]): string[] {
-  return paths.flatMap((p) => {
+/** Where --show-input writes each picture's 28×28 input in DIR: its base name, with -2, -3, … where two pictures share one. */
+function showInputNames(files: readonly string[], dir: string): string[] {
+  const used = new Set<string>();
+  return files.map((file) => {
+    const base = basename(file, extname(file));
+    let name = `${base}.28x28.png`;
+    for (let k = 2; used.has(name); k++) name = `${base}-${k}.28x28.png`;
+    used.add(name);
+    return join(dir, name);
+  });
+}
+
+/** The pictures named: files as given, and the PNG and JPEG files inside any folder, sorted; several when more than one file or any folder. */
+function pictures(paths: readonly string[]): { files: string[]; several: boolean } {
+  const files = paths.flatMap((p) => {
     let isDir = false;
     try {
       isDir = statSync(p).isDirectory();
@@ -86,6 +96,7 @@ function pictures(paths: readonly string[]): string[] {
     if (inside.length === 0) throw new UserError(`${p}: a folder with no .png, .jpg or .jpeg files`);
     return inside;
   });
+  return { files, several: files.length > 1 || paths.some((p) => statSafe(p)?.isDirectory() === true) };
 }
 
 /** The 28×28 input as a PNG: white ink on black, as MNIST's digits are. */
@@ -113,35 +124,53 @@ runMain(() => {
   if (firstKind === "png" || firstKind === "jpeg") throw new UserError(`${modelPath}: a picture where the model file should be; give the model first: npm run predict -- MODEL.json PICTURE...`);
   const model = readModel(modelPath, parsed.flags.backend);
   if (model.net.inputSize !== 784) throw new UserError(`${modelPath}: the model takes ${model.net.inputSize} inputs; predict reads 28×28 digits (784)`);
-  const files = pictures(given);
+  const { files, several } = pictures(given);
   const show = parsed.flags["show-input"];
   if (show !== undefined) {
-    if (files.length === 1) checkOutputs([["--show-input", show]]);
-    else if (!statSafe(show)?.isDirectory()) throw new UserError(`--show-input: with ${files.length} pictures, give a directory (${show} is not one)`);
+    if (!several) checkOutputs([["--show-input", show]], [modelPath, ...files]);
+    else {
+      makeDirectory(show, "--show-input");
+      if (!statSafe(show)?.isDirectory()) throw new UserError(`--show-input: with ${files.length} pictures, give a directory (${show} is not one)`);
+    }
   }
-  const inputs = files.map((file) => {
-    const digit = toMnistDigit(readPicture(file, readBytes(file)));
-    if (digit._tag === "Left") throw new UserError(`${file}: ${digit.left.message}`);
-    return digit.right;
+  // Each picture on its own: with several, a bad one is reported and the rest are still read.
+  const read = files.map((file): { file: string; input?: Float64Array; error?: string } => {
+    try {
+      const digit = toMnistDigit(readPicture(file, readBytes(file)));
+      if (digit._tag === "Left") throw new UserError(`${file}: ${digit.left.message}`);
+      return { file, input: digit.right };
+    } catch (e) {
+      if (!(e instanceof UserError) || !several) throw e;
+      return { file, error: e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message };
+    }
   });
-  const batch = new Float64Array(784 * files.length);
-  inputs.forEach((x, i) => batch.set(x, 784 * i));
-  const out = model.net.apply(model.params, cast(new Tensor([files.length, 784], batch), model.dtype));
-  const digits = argmaxRows(out);
-  const scoresOf = (i: number) => Array.from(out.data.subarray(10 * i, 10 * i + 10));
+  const good = read.filter((r) => r.input !== undefined);
+  const batch = new Float64Array(784 * good.length);
+  good.forEach((r, i) => batch.set(r.input!, 784 * i));
+  const out = good.length === 0 ? undefined : model.net.apply(model.params, cast(new Tensor([good.length, 784], batch), model.dtype));
+  const digits = out === undefined ? [] : argmaxRows(out);
+  const scoresOf = (i: number) => Array.from(out!.data.subarray(10 * i, 10 * i + 10));
   if (show !== undefined) {
-    files.forEach((file, i) => {
-      const target = files.length === 1 ? show : join(show, `${basename(file, extname(file))}.28x28.png`);
-      writeFileAtomicBytes(target, inputPng(inputs[i]), "--show-input");
-    });
+    const targets = several ? showInputNames(good.map((r) => r.file), show) : [show];
+    checkOutputs(targets.map((t) => ["--show-input", t] as const), [modelPath, ...files]);
+    good.forEach((r, i) => writeFileAtomicBytes(targets[i], inputPng(r.input!), "--show-input"));
   }
+  let at = 0;
+  const results = read.map((r) => (r.error !== undefined ? { file: r.file, error: r.error } : { file: r.file, digit: digits[at], scores: scoresOf(at++) }));
+  for (const r of results) if ("error" in r) process.stderr.write(`error: ${r.file}: ${r.error}\n`);
   if (parsed.flags.json) {
-    process.stdout.write(`${JSON.stringify(files.map((file, i) => ({ file, digit: digits[i], scores: scoresOf(i) })))}\n`);
-  } else if (files.length === 1) {
-    const scores = scoresOf(0).map((s, i) => `  ${i}: ${s.toFixed(4)}${i === digits[0] ? "  <" : ""}`);
-    process.stdout.write(`digit: ${digits[0]}\nscores:\n${scores.join("\n")}\n`);
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+  } else if (!several) {
+    const only = results[0] as { digit: number; scores: number[] };
+    const scores = only.scores.map((s, i) => `  ${i}: ${s.toFixed(4)}${i === only.digit ? "  <" : ""}`);
+    process.stdout.write(`digit: ${only.digit}\nscores:\n${scores.join("\n")}\n`);
   } else {
-    for (let i = 0; i < files.length; i++) process.stdout.write(`${files[i]}: ${digits[i]} (score ${scoresOf(i)[digits[i]].toFixed(4)})\n`);
+    for (const r of results) if (!("error" in r)) process.stdout.write(`${r.file}: ${r.digit} (score ${r.scores[r.digit].toFixed(4)})\n`);
+  }
+  const failed = results.length - good.length;
+  if (failed > 0) {
+    process.stderr.write(`${failed} of ${results.length} pictures could not be read\n`);
+    return 1;
   }
   return 0;
 });

@@ -3,14 +3,14 @@ import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { right } from "fp-ts/lib/Either.js";
 import { cast, key, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
-import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeModel, epochRecord, initialState, train, type EpochResult, type EpochSummary, type Score, type TrainState } from "../nn/index.ts";
+import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeCheckpointSafetensors, encodeModel, encodeModelSafetensors, specParameterCount, epochRecord, initialState, train, type EpochResult, type EpochSummary, type Score, type TrainState } from "../nn/index.ts";
 import { useBackend } from "./cli/backend.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits, shiftedExamples } from "./cli/data.ts";
 import { SHIFTS } from "../datasets/index.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
-import { checkOutputs, outputTarget, readJsonFile, writeFileAtomic } from "./cli/files.ts";
+import { checkJsonCapacity, checkOutputs, isSafetensorsPath, outputTarget, readModelOrCheckpoint, writeFileAtomic, writeFileAtomicBytes } from "./cli/files.ts";
 import { commandLine, invokedAs, parseFlags, type FlagValues } from "./cli/flags.ts";
 import { lifeline } from "./cli/lifeline.ts";
 import { epochProgress } from "./cli/progress.ts";
@@ -48,7 +48,7 @@ function sameValue(name: string, a: string, b: string): boolean {
  * outputs go is decided by the command line alone.
  */
 function resumeFlags(path: string, given: Readonly<Record<string, readonly string[]>>): { flags: Flags; options: Record<string, string>; raw: unknown } {
-  const raw = readJsonFile(path);
+  const raw = readModelOrCheckpoint(path, "checkpoint");
   const header = orFail(decodeCheckpointHeader(raw, path));
   for (const name of Object.keys(header.options)) {
     if (!Object.hasOwn(runFlags, name)) throw new UserError(`${path}: options.${name} is not a run setting (outputs and other choices are made on the command line)`);
@@ -137,12 +137,17 @@ runMain(async () => {
     : { flags: cli.flags, options: recordedOptions(cli.given), raw: undefined };
   // A resumed run goes on writing the checkpoint it resumed from, unless --checkpoint names another.
   const checkpointPath = f.checkpoint ?? resuming;
-  checkOutputs([["--save", f.save], ["--save-best", f["save-best"]], ["--plot", f.plot], ["--log", f.log], [f.checkpoint === undefined ? "--resume" : "--checkpoint", checkpointPath]]);
+  checkOutputs([["--save", f.save], ["--save-best", f["save-best"]], ["--plot", f.plot], ["--log", f.log], [f.checkpoint === undefined ? "--resume" : "--checkpoint", checkpointPath]], [["--spec", f.spec], ["--resume", resuming]]);
 
   const { dtype } = useBackend(f.backend, f.threads);
   const splits = loadSplits(f.data, f["train-size"]);
   const net = buildNetwork(f, splits.training.features, splits.training.classes);
   const cost = buildCost(f);
+  // A file too large for JSON is refused now, not after training: a .safetensors name holds any network.
+  const parameters = specParameterCount(net.spec);
+  checkJsonCapacity("--save", f.save, parameters);
+  checkJsonCapacity("--save-best", f["save-best"], parameters);
+  checkJsonCapacity(f.checkpoint === undefined ? "--resume" : "--checkpoint", checkpointPath, parameters * (2 + (f.optimizer === "adam" ? 2 : f.momentum > 0 ? 1 : 0)));
   if (f.cost === "log-likelihood" && net.spec.layers[net.spec.layers.length - 1] !== "softmax") {
     process.stderr.write(`warning: --cost log-likelihood expects probabilities, but ${f.spec ?? "the network"} does not end with "softmax"\n`);
   }
@@ -174,7 +179,10 @@ runMain(async () => {
   }
 
   const writeCheckpoint = (state: TrainState) => {
-    if (checkpointPath !== undefined) writeFileAtomic(checkpointPath, `${JSON.stringify(encodeCheckpoint({ spec: net.spec, options, key: rootKey, state }))}\n`, "--checkpoint");
+    if (checkpointPath === undefined) return;
+    const c = { spec: net.spec, options, key: rootKey, state };
+    if (isSafetensorsPath(checkpointPath)) writeFileAtomicBytes(checkpointPath, encodeCheckpointSafetensors(c), "--checkpoint");
+    else writeFileAtomic(checkpointPath, `${JSON.stringify(encodeCheckpoint(c))}\n`, "--checkpoint");
   };
   // Ctrl-C or SIGTERM: finish the mini-batch, write the checkpoint, exit 130. A second Ctrl-C exits at once.
   // `npm run` and `npx tsx` pass a terminal's Ctrl-C on to us while the terminal also sends it to the whole
@@ -289,7 +297,9 @@ runMain(async () => {
   }
   recorded.schedule = options.schedule ?? "constant";
   const saveModel = (path: string, flag: string, params: Tree, what: string) => {
-    writeFileAtomic(path, `${JSON.stringify(encodeModel({ net, params, options: recorded, history: history.map(epochRecord) }))}\n`, flag);
+    const model = { net, params, options: recorded, history: history.map(epochRecord) };
+    if (isSafetensorsPath(path)) writeFileAtomicBytes(path, encodeModelSafetensors(model), flag);
+    else writeFileAtomic(path, `${JSON.stringify(encodeModel(model))}\n`, flag);
     process.stderr.write(`saved the model of ${what} to ${path}\n`);
   };
   const lastEpoch = history[history.length - 1].epoch;

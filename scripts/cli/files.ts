@@ -4,9 +4,10 @@
  * followed to its target, and a device, FIFO or socket is refused, so `--save /dev/full` cannot replace
  * a device with a file. Paths are checked before any work, so a run never fails at its end.
  */
-import { accessSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { UserError } from "./exit.ts";
+import { decodeSafetensors, looksLikeSafetensors } from "../../nn/index.ts";
+import { orFail, UserError } from "./exit.ts";
 
 const reason = (e: unknown) => {
   const code = (e as { code?: string }).code;
@@ -83,15 +84,44 @@ export function makeDirectory(path: string, flag: string): void {
   }
 }
 
-/** Checks every output up front, and that no two of them name the same file. */
-export function checkOutputs(outputs: readonly (readonly [flag: string, path: string | undefined])[]): void {
+/**
+ * What a path names, to tell whether two paths are one file: device and inode where the file exists, else
+ * its real directory and name, so links and symlinked folders (`D/alias/m.json`, alias → real) compare equal.
+ */
+function fileIdentity(path: string): string {
+  try {
+    const st = statSync(path);
+    return `inode ${st.dev}:${st.ino}`;
+  } catch {
+    try {
+      return `path ${join(realpathSync(dirname(resolve(path))), basename(path))}`;
+    } catch {
+      return `path ${resolve(path)}`;
+    }
+  }
+}
+
+/**
+ * Checks every output up front, that no two of them name the same file, and that none is one of the inputs
+ * (`--spec s.json --save s.json`); an output may be the input of its own flag (a checkpoint resumed and rewritten).
+ */
+export function checkOutputs(
+  outputs: readonly (readonly [flag: string, path: string | undefined])[],
+  inputs: readonly (readonly [flag: string, path: string | undefined] | string)[] = [],
+): void {
   const seen = new Map<string, string>();
   for (const [flag, path] of outputs) {
     if (path === undefined) continue;
-    const where = resolve(outputTarget(path, flag));
+    const where = fileIdentity(outputTarget(path, flag));
     const other = seen.get(where);
     if (other !== undefined) throw new UserError(`${other} and ${flag} name the same file (${path}); give each its own`);
     seen.set(where, flag);
+  }
+  for (const input of inputs) {
+    const [flag, path] = typeof input === "string" ? ["an input", input] : input;
+    if (path === undefined) continue;
+    const out = seen.get(fileIdentity(path));
+    if (out !== undefined && out !== flag) throw new UserError(`${out} would overwrite ${flag === "an input" ? "the input" : `the ${flag} file`} ${path}; give the output its own name`);
   }
 }
 
@@ -127,8 +157,9 @@ export function writeFileAtomic(path: string, text: string, flag = `cannot write
   writeFileAtomicBytes(path, Buffer.from(text, "utf8"), flag);
 }
 
-/** writeFileAtomic for bytes. */
-export function writeFileAtomicBytes(path: string, bytes: Uint8Array, flag = `cannot write ${path}`): void {
+/** writeFileAtomic for bytes, given whole or as chunks written one after another (no one giant buffer). */
+export function writeFileAtomicBytes(path: string, content: Uint8Array | readonly Uint8Array[], flag = `cannot write ${path}`): void {
+  const chunks = content instanceof Uint8Array ? [content] : content;
   const target = outputTarget(path, flag);
   sweepStaleTemps(target);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
@@ -136,10 +167,12 @@ export function writeFileAtomicBytes(path: string, bytes: Uint8Array, flag = `ca
     const fd = openSync(tmp, "w");
     try {
       // writeSync may write less than asked (a full disk can give a short count before any error): loop, and treat no progress as failure.
-      for (let at = 0; at < bytes.length;) {
-        const n = writeSync(fd, bytes, at, bytes.length - at);
-        if (n <= 0) throw Object.assign(new Error("no progress"), { code: "ENOSPC" });
-        at += n;
+      for (const bytes of chunks) {
+        for (let at = 0; at < bytes.length;) {
+          const n = writeSync(fd, bytes, at, Math.min(bytes.length - at, 1 << 30));
+          if (n <= 0) throw Object.assign(new Error("no progress"), { code: "ENOSPC" });
+          at += n;
+        }
       }
       fsyncSync(fd);
     } finally {
@@ -152,18 +185,85 @@ export function writeFileAtomicBytes(path: string, bytes: Uint8Array, flag = `ca
   }
 }
 
-/** Reads and parses a JSON file; failures name the file. */
-export function readJsonFile(path: string): unknown {
-  let text: string;
+/** What went wrong opening an input, in words. */
+function readReason(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" || code === "EPERM" ? "permission denied"
+    : code === "ELOOP" ? "a symlink loop" : code === "ENOTDIR" ? "a part of the path is not a directory" : code === "ENAMETOOLONG" ? "the name is too long"
+    : `cannot read (${code ?? (e instanceof Error ? e.message : String(e))})`;
+}
+
+/**
+ * The bytes of an input file, refusing (one line naming it) anything but a regular file before reading:
+ * a FIFO or /dev/zero would block or never end. The file is opened without blocking and checked again on
+ * the open descriptor, and a file above `maxBytes` is refused by its size, before any of it is read.
+ */
+export function readInputFile(path: string, maxBytes: number, what = "file"): Buffer {
+  let fd: number;
   try {
-    text = readFileSync(path, "utf8");
+    if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a ${what}`);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new UserError(code === "ENOENT" ? `${path}: no such file` : code === "EISDIR" ? `${path}: is a directory` : `${path}: cannot read (${code ?? String(e)})`);
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${path}: ${readReason(e)}`);
   }
   try {
-    return JSON.parse(text);
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UserError(`${path}: is a directory, not a ${what}`);
+    if (!st.isFile()) throw new UserError(`${path}: not a regular file (a FIFO, device or socket); give the path of a ${what}`);
+    if (st.size > maxBytes) throw new UserError(`${path}: ${(st.size / 2 ** 20).toFixed(0)} MiB is larger than any ${what} this reads (at most ${(maxBytes / 2 ** 20).toFixed(0)} MiB)`);
+    const bytes = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    for (let n = 1; got < st.size && n > 0; got += n) n = readSync(fd, bytes, got, st.size - got, got);
+    if (got !== st.size) throw new UserError(`${path}: changed size while being read (${got} of ${st.size} bytes)`);
+    return bytes;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${path}: ${readReason(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The largest JSON file read: V8's strings stop at ~512 M characters, and no spec, model or checkpoint tsgrad writes as JSON comes near. */
+export const MAX_JSON_BYTES = 512 * 2 ** 20;
+/** The largest safetensors file read: a 50 M-parameter network's Adam checkpoint in float64 with its best epoch's copy is 1.6 GB. */
+export const MAX_SAFETENSORS_BYTES = 2 * 2 ** 30;
+
+/** Reads and parses a JSON file; failures name the file. */
+export function readJsonFile(path: string): unknown {
+  return parseJson(path, readInputFile(path, MAX_JSON_BYTES, "JSON file"));
+}
+
+function parseJson(path: string, bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     throw new UserError(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** A model or checkpoint file as the object it holds, from JSON or safetensors (told apart by their first bytes). */
+export function readModelOrCheckpoint(path: string, what: string): unknown {
+  return parseModelOrCheckpoint(path, readInputFile(path, MAX_SAFETENSORS_BYTES, what), what);
+}
+
+/** readModelOrCheckpoint on bytes already read. */
+export function parseModelOrCheckpoint(path: string, bytes: Buffer, what: string): unknown {
+  if (looksLikeSafetensors(bytes)) return orFail(decodeSafetensors(bytes, path));
+  if (bytes.length > MAX_JSON_BYTES) throw new UserError(`${path}: not a safetensors file, and too large for a JSON ${what} (at most ${MAX_JSON_BYTES / 2 ** 20} MiB)`);
+  return parseJson(path, bytes);
+}
+
+/** A JSON file holds at most this many numbers (JSON.stringify builds one string, ~20 characters a number): above, write .safetensors. */
+export const MAX_JSON_NUMBERS = 10_000_000;
+
+/** Whether a file is written as safetensors (by its name) rather than JSON. */
+export const isSafetensorsPath = (path: string) => /\.safetensors$/i.test(path);
+
+/** Refuses, before training, a JSON output too large for JSON: it names the .safetensors form that holds it. */
+export function checkJsonCapacity(flag: string, path: string | undefined, numbers: number): void {
+  if (path === undefined || isSafetensorsPath(path) || numbers <= MAX_JSON_NUMBERS) return;
+  const suggestion = path.replace(/\.json$/i, "") + ".safetensors";
+  throw new UserError(`${flag} ${path}: ${numbers.toLocaleString("en-US")} numbers are too many for a JSON file (at most ${MAX_JSON_NUMBERS.toLocaleString("en-US")}); name it ${suggestion} to write it as safetensors`);
 }

@@ -134,3 +134,20 @@ test("--save-best writes the epoch best on validation and says which; --log appe
   const e = await runScript("evaluate", [best, "--data", data, "--set", "validation"]);
   assert.match(e.stdout, new RegExp(`^accuracy: ${top.validation.correct} / 100 `, "m"));
 });
+
+test("two outputs naming one file through a symlinked folder are refused, and so is an output over an input", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "real"));
+  symlinkSync(join(dir, "real"), join(dir, "alias"));
+  const r = await runScript("train", [...run, "--epochs", "1", "--save", join(dir, "real", "m.json"), "--plot", join(dir, "alias", "m.json")]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^error: --save and --plot name the same file/m);
+  assert.doesNotMatch(r.stdout, /Epoch/);
+  assert.deepEqual(readdirSync(join(dir, "real")), []);
+  const spec = join(dir, "s.json");
+  writeFileSync(spec, JSON.stringify({ input: 64, layers: [{ dense: 10 }, "softmax"] }));
+  const over = await runScript("train", ["--data", data, "--spec", spec, "--epochs", "1", "--save", join(dir, "alias", "..", "s.json")]);
+  assert.equal(over.code, 2, over.stderr);
+  assert.match(over.stderr, /^error: --save would overwrite the --spec file .*s\.json; give the output its own name$/m);
+  assert.equal(JSON.parse(readFileSync(spec, "utf8")).input, 64);
+});

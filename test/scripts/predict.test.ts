@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import jpeg from "jpeg-js";
@@ -117,4 +117,35 @@ test("predict reads digits photographed on ruled paper in uneven light, as JPEG 
   const swapped = await runScript("predict", [join(photos, "d0.png"), model]);
   assert.equal(swapped.code, 2);
   assert.match(swapped.stderr, /^error: .*d0\.png: a picture where the model file should be; give the model first/m);
+});
+
+test("predict over a folder reports every picture: a bad one is a line on stderr and {file, error} in --json, the rest are read, exit 1", async () => {
+  const { model, t10k } = await modelAndDigits();
+  const dir = join(tempDir(), "mixed");
+  mkdirSync(join(dir, "sub"), { recursive: true });
+  writeFileSync(join(dir, "a.png"), PNG.sync.write(drawDigit(t10k.images.subarray(0, 784), 3)));
+  writeFileSync(join(dir, "b.png"), "not a png at all");
+  writeFileSync(join(dir, "c.jpg"), jpeg.encode({ ...(() => { const p = drawDigit(t10k.images.subarray(784, 1568), 3); return { data: p.data, width: p.width, height: p.height }; })() }, 90).data);
+  writeFileSync(join(dir, "sub", "a.png"), PNG.sync.write(drawDigit(t10k.images.subarray(1568, 2352), 3)));
+  const r = await runScript("predict", [model, dir, "--json"]);
+  assert.equal(r.code, 1, r.stderr);
+  const answers = JSON.parse(r.stdout) as { file: string; digit?: number; error?: string }[];
+  assert.deepEqual(answers.map((a) => [a.file.slice(dir.length + 1), a.error === undefined]), [["a.png", true], ["b.png", false], ["c.jpg", true]]);
+  assert.match(answers[1].error ?? "", /not a PNG or JPEG picture/);
+  assert.match(r.stderr, /^error: .*b\.png: not a PNG or JPEG picture$/m);
+  const plain = await runScript("predict", [model, dir]);
+  assert.equal(plain.code, 1);
+  assert.equal(plain.stdout.trim().split("\n").length, 2, "a line for each picture read");
+  // --show-input DIR is made, and two pictures with one base name keep an image each.
+  const shown = join(tempDir(), "new", "inputs");
+  const both = await runScript("predict", [model, join(dir, "a.png"), join(dir, "sub", "a.png"), "--show-input", shown]);
+  assert.equal(both.code, 0, both.stderr);
+  assert.deepEqual(readdirSync(shown).sort(), ["a-2.28x28.png", "a.28x28.png"]);
+  // --show-input over the picture or the model is refused: nothing is overwritten.
+  const before = readFileSync(join(dir, "a.png"));
+  const over = await runScript("predict", [model, join(dir, "a.png"), "--show-input", join(dir, "a.png")]);
+  assert.equal(over.code, 2);
+  assert.match(over.stderr, /^error: --show-input would overwrite the input .*a\.png; give the output its own name$/m);
+  assert.deepEqual(readFileSync(join(dir, "a.png")), before);
+  assert.equal((await runScript("predict", [model, join(dir, "a.png"), "--show-input", model])).code, 2);
 });
