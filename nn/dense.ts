@@ -28,7 +28,8 @@ export interface DenseOptions {
 
 export function dense(units: number, options: DenseOptions = {}): Layer<DenseParams> {
   if (!Number.isInteger(units) || units < 1) throw new Error(`dense: units must be a positive whole number, got ${units}`);
-  const scheme = options.init ?? "normal";
+  // network2's fan-in scaling unless asked otherwise, as a spec's dense layer (the seed's network asks for "normal").
+  const scheme = options.init ?? "scaled";
   return {
     init(key, inputShape) {
       if (inputShape.length !== 1) throw new Error(`dense: needs a flat input ([features]), got [${inputShape.join(", ")}]: put "flatten" before it`);

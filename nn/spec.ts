@@ -74,10 +74,16 @@ export function specInputSize(spec: NetworkSpec): number {
   return sizeOf(inputShapeOf(spec));
 }
 
+/**
+ * The scheme of a dense layer whose spec names none: network2's N(0, 1/n_in) (the book's chapters 3 and 6
+ * scale by fan-in; the seed's N(0, 1) saturates sigmoids and blows up ReLU nets, so it is asked for by name).
+ */
+export const DEFAULT_DENSE_INIT: InitScheme = "scaled";
+
 /** The layer a spec entry describes; `init` overrides dense layers' default scheme when given. */
 function layerOf(l: LayerSpec, defaults: { readonly init?: InitScheme }): Layer {
   if (typeof l === "string") return l === "flatten" ? flatten : (activations[l] as Layer);
-  if ("dense" in l) return dense(l.dense, { init: l.init ?? defaults.init ?? "normal" }) as Layer;
+  if ("dense" in l) return dense(l.dense, { init: l.init ?? defaults.init ?? DEFAULT_DENSE_INIT }) as Layer;
   if ("conv" in l) return conv2dLayer(l.conv, l.kernel, { ...(l.stride ? { stride: l.stride } : {}), ...(l.padding ? { padding: l.padding } : {}), ...(l.init ? { init: l.init } : {}) }) as Layer;
   if ("maxPool" in l) return maxPoolLayer(l.maxPool, l.stride) as Layer;
   if ("avgPool" in l) return avgPoolLayer(l.avgPool, l.stride) as Layer;
@@ -185,16 +191,30 @@ export function compile(spec: NetworkSpec, defaults: { readonly init?: InitSchem
   };
 }
 
-/** The spec of the seed's `Network(sizes)`: a dense layer and a sigmoid for every size after the first. */
-export function sigmoidSpec(sizes: readonly number[], init?: InitScheme): NetworkSpec {
+/**
+ * The spec of the seed's `Network(sizes)`: a dense layer and a sigmoid for every size after the first, with
+ * the seed's N(0, 1) weights unless `init` says otherwise (named in the spec, since a spec's default is scaled).
+ */
+export function sigmoidSpec(sizes: readonly number[], init: InitScheme = "normal"): NetworkSpec {
   if (sizes.length < 2) throw new Error(`network: needs at least an input and an output size, got [${sizes.join(", ")}]`);
   return {
     input: sizes[0],
-    layers: sizes.slice(1).flatMap((n): LayerSpec[] => [init === undefined ? { dense: n } : { dense: n, init }, "sigmoid"]),
+    layers: sizes.slice(1).flatMap((n): LayerSpec[] => [{ dense: n, init }, "sigmoid"]),
   };
 }
 
-/** The seed's `Network(sizes)`, e.g. `network([784, 30, 10])`. */
+/** The same network whatever its layers' init says (init only matters before the first step: a resumed run has its parameters). */
+export function withoutInit(spec: NetworkSpec): NetworkSpec {
+  const strip = (l: LayerSpec): LayerSpec => {
+    if (typeof l === "string" || !("init" in l)) return l;
+    const copy: Record<string, unknown> = { ...l };
+    delete copy.init;
+    return copy as LayerSpec;
+  };
+  return { ...spec, layers: spec.layers.map(strip) };
+}
+
+/** The seed's `Network(sizes)`, e.g. `network([784, 30, 10])`: N(0, 1) weights and biases unless `init` says otherwise. */
 export function network(sizes: readonly number[], init?: InitScheme): Network {
   return compile(sigmoidSpec(sizes, init));
 }

@@ -35,7 +35,8 @@ export function networkOf(config: PlaygroundConfig, features: number, classes: n
       if (out !== classes) return left(new Error(`network spec: the last dense layer must have ${classes} units (one per digit), got ${out}`));
       const n = specParameterCount(spec);
       if (n > MAX_FILE_PARAMETERS) return left(new Error(`network spec: ${n} parameters; at most ${MAX_FILE_PARAMETERS} are supported`));
-      const withInit: NetworkSpec = config.init === "normal" ? spec : {
+      // The menu's choice goes to every dense layer whose spec names none ("normal" keeps the seed's network as it was).
+      const withInit: NetworkSpec = {
         ...spec,
         layers: spec.layers.map((l) => (typeof l === "string" || !("dense" in l) || l.init !== undefined ? l : { ...l, init: config.init })),
       };

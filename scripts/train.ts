@@ -3,11 +3,12 @@ import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { right } from "fp-ts/lib/Either.js";
 import { cast, key, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
-import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeCheckpointSafetensors, encodeModel, encodeModelSafetensors, specParameterCount, epochRecord, initialState, train, type EpochResult, type EpochSummary, type Score, type TrainState } from "../nn/index.ts";
+import { decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeCheckpointSafetensors, encodeModel, encodeModelSafetensors, specParameterCount, withoutInit, epochRecord, initialState, train, type EpochResult, type EpochSummary, type Score, type TrainState } from "../nn/index.ts";
 import { useBackend } from "./cli/backend.ts";
 import { svgChart, terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits, shiftedExamples } from "./cli/data.ts";
-import { SHIFTS } from "../datasets/index.ts";
+import { gather, SHIFTS } from "../datasets/index.ts";
+import { likelyCause } from "./cli/diagnose.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
 import { checkJsonCapacity, checkOutputs, isSafetensorsPath, outputTarget, readModelOrCheckpoint, writeFileAtomic, writeFileAtomicBytes } from "./cli/files.ts";
@@ -89,7 +90,7 @@ const WEIGHT_BOUND = 1e6;
  * WEIGHT_BOUND, or accuracy fallen to chance after a better epoch (diverged: stop, exit 3); or accuracy
  * still at chance after two epochs (a warning with the likely fix).
  */
-function collapse(r: EpochResult, state: TrainState, classes: number): { diverged?: string; warning?: string } {
+function collapse(r: EpochResult, state: TrainState, classes: number, cause: (params: Tree) => string): { diverged?: string; warning?: string } {
   let largest = 0;
   for (const leaf of treeLeaves(state.params)) for (let i = 0; i < leaf.size; i++) largest = Math.max(largest, Math.abs(leaf.data[i]));
   if (largest > WEIGHT_BOUND) return { diverged: `at epoch ${r.epoch} a weight reached ${largest.toExponential(1)} (beyond ±${WEIGHT_BOUND.toExponential(0)})` };
@@ -99,7 +100,7 @@ function collapse(r: EpochResult, state: TrainState, classes: number): { diverge
   const before = state.history.slice(0, -1).map((h) => acc(h.evaluation) ?? 0);
   const peak = Math.max(0, ...before);
   if (peak >= 3 / classes) return { diverged: `at epoch ${r.epoch} accuracy fell to chance (${(100 * now).toFixed(2)}%) from ${(100 * peak).toFixed(2)}%` };
-  if (r.epoch >= 1) return { warning: `accuracy is at chance (${(100 * now).toFixed(2)}%) after ${r.epoch + 1} epochs: the network is not learning; try a smaller --eta (a relu or softmax network usually wants --cost log-likelihood --eta 0.1)` };
+  if (r.epoch >= 1) return { warning: `accuracy is at chance (${(100 * now).toFixed(2)}%) after ${r.epoch + 1} epochs: the network is not learning; ${cause(state.params)}` };
   return {};
 }
 
@@ -165,7 +166,7 @@ runMain(async () => {
   let start: TrainState;
   if (resuming !== undefined) {
     const c = orFail(decodeCheckpoint(raw, resuming, () => right(optimizer(1)), toDtype));
-    if (JSON.stringify(c.spec) !== JSON.stringify(net.spec)) throw new UserError(`${resuming}: its network does not match its own flags`);
+    if (JSON.stringify(withoutInit(c.spec)) !== JSON.stringify(withoutInit(net.spec))) throw new UserError(`${resuming}: its network does not match its own flags`);
     rootKey = c.key;
     start = c.state;
     if (start.epoch >= f.epochs) throw new UserError(`${resuming}: already trained ${start.epoch} epochs; give --epochs above ${start.epoch} to go on`);
@@ -227,7 +228,11 @@ runMain(async () => {
       onBatch: (done) => progress.update(done),
       onEpoch(r: EpochResult, state) {
         progress.stop();
-        const verdict = collapse(r, state, net.outputSize);
+        const verdict = collapse(r, state, net.outputSize, (params) => likelyCause(
+          { spec: net.spec, cost: f.cost, eta: f.eta, fromLayers: f.spec === undefined },
+          params,
+          gather(splits.training, Array.from({ length: Math.min(100, splits.training.count) }, (_, i) => i), dtype).x,
+        ));
         if (verdict.diverged !== undefined) {
           diverged = verdict.diverged;
           return "stop";

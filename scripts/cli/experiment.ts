@@ -27,7 +27,7 @@ export function networkSpec(f: ExperimentFlags): NetworkSpec {
     const path = f.spec;
     return orFail(pipe(decodeSpec(readJsonFile(path)), mapLeft((e) => new Error(`${path}: ${e.message}`))));
   }
-  const spec = sigmoidSpec(f.layers, f.init === "normal" ? undefined : f.init);
+  const spec = sigmoidSpec(f.layers, f.init);
   if (f.cost !== "log-likelihood") return spec;
   return { ...spec, layers: [...spec.layers.slice(0, -1), "softmax"] };
 }

@@ -34,7 +34,7 @@ test("invalid specs are rejected with a message naming the bad field", () => {
 
 test("network(sizes) is the seed's Network(sizes): dense + sigmoid per layer, weights in×out", () => {
   const net = nn.network([784, 30, 10]);
-  assert.deepEqual(net.spec.layers, [{ dense: 30 }, "sigmoid", { dense: 10 }, "sigmoid"]);
+  assert.deepEqual(net.spec.layers, [{ dense: 30, init: "normal" }, "sigmoid", { dense: 10, init: "normal" }, "sigmoid"]);
   const [l1] = net.init(T.key(1)) as readonly { w: T.Tensor }[];
   assert.deepEqual(l1.w.shape, [784, 30]);
 });
@@ -44,4 +44,16 @@ test("scaled initialisation has weights of variance 1/n_in", () => {
   const w = Array.from(l1.w.data);
   const v = w.reduce((a, b) => a + b * b, 0) / w.length;
   assert.ok(Math.abs(v * 400 - 1) < 0.05, `variance·n_in = ${v * 400}`);
+});
+
+test("a spec's dense layer without init draws fan-in scaled weights; the seed's network keeps N(0, 1) bit for bit", () => {
+  const variance = (t: T.Tensor) => Array.from(t.data).reduce((a, b) => a + b * b, 0) / t.size;
+  const spec = nn.compile({ input: 400, layers: [{ dense: 50 }, "relu", { dense: 10 }, "softmax"] });
+  const [l1] = spec.init(T.key(3)) as readonly { w: T.Tensor }[];
+  assert.ok(Math.abs(variance(l1.w) * 400 - 1) < 0.05, `variance·n_in = ${variance(l1.w) * 400}`);
+  // The seed's: w and b drawn N(0, 1) from the layer's key, exactly as an explicit "normal" layer draws them.
+  const seed = nn.network([400, 50, 10]).init(T.key(3)) as readonly { w: T.Tensor; b: T.Tensor }[];
+  const explicit = nn.compile({ input: 400, layers: [{ dense: 50, init: "normal" }, "sigmoid", { dense: 10, init: "normal" }, "sigmoid"] }).init(T.key(3)) as readonly { w: T.Tensor; b: T.Tensor }[];
+  assert.ok(nn.treesEqual(seed, explicit));
+  assert.ok(Math.abs(variance(seed[0].w) - 1) < 0.05);
 });

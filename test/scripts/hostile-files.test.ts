@@ -130,3 +130,18 @@ test("a run that fails with finite numbers is caught: weights blown up stop with
   assert.match(stuck.stderr, /^warning: --cost log-likelihood expects probabilities, but .*relu\.json does not end with "softmax"$/m);
   assert.match(stuck.stderr, /^warning: accuracy is at chance \(\d+\.\d+%\) after 2 epochs: the network is not learning; try a smaller --eta/m);
 });
+
+test("the at-chance warning names the cause it sees: N(0, 1) weights under a ReLU, saturated sigmoids, a quadratic cost on a softmax", async () => {
+  const dir = tempDir();
+  const warn = async (layers: unknown[], flags: string[]) => {
+    const spec = join(dir, `s${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(spec, JSON.stringify({ input: 64, layers }));
+    const r = await runScript("train", ["--data", data, "--spec", spec, "--epochs", "2", ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    return /^warning: accuracy is at chance.*$/m.exec(r.stderr)?.[0] ?? `(no warning) ${r.stderr}`;
+  };
+  assert.match(await warn([{ dense: 400, init: "normal" }, "relu", { dense: 400, init: "normal" }, "relu", { dense: 10 }, "softmax"], ["--cost", "log-likelihood", "--eta", "0.1"]),
+    /not learning; layer 1 \(\{"dense":400,"init":"normal"\}\) draws N\(0, 1\) weights under a ReLU/);
+  assert.match(await warn([{ dense: 16, init: "normal" }, "sigmoid", { dense: 10, init: "normal" }, "sigmoid"], ["--eta", "1000"]),
+    /not learning; \d+% of the sigmoid outputs after layer \d \(\{"dense":\d+,"init":"normal"\}\) are pinned near 0 or 1/);
+});
