@@ -44,6 +44,22 @@ export interface EpochSummary {
   readonly seconds: number;
 }
 
+const scoreOf = (e: Evaluation): Score => ({ correct: e.correct, total: e.total, cost: e.cost });
+
+/** An epoch's result as the history keeps it: its numbers. */
+export function summarise(r: EpochResult): EpochSummary {
+  const monitors: Partial<Record<MonitorName, Score>> = {};
+  for (const [name, e] of Object.entries(r.monitors ?? {}) as [MonitorName, Evaluation | undefined][]) if (e !== undefined) monitors[name] = scoreOf(e);
+  return {
+    epoch: r.epoch,
+    trainCost: r.trainCost,
+    ...(r.evaluation === undefined ? {} : { evaluation: scoreOf(r.evaluation) }),
+    ...(r.monitors === undefined ? {} : { monitors }),
+    etaScale: r.etaScale,
+    seconds: r.seconds,
+  };
+}
+
 /** Where a run stands between epochs: all that is needed to go on from here. */
 export interface TrainState {
   readonly params: Tree;
@@ -179,9 +195,12 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
       etaScale: decision.etaScale,
       seconds,
     };
-    const history = [...state.history, result];
+    // The history keeps numbers only: an evaluation's per-example predictions and confusion matrix stay with
+    // this epoch's result (a long run's history would otherwise grow by a set's predictions every epoch).
+    const summary = summarise(result);
+    const history = [...state.history, summary];
     const keptParams = kept(params);
-    const best = bestEpoch(history) === result ? { epoch, params: keptParams } : state.best;
+    const best = bestEpoch(history) === summary ? { epoch, params: keptParams } : state.best;
     state = { params: keptParams, optState: kept(optState), epoch: epoch + 1, batch: 0, batchCostSum: 0, history, best };
     if (hooks.onEpoch?.(result, state) === "stop") return { kind: "stopped", state, reason: "asked to stop" };
     // And after the evaluation, which runs without yielding.

@@ -1,5 +1,4 @@
 /** Trains a network on MNIST (or any IDX data set) and prints what the seed prints: `Epoch 0: 9129 / 10000`. */
-import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { right } from "fp-ts/lib/Either.js";
 import { cast, key, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
@@ -11,10 +10,10 @@ import { gather, SHIFTS } from "../datasets/index.ts";
 import { likelyCause } from "./cli/diagnose.ts";
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { buildCost, buildNetwork, buildOptimizer, buildSchedule, networkSpec } from "./cli/experiment.ts";
-import { checkJsonCapacity, checkOutputs, isSafetensorsPath, outputTarget, readModelOrCheckpoint, writeFileAtomic, writeFileAtomicBytes } from "./cli/files.ts";
+import { appendRecord, checkJsonCapacity, checkOutputs, isSafetensorsPath, readModelOrCheckpoint, writeFileAtomic, writeFileAtomicBytes } from "./cli/files.ts";
 import { commandLine, invokedAs, parseFlags, type FlagValues } from "./cli/flags.ts";
 import { lifeline } from "./cli/lifeline.ts";
-import { epochProgress } from "./cli/progress.ts";
+import { ansiAllowed, epochProgress } from "./cli/progress.ts";
 import { changeableOnResume, runFlags, trainFlags } from "./cli/train-flags.ts";
 
 type Flags = FlagValues<typeof trainFlags>;
@@ -114,12 +113,7 @@ function appendLog(path: string, r: EpochSummary, eta: number, evalSet: string):
   const score = (e: Score | undefined) => (e === undefined ? undefined : { correct: e.correct, total: e.total, accuracy: e.total === 0 ? null : e.correct / e.total, cost: e.cost });
   const monitors = Object.fromEntries(Object.entries(r.monitors ?? {}).map(([k, e]) => [k, score(e)]));
   const record = { epoch: r.epoch, eta: eta * (r.etaScale ?? 1), trainCost: r.trainCost, seconds: r.seconds, [evalSet]: score(r.evaluation), ...monitors };
-  try {
-    appendFileSync(outputTarget(path, "--log"), `${JSON.stringify(record)}\n`);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`cannot write ${path}: ${(e as { code?: string }).code ?? String(e)}`);
-  }
+  appendRecord(path, `${JSON.stringify(record)}\n`, "--log");
 }
 
 function percent(correct: number, total: number): string {
@@ -140,6 +134,9 @@ runMain(async () => {
   const checkpointPath = f.checkpoint ?? resuming;
   checkOutputs([["--save", f.save], ["--save-best", f["save-best"]], ["--plot", f.plot], ["--log", f.log], [f.checkpoint === undefined ? "--resume" : "--checkpoint", checkpointPath]], [["--spec", f.spec], ["--resume", resuming]]);
 
+  const quiet = cli.flags.quiet;
+  /** What the run did besides its epoch lines and summary, on stderr (not with --quiet). */
+  const note = (line: string) => quiet || process.stderr.write(`${line}\n`);
   const { dtype } = useBackend(f.backend, f.threads);
   const splits = loadSplits(f.data, f["train-size"]);
   const net = buildNetwork(f, splits.training.features, splits.training.classes);
@@ -172,7 +169,7 @@ runMain(async () => {
     if (start.epoch >= f.epochs) throw new UserError(`${resuming}: already trained ${start.epoch} epochs; give --epochs above ${start.epoch} to go on`);
     const perEpoch = Math.ceil((splits.training.count * (f.expand === "shift" ? SHIFTS.length : 1)) / f["batch-size"]);
     if (start.batch > perEpoch) throw new UserError(`${resuming} field batch: ${start.batch} is beyond the ${perEpoch} mini-batches of an epoch`);
-    process.stderr.write(`resuming from ${resuming} at epoch ${start.epoch}${start.batch > 0 ? `, batch ${start.batch}` : ""}\n`);
+    note(`resuming from ${resuming} at epoch ${start.epoch}${start.batch > 0 ? `, batch ${start.batch}` : ""}\n`);
     for (const r of start.history) process.stdout.write(epochLine(r));
   } else {
     // Parameters are drawn in float64 and rounded to the backend's precision, so a seed means the same start everywhere.
@@ -214,7 +211,7 @@ runMain(async () => {
   let diverged: string | undefined;
   let warned = false;
   const batches = Math.ceil((splits.training.count * (f.expand === "shift" ? SHIFTS.length : 1)) / f["batch-size"]);
-  const progress = epochProgress();
+  const progress = epochProgress(process.stderr.isTTY === true && !quiet && ansiAllowed());
   const started = performance.now();
   progress.start(start.epoch, batches);
   const outcome = await train(
@@ -244,9 +241,9 @@ runMain(async () => {
         process.stdout.write(epochLine(r));
         if (f.log !== undefined) appendLog(f.log, r, f.eta, f.eval);
         for (const [name, e] of Object.entries(r.monitors ?? {})) {
-          if (e !== undefined && f.monitor?.includes(name as "training")) process.stdout.write(`  ${name}: accuracy ${e.correct} / ${e.total}, cost ${e.cost.toFixed(6)}\n`);
+          if (e !== undefined && f.monitor?.includes(name as "training") && !quiet) process.stdout.write(`  ${name}: accuracy ${e.correct} / ${e.total}, cost ${e.cost.toFixed(6)}\n`);
         }
-        if (r.etaScale !== 1) process.stdout.write(`  η = ${f.eta * r.etaScale}\n`);
+        if (r.etaScale !== 1 && !quiet) process.stdout.write(`  η = ${f.eta * r.etaScale}\n`);
         writeCheckpoint(state);
         if (r.epoch + 1 < f.epochs) progress.start(r.epoch + 1, batches);
       },
@@ -273,8 +270,8 @@ runMain(async () => {
   // With early stopping (or a schedule that ended the run), the kept parameters are the best epoch's.
   const keepBest = f["early-stop"] !== undefined && outcome.state.best !== undefined;
   const finalParams = keepBest ? outcome.state.best!.params : outcome.state.params;
-  if (outcome.kind === "stopped") process.stdout.write(`stopped after epoch ${outcome.state.epoch - 1}: ${outcome.reason}\n`);
-  if (keepBest) {
+  if (outcome.kind === "stopped" && !quiet) process.stdout.write(`stopped after epoch ${outcome.state.epoch - 1}: ${outcome.reason}\n`);
+  if (keepBest && !quiet) {
     const b = history[outcome.state.best!.epoch];
     const v = b.monitors?.validation ?? b.evaluation;
     process.stdout.write(`keeping the parameters of epoch ${b.epoch} (validation ${v?.correct} / ${v?.total}; ${f.eval} ${b.evaluation?.correct} / ${b.evaluation?.total})\n`);
@@ -288,7 +285,8 @@ runMain(async () => {
     `best: ${percent(e.correct, e.total)} (${e.correct} / ${e.total}) at epoch ${best.epoch} on the ${f.eval} set; ` +
       `${history.length} epoch${history.length === 1 ? "" : "s"} in ${totalSeconds.toFixed(1)} s (${(trainSeconds / history.length).toFixed(2)} s per epoch training)\n`,
   );
-  const chart = terminalChart(accuracies);
+  // The chart is for a terminal (or asked for): a pipe or a log file gets the lines and the summary.
+  const chart = f.chart ?? (process.stdout.isTTY === true && !quiet) ? terminalChart(accuracies) : "";
   if (chart !== "") process.stdout.write(`${chart}\n`);
 
   // Every setting the run used, defaults included, for the record (evaluate reads the cost from it).
@@ -305,7 +303,7 @@ runMain(async () => {
     const model = { net, params, options: recorded, history: history.map(epochRecord) };
     if (isSafetensorsPath(path)) writeFileAtomicBytes(path, encodeModelSafetensors(model), flag);
     else writeFileAtomic(path, `${JSON.stringify(encodeModel(model))}\n`, flag);
-    process.stderr.write(`saved the model of ${what} to ${path}\n`);
+    note(`saved the model of ${what} to ${path}`);
   };
   const lastEpoch = history[history.length - 1].epoch;
   if (f.save !== undefined) {
@@ -341,7 +339,7 @@ runMain(async () => {
         ],
       },
     ]), "--plot");
-    process.stderr.write(`wrote the chart to ${f.plot}\n`);
+    note(`wrote the chart to ${f.plot}`);
   }
   return 0;
 });

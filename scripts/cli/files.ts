@@ -4,7 +4,7 @@
  * followed to its target, and a device, FIFO or socket is refused, so `--save /dev/full` cannot replace
  * a device with a file. Paths are checked before any work, so a run never fails at its end.
  */
-import { accessSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statfsSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { decodeSafetensors, looksLikeSafetensors } from "../../nn/index.ts";
 import { orFail, UserError } from "./exit.ts";
@@ -13,6 +13,18 @@ const reason = (e: unknown) => {
   const code = (e as { code?: string }).code;
   return code === "ENOSPC" ? "no space left on the device" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : e instanceof Error ? e.message.split("\n")[0] : String(e);
 };
+
+/** Kernel file systems whose "files" are not files: writing there fails late or does something else. */
+const KERNEL_FILE_SYSTEMS: Readonly<Record<number, string>> = {
+  0x9fa0: "proc", 0x62656572: "sysfs", 0x64626720: "debugfs", 0x74726163: "tracefs", 0x27e0eb: "cgroup", 0x63677270: "cgroup2",
+  0x73636673: "securityfs", 0x6e736673: "nsfs", 0xcafe4a11: "bpf", 0x42494e4d: "binfmt_misc", 0x1cd1: "devpts",
+};
+
+/** The longest file name most file systems take, in bytes. */
+const NAME_MAX = 255;
+
+/** The temp file written beside `target` before it is renamed into place. */
+const tempName = (target: string) => join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
 
 /** Where writing `path` really goes (a symlink's target), checked: a regular file or a new one, in a writable directory. */
 export function outputTarget(path: string, flag: string): string {
@@ -48,6 +60,16 @@ export function outputTarget(path: string, flag: string): string {
   } catch {
     throw new UserError(`${flag}: directory ${dir} is not writable`);
   }
+  let kind: string | undefined;
+  try {
+    kind = KERNEL_FILE_SYSTEMS[statfsSync(dir).type];
+  } catch {
+    kind = undefined;
+  }
+  if (kind !== undefined) throw new UserError(`${flag}: ${dir} is on the kernel's ${kind} file system, not a place for files`);
+  // Everything about the name is checked now, not after training: the temp file's name is the longest.
+  const longest = Buffer.byteLength(basename(tempName(target)));
+  if (longest > NAME_MAX) throw new UserError(`${flag}: the name ${basename(target)} is too long (${Buffer.byteLength(basename(target))} bytes; at most ${NAME_MAX - (longest - Buffer.byteLength(basename(target)))} with the temporary file written beside it)`);
   return target;
 }
 
@@ -162,7 +184,7 @@ export function writeFileAtomicBytes(path: string, content: Uint8Array | readonl
   const chunks = content instanceof Uint8Array ? [content] : content;
   const target = outputTarget(path, flag);
   sweepStaleTemps(target);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  const tmp = tempName(target);
   try {
     const fd = openSync(tmp, "w");
     try {
@@ -229,6 +251,39 @@ export function readInputFile(path: string, maxBytes: number, what = "file"): Bu
 export const MAX_JSON_BYTES = 512 * 2 ** 20;
 /** The largest safetensors file read: a 50 M-parameter network's Adam checkpoint in float64 with its best epoch's copy is 1.6 GB. */
 export const MAX_SAFETENSORS_BYTES = 2 * 2 ** 30;
+
+/**
+ * Appends `text` (one whole record) to the file at `path`: written whole or not at all, so a full disk
+ * leaves the file ending at its last whole record (cut back to its length before), and says so in one line.
+ */
+export function appendRecord(path: string, text: string, flag: string): void {
+  const target = outputTarget(path, flag);
+  const bytes = Buffer.from(text, "utf8");
+  let fd: number;
+  try {
+    fd = openSync(target, "a");
+  } catch (e) {
+    throw new UserError(`cannot write ${path}: ${reason(e)}`);
+  }
+  let before = 0;
+  try {
+    before = fstatSync(fd).size;
+    for (let at = 0; at < bytes.length;) {
+      const n = writeSync(fd, bytes, at, bytes.length - at);
+      if (n <= 0) throw Object.assign(new Error("no progress"), { code: "ENOSPC" });
+      at += n;
+    }
+  } catch (e) {
+    try {
+      ftruncateSync(fd, before);
+    } catch {
+      // the record stays cut: say so below
+    }
+    throw new UserError(`cannot write ${path}: ${reason(e)}; the file keeps its records before this one`);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Reads and parses a JSON file; failures name the file. */
 export function readJsonFile(path: string): unknown {

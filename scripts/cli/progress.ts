@@ -9,7 +9,13 @@ export interface Progress {
 
 const silent: Progress = { start() {}, update() {}, stop() {} };
 
-export function epochProgress(enabled = process.stderr.isTTY === true): Progress {
+/** Whether escape codes may be written: not under NO_COLOR (no-color.org: set and not empty) nor TERM=dumb. */
+export function ansiAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !(env.NO_COLOR !== undefined && env.NO_COLOR !== "") && env.TERM !== "dumb";
+}
+
+/** The bar redraws itself with escape codes: only on a terminal that allows them. */
+export function epochProgress(enabled = process.stderr.isTTY === true && ansiAllowed()): Progress {
   if (!enabled) return silent;
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: "epoch {epoch} [{bar}] {percentage}% | {value}/{total} batches | {eta}s left", hideCursor: true, clearOnComplete: true },

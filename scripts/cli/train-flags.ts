@@ -1,6 +1,6 @@
 /** The flags of `train`, shared by the training script, its checkpoints and the sweep. */
 import { backendFlag, threadsFlag } from "./backend.ts";
-import { fraction, fromString, layerSizes, nonEmpty, nonNegativeNumber, oneOf, positiveInt, positiveNumber, wholeNumber } from "./flags.ts";
+import { booleanFlag, fraction, fromString, layerSizes, nonEmpty, nonNegativeNumber, oneOf, positiveInt, positiveNumber, wholeNumber } from "./flags.ts";
 import type { MonitorName } from "../../nn/index.ts";
 
 /** A schedule as data, as `--schedule` writes it. */
@@ -73,7 +73,13 @@ export const outputFlags = {
   resume: { codec: nonEmpty, placeholder: "FILE", help: "continue the run saved in this checkpoint (its flags are used; --epochs may extend it)" },
 } as const;
 
-export const trainFlags = { ...runFlags, ...outputFlags } as const;
+/** Flags about what is printed. */
+export const printFlags = {
+  chart: { ...booleanFlag("print the accuracy chart (default: only when stdout is a terminal)"), default: undefined },
+  quiet: booleanFlag("print only the epoch lines and the summary (warnings and errors still go to stderr)"),
+} as const;
+
+export const trainFlags = { ...runFlags, ...outputFlags, ...printFlags } as const;
 
 /** Run flags a resumed run may change. */
 export const changeableOnResume = new Set(["epochs"]);

@@ -151,3 +151,32 @@ test("two outputs naming one file through a symlinked folder are refused, and so
   assert.match(over.stderr, /^error: --save would overwrite the --spec file .*s\.json; give the output its own name$/m);
   assert.equal(JSON.parse(readFileSync(spec, "utf8")).input, 64);
 });
+
+test("--log on a full disk keeps only whole records and says so in one line", async (t) => {
+  await withTinyDisk(t, "4k", async (dir) => {
+    const log = join(dir, "log.jsonl");
+    const r = await runScript("train", [...run, "--epochs", "200", "--train-size", "100", "--log", log]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: cannot write ${log}: no space left on the device; the file keeps its records before this one$`, "m"));
+    const text = readFileSync(log, "utf8");
+    assert.ok(text.endsWith("\n"), "ends at a whole record");
+    const records = text.trim().split("\n").map((l) => JSON.parse(l) as { epoch: number });
+    records.forEach((rec, i) => assert.equal(rec.epoch, i));
+  });
+});
+
+test("an output name too long for its temp file, or an output under /proc or /sys, is refused before training", async () => {
+  const dir = tempDir();
+  const long = join(dir, `${"m".repeat(250)}.json`);
+  const r = await runScript("train", [...run, "--epochs", "1", "--save", long]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^error: --save: the name m+\.json is too long \(255 bytes; at most \d+ with the temporary file written beside it\)$/m);
+  assert.doesNotMatch(r.stdout, /Epoch/);
+  for (const [flag, path] of [["--save", "/proc/tsgrad-m.json"], ["--log", "/proc/self/tsgrad.jsonl"], ["--plot", "/sys/tsgrad.svg"], ["--checkpoint", "/sys/kernel/tsgrad.json"]]) {
+    if (!existsSync(join(path, ".."))) continue;
+    const k = await runScript("train", [...run, "--epochs", "1", flag, path]);
+    assert.equal(k.code, 2, `${flag} ${path}: ${k.stderr}`);
+    assert.match(k.stderr, new RegExp(`^error: ${flag}: .*(kernel's \\w+ file system|not writable|does not exist)`, "m"));
+    assert.doesNotMatch(k.stdout, /Epoch/);
+  }
+});

@@ -106,3 +106,42 @@ test("the printout's small things: '1 epoch', and --help that fits any network",
   assert.doesNotMatch(help.stdout, /Trains a sigmoid network/);
   assert.match(help.stdout, /or any --spec/);
 });
+
+test("piped output: no chart unless --chart; --quiet prints only the epoch lines and the summary", async () => {
+  const model = join(tempDir(), "m.json");
+  const piped = await runScript("train", [...small, "--epochs", "3", "--monitor", "training", "--save", model]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.doesNotMatch(piped.stdout, /accuracy per epoch|┤/);
+  assert.match(piped.stdout, /^  training: accuracy/m);
+  assert.match(piped.stderr, /saved the model/);
+  const charted = await runScript("train", [...small, "--epochs", "3", "--chart"]);
+  assert.match(charted.stdout, /accuracy per epoch \(epochs 0-2\):\n.*┤/);
+  const quiet = await runScript("train", [...small, "--epochs", "3", "--monitor", "training", "--save", model, "--quiet"]);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const lines = quiet.stdout.trim().split("\n");
+  assert.equal(lines.length, 4, quiet.stdout);
+  lines.slice(0, 3).forEach((l, i) => assert.match(l, new RegExp(`^Epoch ${i}: `)));
+  assert.match(lines[3], /^best: /);
+  assert.equal(quiet.stderr, "");
+});
+
+test("no escape codes on a terminal under NO_COLOR or TERM=dumb", async (t) => {
+  const { ansiAllowed } = await import("../../scripts/cli/progress.ts");
+  assert.equal(ansiAllowed({ TERM: "xterm" }), true);
+  assert.equal(ansiAllowed({ TERM: "xterm", NO_COLOR: "1" }), false);
+  assert.equal(ansiAllowed({ TERM: "xterm", NO_COLOR: "" }), true);
+  assert.equal(ansiAllowed({ TERM: "dumb" }), false);
+  // On a real terminal (script(1) gives the run one): the bar's escape codes appear, and not under NO_COLOR.
+  const { execFileSync } = await import("node:child_process");
+  const run = (env: Record<string, string>) => execFileSync("script", ["-qec", `node --import tsx scripts/train.ts ${small.join(" ")} --epochs 2`, "/dev/null"], { env: { ...process.env, ...env }, encoding: "latin1" });
+  let plain: string;
+  try {
+    plain = run({ TERM: "xterm", NO_COLOR: "1" });
+  } catch (e) {
+    return t.skip(`script(1) cannot give a terminal here (${(e as Error).message.split("\n")[0]})`);
+  }
+  assert.doesNotMatch(plain, /\x1b\[/, "no escape codes under NO_COLOR");
+  assert.match(plain, /Epoch 1: /);
+  assert.doesNotMatch(run({ TERM: "dumb" }), /\x1b\[/, "none under TERM=dumb");
+  assert.match(run({ TERM: "xterm", NO_COLOR: "" }), /\x1b\[/, "the bar's codes on an ordinary terminal");
+});
