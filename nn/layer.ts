@@ -24,6 +24,11 @@ export interface Layer<P extends Tree = Tree> {
 
 /** Layers applied one after another; the parameters are an array, one entry per layer. */
 export function serial(...layers: readonly Layer[]): Layer<readonly Tree[]> {
+  return serialOf(layers);
+}
+
+/** serial over an array of layers (no spread: a spec's layer list may be longer than a call's arguments). */
+export function serialOf(layers: readonly Layer[]): Layer<readonly Tree[]> {
   return {
     init(key, inputShape) {
       const keys = split(key, layers.length);

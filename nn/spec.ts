@@ -7,7 +7,7 @@ import { activations, type ActivationName } from "./activations.ts";
 import { closed, decodeWith, described, PositiveInt } from "./decode.ts";
 import { dense, type InitScheme } from "./dense.ts";
 import { avgPoolLayer, conv2dLayer, dropout, flatten, maxPoolLayer } from "./image-layers.ts";
-import { serial, type ApplyContext, type Layer, type Shape } from "./layer.ts";
+import { serialOf, type ApplyContext, type Layer, type Shape } from "./layer.ts";
 
 const activationNames = Object.keys(activations) as ActivationName[];
 
@@ -136,9 +136,16 @@ export function specShapes(spec: NetworkSpec): Either<Error, { readonly shapes: 
   return right({ shapes, parameters, largest });
 }
 
-/** Reads a spec from untrusted data (a config file, JSON, a model file): its form, then its shapes. */
+/** More layers than any network trains in reasonable time; a file asking for more is not a network. */
+export const MAX_LAYERS = 10_000;
+
+/** Reads a spec from untrusted data (a config file, JSON, a model file): its form, its size, then its shapes. */
 export function decodeSpec(value: unknown): Either<Error, NetworkSpec> {
-  return pipe(decodeWith(NetworkSpec, value, "network spec"), chain((spec) => pipe(specShapes(spec), map(() => spec))));
+  return pipe(
+    decodeWith(NetworkSpec, value, "network spec"),
+    chain((spec) => (spec.layers.length > MAX_LAYERS ? left(new Error(`network spec field layers: ${spec.layers.length} layers; at most ${MAX_LAYERS} are supported`)) : right(spec))),
+    chain((spec) => pipe(specShapes(spec), map(() => spec))),
+  );
 }
 
 /** The size of the last layer's output shape (the input's when there are no layers). */
@@ -163,6 +170,7 @@ export const MAX_FILE_PARAMETERS = 50_000_000;
 
 /** Compiles a spec read from a file, refusing one too large to be real. */
 export function compileFromFile(spec: NetworkSpec, what: string): Either<Error, Network> {
+  if (spec.layers.length > MAX_LAYERS) return left(new Error(`${what} field spec.layers: ${spec.layers.length} layers; at most ${MAX_LAYERS} are supported`));
   const shapes = specShapes(spec);
   if (shapes._tag === "Left") return left(new Error(`${what}: ${shapes.left.message}`));
   const n = shapes.right.parameters;
@@ -174,7 +182,7 @@ export function compileFromFile(spec: NetworkSpec, what: string): Either<Error, 
 export function compile(spec: NetworkSpec, defaults: { readonly init?: InitScheme } = {}): Network {
   const shapes = specShapes(spec);
   if (shapes._tag === "Left") throw shapes.left;
-  const layer = serial(...spec.layers.map((l) => layerOf(l, defaults)));
+  const layer = serialOf(spec.layers.map((l) => layerOf(l, defaults)));
   const inputShape = inputShapeOf(spec);
   const inputSize = sizeOf(inputShape);
   const image = inputShape.length > 1;

@@ -10,9 +10,9 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
-import { compile, decodeSpec, denseLayers, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
+import { compile, decodeSpec, denseLayers, MAX_FILE_PARAMETERS, specInputSize, specOutputSize, specParameterCount, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
 import { batchGatherer } from "../datasets/index.ts";
-import { backendFlag, threadsFlag, useBackend, type BackendName, type Threads } from "./cli/backend.ts";
+import { backendFlag, checkBackend, threadsFlag, useBackend, type BackendName, type Threads } from "./cli/backend.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { scriptArgs } from "./cli/script-command.ts";
@@ -104,7 +104,12 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
 
 function runChild(args: readonly string[]): Promise<string> {
   return new Promise((res, rej) => {
-    execFile(process.execPath, [...scriptArgs(import.meta.url, "bench"), ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? rej(new Error(stderr || err.message)) : res(stdout)));
+    execFile(process.execPath, [...scriptArgs(import.meta.url, "bench"), ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err === null) return res(stdout);
+      // The measuring child's own error line, as ours: its flags were ours.
+      const last = stderr.trim().split("\n").pop() ?? err.message;
+      rej(/^error: /.test(last) ? new UserError(last.replace(/^error: /, "")) : new Error(stderr || err.message));
+    });
   });
 }
 
@@ -131,7 +136,12 @@ type BenchFlags = { readonly spec?: string; readonly limit: number; readonly rou
 async function benchSpec(path: string, f: BenchFlags): Promise<number> {
   const spec = readJsonFile(path);
   const net = orFail(pipe(decodeSpec(spec), mapLeft((e) => new Error(`${path}: ${e.message}`))));
+  // Measured on MNIST: the spec must take its 784 pixels and give its 10 classes (checked here, not in a child).
+  if (specInputSize(net) !== 784) throw new UserError(`${path}: the network takes ${specInputSize(net)} numbers per example; bench measures on MNIST's 784 pixels`);
+  if (specOutputSize(net) !== 10) throw new UserError(`${path}: the network gives ${specOutputSize(net)} outputs; bench measures on MNIST's 10 classes`);
+  if (specParameterCount(net) > MAX_FILE_PARAMETERS) throw new UserError(`${path}: the network has ${specParameterCount(net)} parameters; at most ${MAX_FILE_PARAMETERS} are supported`);
   const threads = f.threads[0];
+  checkBackend(f.backend, threads);
   if (f.child === "spec") {
     process.stdout.write(`${JSON.stringify(measureSpec(path, compile(net), f.limit, f["batch-size"], f.backend, threads))}\n`);
     return 0;
@@ -155,7 +165,14 @@ runMain(async () => {
   if (parsed === undefined) return 0;
   const f = parsed.flags;
   const epochs = f.epochs, batch = f["batch-size"];
+  // Every flag is checked here, before any child runs: a child's failure would otherwise be its stack.
+  for (const threads of f.threads) checkBackend(f.backend, threads);
+  if (f.child === "spec" && f.spec === undefined) throw new UserError("--child spec needs --spec FILE");
   if (f.spec !== undefined) return benchSpec(f.spec, f);
+  for (const sizes of f.layers) {
+    if (sizes[0] !== 784) throw new UserError(`--layers ${sizes.join(",")}: the first size must be MNIST's 784 pixels`);
+    if (sizes[sizes.length - 1] !== 10) throw new UserError(`--layers ${sizes.join(",")}: the last size must be MNIST's 10 classes`);
+  }
   if (f["whole-run"]) {
     process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, (s) => process.stderr.write(s)), epochs));
     return 0;

@@ -21,9 +21,14 @@ export const threadsFlag = {
 export type BackendName = "wasm" | "js" | "reference";
 export type Threads = "1" | "2";
 
+/** Refuses a backend and thread count that do not go together, without starting anything. */
+export function checkBackend(name: BackendName, threads: Threads = "1"): void {
+  if (threads === "2" && name !== "wasm") throw new UserError(`--threads 2 needs --backend wasm (the ${name} kernels run on one thread)`);
+}
+
 /** Installs the backend's kernels and returns the dtype to compute in (wasm falls back to js where WebAssembly SIMD is missing). */
 export function useBackend(name: BackendName, threads: Threads = "1"): { readonly name: BackendName; readonly dtype: DType } {
-  if (threads === "2" && name !== "wasm") throw new UserError(`--threads 2 needs --backend wasm (the ${name} kernels run on one thread)`);
+  checkBackend(name, threads);
   if (name === "wasm" && wasmSupported()) {
     const k = createWasmKernels(threads === "2" ? { startHelper: startHelperThread } : {});
     if (k.note !== undefined) process.stderr.write(`note: ${k.note}\n`);

@@ -89,3 +89,43 @@ test("every bad input gives one error line naming it, exit 2, no stack trace, no
   });
   assert.ok(!readdirSync(work).includes("should-not-exist.json"));
 });
+
+test("inputs that used to end in a stack trace are one line: bench's flags and specs, a million-layer spec, a picture of 360,000 dots", async () => {
+  const dir = tempDir();
+  const oneLine = (r: { code: number; stderr: string }, message: RegExp) => {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+  };
+  oneLine(await runScript("bench", ["--threads", "2", "--backend", "js"]), /^error: --threads 2 needs --backend wasm/m);
+  oneLine(await runScript("bench", ["--layers", "100,10"]), /^error: --layers 100,10: the first size must be MNIST's 784 pixels$/m);
+  oneLine(await runScript("bench", ["--layers", "784,30,11"]), /^error: --layers 784,30,11: the last size must be MNIST's 10 classes$/m);
+  oneLine(await runScript("bench", ["--child", "spec"]), /^error: --child spec needs --spec FILE$/m);
+  const specs: [unknown, RegExp][] = [
+    [{ input: 64, layers: [{ dense: 10 }, "softmax"] }, /takes 64 numbers per example; bench measures on MNIST's 784 pixels/],
+    [{ input: 784, layers: [{ dense: 11 }, "softmax"] }, /gives 11 outputs; bench measures on MNIST's 10 classes/],
+    [{ input: 784, layers: [{ dense: 100000 }, { dense: 1000 }, { dense: 10 }] }, /parameters; at most/],
+    [{ input: 784, layers: [{ dense: 10, init: "zero" }] }, /layers\[0\]\.init/],
+  ];
+  for (const [spec, message] of specs) {
+    const path = join(dir, `spec${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(spec));
+    oneLine(await runScript("bench", ["--spec", path, "--limit", "1", "--rounds", "1"]), message);
+  }
+  const million = join(dir, "million.json");
+  writeFileSync(million, JSON.stringify({ input: 64, layers: [...Array(1_000_000).fill("relu"), { dense: 10 }] }));
+  oneLine(await runScript("train", ["--data", data, "--spec", million, "--epochs", "1"]), /field layers: 1000001 layers; at most 10000 are supported/);
+  // A picture of 360,000 separate dots (each its own piece of ink): read, not a stack overflow.
+  const dots = new PNG({ width: 1200, height: 1200 });
+  for (let y = 0; y < 1200; y++) for (let x = 0; x < 1200; x++) {
+    const v = x % 2 === 0 && y % 2 === 0 ? 0 : 255;
+    dots.data.set([v, v, v, 255], 4 * (y * 1200 + x));
+  }
+  const picture = join(dir, "dots.png");
+  writeFileSync(picture, PNG.sync.write(dots));
+  const model784 = join(dir, "m.json");
+  assert.equal((await runScript("train", ["--data", blobDirectory(300, 50, 28, 3), "--layers", "784,10,10", "--epochs", "1", "--save", model784])).code, 0);
+  const r = await runScript("predict", [model784, picture]);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, r.stderr);
+  assert.ok(r.code === 0 || r.code === 2, r.stderr);
+});
