@@ -1,5 +1,5 @@
 /** tsgrad datasets (browser-safe): IDX parsing from bytes, datasets, the seed's split, mini-batches, digit normalisation. Loading files is in node/. */
-export { encodeIdx, parseIdx, type Idx } from "./idx.ts";
+export { encodeIdx, idxDeclaredSize, parseIdx, type Idx } from "./idx.ts";
 export { batchGatherer, gather, shiftedGather, SHIFTS, slice, type Dataset, type LabelledBatch } from "./dataset.ts";
 export { seedSplit, type IdxDirectory, type Splits } from "./split.ts";
 export { fetchIdx, fetchIdxDirectory, type FetchIdxOptions } from "./fetch-idx.ts";

@@ -1,12 +1,12 @@
 /** Loading IDX data sets from disk: the four MNIST files from a directory, plain or gzipped. */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { kernels } from "../core/index.ts";
-import { DEFAULT_CLASSES, imageSet, MNIST_FILES, parseIdx, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
+import { DEFAULT_CLASSES, idxDeclaredSize, imageSet, MNIST_FILES, parseIdx, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
 
 export { DEFAULT_CLASSES, MNIST_FILES } from "../datasets/index.ts";
 
@@ -22,18 +22,88 @@ export const MAX_IDX_BYTES = 1024 * 2 ** 20;
 /** Where a file's bytes go: an array of `length` (undefined: an ordinary one). */
 export type Placement = (length: number) => Uint8Array | undefined;
 
-/** A whole plain file read into the array `place` gives (a file that changes size while read is an error). */
-function readWhole(path: string, place: Placement): Uint8Array {
-  const fd = openSync(path, "r");
+/** An IDX header is at most 4 + 4·255 bytes. */
+const IDX_HEAD = 4 + 4 * 255;
+
+/**
+ * A plain IDX file read whole into the array `place` gives, after its header has been checked against the
+ * file's size (so a huge or sparse file whose header declares little is refused before it is read).
+ */
+function readPlainIdx(path: string, rank: number, maxBytes: number, place: Placement): Either<Error, Uint8Array> {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) return left(new Error(`${path}: not a regular file (a FIFO, device or socket)`));
+    const size = st.size;
+    const head = new Uint8Array(Math.min(size, IDX_HEAD));
+    readSync(fd, head, 0, head.length, 0);
+    const declared = idxDeclaredSize(head, path, rank, size);
+    if (declared._tag === "Left") return declared;
+    if (size > maxBytes) return left(new Error(`${path}: ${size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
     const bytes = place(size) ?? new Uint8Array(size);
     let got = 0;
     for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, bytes, got, Math.min(size - got, 1 << 30), got);
-    if (got !== size) throw new Error(`it changed size while being read (${got} of ${size} bytes)`);
-    return bytes;
+    if (got !== size) return left(new Error(`${path}: it changed size while being read (${got} of ${size} bytes)`));
+    return right(bytes);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A gzipped IDX file, inflated no further than its header declares: the header comes from inflating the
+ * start of the stream, then the whole is inflated with that size (+1, to see a stream that goes on) as its limit.
+ */
+function readGzipIdx(path: string, rank: number, maxBytes: number): Either<Error, Uint8Array> {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  let compressed: Buffer;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return left(new Error(`${path}: not a regular file (a FIFO, device or socket)`));
+    if (st.size > maxBytes) return left(new Error(`${path}: ${st.size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
+    compressed = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    for (let n = 1; got < st.size && n > 0; got += n) n = readSync(fd, compressed, got, st.size - got, got);
+    compressed = compressed.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+  let head: Uint8Array;
+  try {
+    head = gunzipSync(compressed.subarray(0, Math.min(compressed.length, 64 * 1024)), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 });
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") return left(new Error(`${path}: not a gzip file we can read (${e instanceof Error ? e.message : String(e)})`));
+    head = gunzipSync(compressed.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  }
+  // A header that is not IDX's (or is cut short) leaves the old limit; parseIdx then names what is wrong.
+  const declared = idxDeclaredSize(head, path, rank, Infinity);
+  const expected = declared._tag === "Right" ? 4 + 4 * rank + declared.right.dims.reduce((a, b) => a * b, 1) : undefined;
+  if (expected !== undefined && expected > maxBytes) return left(new Error(`${path}: its header declares ${expected} bytes, more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
+  try {
+    return right(gunzipSync(compressed, { maxOutputLength: expected ?? maxBytes }));
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      return left(new Error(expected === undefined ? `${path}: inflates to more than ${maxBytes / 2 ** 20} MiB; not an IDX file this loader reads` : `${path}: inflates to more than the ${expected} bytes its header declares`));
+    }
+    return left(new Error(`${path}: cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`));
+  }
+}
+
+/** Why a path cannot be opened, in words (a missing file, a folder without permission, a symlink loop). */
+function openFailure(path: string, e: unknown): Error {
+  const code = (e as { code?: string }).code;
+  const why = code === "ENOENT" ? "no such file" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ELOOP" ? "a symlink loop"
+    : code === "ENOTDIR" ? "a part of the path is not a directory" : code === "EISDIR" ? "a directory, not a file" : `cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`;
+  return new Error(`${path}: ${why}`);
+}
+
+/** Whether `path` exists, telling "missing" from "cannot look" (permission, a loop), which are errors. */
+function present(path: string): Either<Error, boolean> {
+  try {
+    statSync(path);
+    return right(true);
+  } catch (e) {
+    return (e as { code?: string }).code === "ENOENT" ? right(false) : left(openFailure(path, e));
   }
 }
 
@@ -43,23 +113,22 @@ function readWhole(path: string, place: Placement): Uint8Array {
  */
 export function readIdxFile(dir: string, name: string, rank: number, maxBytes = MAX_IDX_BYTES, place: Placement = () => undefined): Either<Error, Idx> {
   const plain = join(dir, name), gz = `${plain}.gz`;
-  const path = existsSync(plain) ? plain : existsSync(gz) ? gz : undefined;
+  const dirOk = present(dir);
+  if (dirOk._tag === "Left") return dirOk;
+  const hasPlain = present(plain);
+  if (hasPlain._tag === "Left") return hasPlain;
+  const hasGz = hasPlain.right ? right(false) : present(gz);
+  if (hasGz._tag === "Left") return hasGz;
+  const path = hasPlain.right ? plain : hasGz.right ? gz : undefined;
   if (path === undefined) return left(new Error(`${plain}: no such file (nor ${name}.gz)`));
-  let bytes: Uint8Array;
+  let bytes: Either<Error, Uint8Array>;
   try {
-    if (!statSync(path).isFile()) return left(new Error(`${path}: not a file`));
-    if (path.endsWith(".gz")) {
-      try {
-        bytes = gunzipSync(readFileSync(path), { maxOutputLength: maxBytes });
-      } catch (e) {
-        if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return left(new Error(`${path}: inflates to more than ${maxBytes / 2 ** 20} MiB; not an IDX file this loader reads`));
-        throw e;
-      }
-    } else bytes = readWhole(path, place);
+    if (statSync(path).isDirectory()) return left(new Error(`${path}: not a file`));
+    bytes = path.endsWith(".gz") ? readGzipIdx(path, rank, maxBytes) : readPlainIdx(path, rank, maxBytes, place);
   } catch (e) {
-    return left(new Error(`${path}: cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`));
+    return left(openFailure(path, e));
   }
-  return parseIdx(bytes, path, rank);
+  return bytes._tag === "Left" ? bytes : parseIdx(bytes.right, path, rank);
 }
 
 /** Images (count × rows × cols) and labels (count) from two IDX files, checked against each other. */
@@ -78,8 +147,17 @@ export function readImageSet(dir: string, imagesName: string, labelsName: string
 
 /** The training and test sets of a directory holding the four MNIST-named IDX files. */
 export function loadIdxDirectory(dir: string): Either<Error, IdxDirectory> {
-  if (!existsSync(dir)) return left(new Error(`${dir}: no such directory`));
-  if (!statSync(dir).isDirectory()) return left(new Error(`${dir}: not a directory`));
+  try {
+    if (!statSync(dir).isDirectory()) return left(new Error(`${dir}: not a directory`));
+  } catch (e) {
+    return left((e as { code?: string }).code === "ENOENT" ? new Error(`${dir}: no such directory`) : openFailure(dir, e));
+  }
+  // A folder we may not list or enter says so, not "no such file" for each of its files.
+  try {
+    readdirSync(dir);
+  } catch (e) {
+    return left(openFailure(dir, e));
+  }
   return pipe(
     readImageSet(dir, MNIST_FILES.trainImages, MNIST_FILES.trainLabels),
     chain((train) =>

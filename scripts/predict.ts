@@ -5,10 +5,10 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { argmaxRows, cast, Tensor } from "../core/index.ts";
-import { toMnistDigit, type RgbaImage } from "../datasets/index.ts";
+import { toMnistDigit } from "../datasets/index.ts";
+import { kindOf, readPicture } from "./cli/picture.ts";
 import { backendFlag } from "./cli/backend.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, makeDirectory, readInputFile, writeFileAtomicBytes } from "./cli/files.ts";
@@ -21,53 +21,13 @@ const table = {
   "show-input": { codec: nonEmpty, placeholder: "PATH", help: "write the normalised 28×28 image fed to the network: a PNG file for one picture, a directory for several" },
 } as const;
 
-/** The largest picture predict decodes (a 12-megapixel photo is well inside; its RGBA takes 4 bytes a pixel). */
-const MAX_PIXELS = 40e6;
-const PNG_SIGNATURE = "89504e470d0a1a0a";
 const PICTURE = /\.(png|jpe?g)$/i;
-
-type Kind = "png" | "jpeg" | "json" | "other";
-
-function kindOf(bytes: Buffer): Kind {
-  if (bytes.length >= 8 && bytes.subarray(0, 8).toString("hex") === PNG_SIGNATURE) return "png";
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "jpeg";
-  const head = bytes.subarray(0, 64).toString("utf8").trimStart();
-  return head.startsWith("{") ? "json" : "other";
-}
 
 /** The largest picture file read: a 40-megapixel PNG without compression is 160 MB. */
 const MAX_PICTURE_BYTES = 200 * 2 ** 20;
 
 function readBytes(path: string): Buffer {
   return readInputFile(path, MAX_PICTURE_BYTES, "picture");
-}
-
-/** Decodes a PNG or JPEG to RGBA, refusing pictures above MAX_PIXELS before decoding them. */
-function readPicture(path: string, bytes: Buffer): RgbaImage {
-  const kind = kindOf(bytes);
-  if (kind === "png") {
-    if (bytes.length >= 24 && bytes.subarray(12, 16).toString("latin1") === "IHDR") {
-      const width = bytes.readUInt32BE(16), height = bytes.readUInt32BE(20);
-      if (width * height > MAX_PIXELS) throw new UserError(`${path}: ${width}×${height} pixels is more than the ${MAX_PIXELS / 1e6} million predict reads; scale the picture down`);
-    }
-    try {
-      // pngjs decodes every PNG colour type and bit depth to 8-bit RGBA.
-      const png = PNG.sync.read(bytes);
-      return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
-    } catch (e) {
-      throw new UserError(`${path}: not a PNG image we can decode (${e instanceof Error ? e.message : String(e)})`);
-    }
-  }
-  if (kind === "jpeg") {
-    try {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
-      return { width: img.width, height: img.height, rgba: img.data };
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      throw new UserError(/maxResolutionInMP|maxMemoryUsage/.test(msg) ? `${path}: more than the ${MAX_PIXELS / 1e6} million pixels predict reads; scale the picture down` : `${path}: not a JPEG image we can decode (${msg})`);
-    }
-  }
-  throw new UserError(`${path}: not a PNG or JPEG picture${kind === "json" ? " (it looks like a model file: the model comes first, then the pictures)" : ""}`);
 }
 
 /** Where --show-input writes each picture's 28×28 input in DIR: its base name, with -2, -3, … where two pictures share one. */

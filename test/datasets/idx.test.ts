@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { test } from "node:test";
 import { createWasmKernels, withKernels, type Kernels } from "../../core/index.ts";
 import { encodeIdx, fetchIdx, parseIdx } from "../../datasets/index.ts";
-import { loadIdxDirectory, readImageSet } from "../../node/index.ts";
+import { tempDir } from "../fixtures.ts";
+import { loadIdxDirectory, readIdxFile, readImageSet } from "../../node/index.ts";
 
 const images = encodeIdx([3, 2, 2], Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
 const labels = encodeIdx([3], Uint8Array.from([0, 9, 4]));
@@ -100,4 +101,40 @@ test("readImageSet reads the pixels straight into the wasm backend's memory when
   assert.notEqual(ordinary?.images.buffer, (roomless.persistent!("float32", 1) as Float32Array).buffer);
   assert.deepEqual(Array.from(inWasm?.images ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   assert.deepEqual(Array.from(ordinary?.images ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+});
+
+test("an IDX file is judged by its header and size before it is read: a huge sparse file, a gzip inflating past its header, an unreadable folder", () => {
+  const dir = tempDir();
+  // 3 GB sparse: the header says 10 images of 28×28; nothing of it may be read into memory.
+  const big = join(dir, "big-idx3-ubyte");
+  writeFileSync(big, encodeIdx([10, 28, 28], new Uint8Array(7840)));
+  const fd = openSync(big, "r+");
+  ftruncateSync(fd, 3 * 2 ** 30);
+  closeSync(fd);
+  const before = process.memoryUsage().rss;
+  const r = readIdxFile(dir, "big-idx3-ubyte", 3, 4 * 2 ** 30);
+  assert.ok(r._tag === "Left");
+  assert.match(r.left.message, /big-idx3-ubyte: has \d+ bytes after its data \(dimensions 10x28x28\)$/);
+  assert.ok(process.memoryUsage().rss - before < 200 * 2 ** 20, "not read");
+  // A gzip whose stream goes on far past what its header declares stops at the declared size.
+  const bytes = new Uint8Array(8 * 2 ** 20);
+  bytes.set(encodeIdx([10, 28, 28], new Uint8Array(7840)).subarray(0, 16));
+  writeFileSync(join(dir, "long-idx3-ubyte.gz"), gzipSync(bytes));
+  const g = readIdxFile(dir, "long-idx3-ubyte", 3);
+  assert.ok(g._tag === "Left");
+  assert.match(g.left.message, /long-idx3-ubyte\.gz: inflates to more than the 7856 bytes its header declares$/);
+  // A folder we may not enter, and a symlink loop, say so (not "no such file").
+  const loop = join(dir, "loop");
+  symlinkSync(loop, loop);
+  const l = loadIdxDirectory(loop);
+  assert.ok(l._tag === "Left");
+  assert.match(l.left.message, /loop: a symlink loop$/);
+  if (process.getuid?.() !== 0) {
+    const locked = join(dir, "locked");
+    mkdirSync(locked);
+    chmodSync(locked, 0o000);
+    const p = loadIdxDirectory(locked);
+    assert.ok(p._tag === "Left");
+    assert.match(p.left.message, /locked: permission denied$/);
+  }
 });
