@@ -7,7 +7,7 @@ import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
 import { key, type Key, type Tree } from "../core/index.ts";
-import { closed, decodeWith, described, FiniteNumber } from "./decode.ts";
+import { closed, decodeWith, described, exactTuple, FiniteNumber } from "./decode.ts";
 import { EpochRecord, epochRecord } from "./model.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { compileFromFile, NetworkSpec, type Network } from "./spec.ts";
@@ -26,7 +26,7 @@ const CheckpointHeader = closed(t.type({
   version: described(t.literal(CHECKPOINT_VERSION), `expected ${CHECKPOINT_VERSION} (this tsgrad reads version ${CHECKPOINT_VERSION} checkpoints)`),
   spec: NetworkSpec,
   options: t.record(t.string, t.string),
-  key: t.tuple([Uint32, Uint32]),
+  key: exactTuple(Uint32, Uint32),
   epoch: Count,
   batch: Count,
   batchCostSum: FiniteNumber,

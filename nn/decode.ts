@@ -90,6 +90,12 @@ export function closed<A, O>(codec: t.Type<A, O, unknown>, keys: readonly string
   return wrapper;
 }
 
+/** A tuple of exactly these elements: io-ts's tuple drops extra ones without a word ([1, 2, 3] decodes as [1, 2]). */
+export function exactTuple<A, B>(a: t.Type<A, unknown, unknown>, b: t.Type<B, unknown, unknown>): t.Type<[A, B], unknown, unknown> {
+  const inner = t.tuple([a, b]);
+  return new t.Type<[A, B], unknown, unknown>(`[${a.name}, ${b.name}]`, inner.is, (u, c) => (Array.isArray(u) && u.length !== 2 ? t.failure(u, c, `expected 2 elements, got ${u.length}`) : inner.validate(u, c)), inner.encode);
+}
+
 /** How deep JSON from a file may nest: far beyond any spec, model or checkpoint, far below the stack's limit. */
 export const MAX_JSON_DEPTH = 64;
 

@@ -23,7 +23,9 @@ export interface Curve {
 }
 
 function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  // XML 1.0 has no way to write most control characters, nor a lone surrogate: they become U+FFFD.
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd")
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** Ticks on round numbers (1, 2, 2.5 or 5 times a power of ten) covering [lo, hi], about `count` of them. */

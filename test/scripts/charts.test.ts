@@ -35,3 +35,14 @@ test("the terminal chart's rows are round numbers", () => {
   const rows = terminalChart([90.64, 91.18, 93.9, 94.99]).split("\n").slice(1).map((l) => Number(/([\d.]+)%/.exec(l)![1]));
   assert.deepEqual(rows, [95, 94.5, 94, 93.5, 93, 92.5, 92, 91.5, 91, 90.5]);
 });
+
+test("the SVG is well-formed XML whatever the title: control characters and lone surrogates become U+FFFD, markup is escaped", () => {
+  fc.assert(fc.property(fc.string({ unit: "binary" }), (title) => {
+    const svg = svgChart(title, [{ title: "t", unit: "%", curves: [{ label: title, values: [1, 2], colour: "#000" }] }]);
+    assert.doesNotMatch(svg, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
+    assert.doesNotMatch(svg, /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    const shown = /<text x="80" y="24"[^>]*>([^<]*)<\/text>/.exec(svg)?.[1] ?? "";
+    const back = shown.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    assert.equal(back.length, title.length);
+  }), { numRuns: 200 });
+});

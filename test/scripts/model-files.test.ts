@@ -155,3 +155,13 @@ test("a FIFO or /dev/zero given as a model, a spec, a checkpoint or a picture is
     expectError(r, /not a regular file \(a FIFO, device or socket\)/);
   }
 });
+
+test("a checkpoint's key with an extra element is refused, not cut to two", async () => {
+  const dir = tempDir();
+  const ck = join(dir, "ck.json");
+  assert.equal((await runScript("train", [...run, "--checkpoint", ck])).code, 0);
+  const c = JSON.parse(readFileSync(ck, "utf8")) as { key: number[] };
+  c.key.push(7);
+  writeFileSync(ck, JSON.stringify(c));
+  expectError(await runScript("train", ["--resume", ck, "--epochs", "3"]), /ck\.json field key: expected 2 elements, got 3/);
+});
