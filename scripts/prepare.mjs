@@ -12,6 +12,8 @@ const has = (path) => existsSync(new URL(path, here));
 if (has("node_modules/assemblyscript") && has("node_modules/tsx") && has("node_modules/typescript") && has("node_modules/esbuild")) {
   const cwd = here;
   execFileSync(process.execPath, ["--import", "tsx", "scripts/build-wasm.ts"], { cwd, stdio: "inherit" });
+  // A clean dist/: files an earlier build made (and this one would not) must not ship.
+  rmSync(new URL("dist", here), { recursive: true, force: true });
   execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { cwd, stdio: "inherit" });
   copyFileSync(new URL("node/helper-worker.mjs", here), new URL("dist/node/helper-worker.mjs", here));
   // `train` also as one bundled file: its ~70 modules (fp-ts and io-ts among them) cost ~0.17 s to resolve and

@@ -41,7 +41,10 @@ test("npm pack, installed in a fresh project, and this checkout by path: node ap
   assert.ok(tarball !== undefined, "npm pack made a tarball");
   const listing = run("tar", ["tzf", join(work, tarball)], work).split("\n").filter((l) => l !== "");
   assert.ok(listing.includes("package/dist/core/kernels/wasm-module.generated.js"), "the wasm module ships");
-  assert.ok(listing.every((f) => /^package\/(dist|bin)\/|^package\/(package\.json|README\.md)$/.test(f)), `only what a user needs: ${listing.filter((f) => !/^package\/(dist|bin)\//.test(f))}`);
+  assert.ok(listing.every((f) => /^package\/(dist|bin)\/|^package\/(package\.json|README\.md|LICENSE)$/.test(f)), `only what a user needs: ${listing.filter((f) => !/^package\/(dist|bin)\//.test(f))}`);
+  assert.ok(listing.includes("package/LICENSE"), "the MIT text package.json names ships");
+  // No declaration map pointing at sources the package does not ship; source maps carry their sources inline.
+  assert.deepEqual(listing.filter((f) => f.endsWith(".d.ts.map")), []);
 
   const project = join(work, "project");
   execFileSync("mkdir", [project]);
