@@ -4,7 +4,7 @@
  */
 import uPlot from "uplot";
 import { toMnistDigit } from "../datasets/index.ts";
-import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
+import { COST_WINDOW, type FromWorker, type Mistake, type PlaygroundConfig, type RunState, type ToWorker } from "./protocol.ts";
 import { defaultConfig } from "./setup.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -26,8 +26,18 @@ const fields: Record<keyof PlaygroundConfig, string> = {
 };
 const input = (k: keyof PlaygroundConfig) => $<HTMLInputElement>(fields[k]);
 for (const k of Object.keys(fields) as (keyof PlaygroundConfig)[]) input(k).value = String(defaultConfig[k]);
-// A link can set any field: ?epochs=1&trainSize=2000 (what the tests and a teacher's handout use).
-for (const [k, v] of new URLSearchParams(location.search)) if (Object.hasOwn(fields, k)) input(k as keyof PlaygroundConfig).value = v;
+// A link can set any field: ?epochs=1&trainSize=2000 (what the tests and a teacher's handout use). A value a
+// field cannot hold (?epochs=abc) is said, not left as a blank field.
+const linkProblems: string[] = [];
+for (const [k, v] of new URLSearchParams(location.search)) {
+  if (!Object.hasOwn(fields, k)) continue;
+  const field = input(k as keyof PlaygroundConfig);
+  field.value = v;
+  if (field.value !== v) {
+    field.value = String(defaultConfig[k as keyof PlaygroundConfig]);
+    linkProblems.push(`?${k}=${v} in the address is not ${field instanceof HTMLSelectElement ? `one of ${[...field.options].map((o) => o.value).join(", ")}` : "a number"}; using ${field.value}`);
+  }
+}
 const showCustom = () => ($("custom-cost-label").hidden = input("cost").value !== "custom");
 input("cost").addEventListener("change", showCustom);
 showCustom();
@@ -53,9 +63,27 @@ const addLog = (line: string) => {
   log.scrollTop = log.scrollHeight;
 };
 
+if (linkProblems.length > 0) showError(linkProblems.join("; "));
+
+/** The status line says what the page is doing (it said "Ready" while training). */
+let readyText = "Ready.";
+let progressText = "";
+function showStatus(s: RunState): void {
+  const text: Record<RunState, string> = {
+    loading: "Loading MNIST…",
+    idle: readyText,
+    running: `Training${progressText}…`,
+    pausing: "Pausing after this mini-batch…",
+    paused: `Paused${progressText}: Resume goes on exactly where it stopped.`,
+    finished: `Finished${progressText}. ${readyText}`,
+  };
+  $("status").textContent = text[s];
+}
+
 const buttons = { start: $<HTMLButtonElement>("start"), pause: $<HTMLButtonElement>("pause"), resume: $<HTMLButtonElement>("resume"), reset: $<HTMLButtonElement>("reset"), save: $<HTMLButtonElement>("save") };
 function setRunState(s: RunState): void {
   document.body.dataset.state = s;
+  showStatus(s);
   buttons.start.disabled = !(s === "idle" || s === "finished");
   buttons.pause.disabled = s !== "running";
   buttons.resume.disabled = s !== "paused";
@@ -65,25 +93,66 @@ function setRunState(s: RunState): void {
 setRunState("loading");
 
 // ---- charts (uPlot: small, canvas-drawn, made for live series) ----
-const chartWidth = () => Math.max(260, Math.floor(($("cost-chart").parentElement?.clientWidth ?? 400) - 4));
+// Each chart fills its column and follows it when the window (or a phone) changes width.
+const chartWidth = (id: string) => Math.max(200, Math.floor(($(id).parentElement?.clientWidth ?? 400) - 4));
 const costData: [number[], number[]] = [[], []];
 const accuracyData: [number[], (number | null)[], number[]] = [[], [], []];
-const costChart = new uPlot({
-  title: "training cost (mean over recent batches)", legend: { live: false }, width: chartWidth(), height: 220, scales: { x: { time: false } },
-  series: [{ label: "epoch" }, { label: "cost", stroke: "#c0392b", width: 1.5, points: { show: false } }],
-  axes: [{ label: "epoch" }, {}],
-}, costData, $("cost-chart"));
+/**
+ * The cost on a log axis (a cost falls by orders of magnitude: a linear axis set by the first epochs flattens
+ * the rest onto zero); a cost that is not positive (a custom one may be) gets a linear axis that follows the data.
+ */
+function makeCostChart(log: boolean): uPlot {
+  return new uPlot({
+    title: `training cost (mean over each ${COST_WINDOW.toLocaleString("en")} images${log ? ", log scale" : ""})`, legend: { live: false }, width: chartWidth("cost-chart"), height: 220,
+    scales: { x: { time: false }, y: log ? { distr: 3 } : { auto: true } },
+    series: [{ label: "epoch" }, { label: "cost", stroke: "#c0392b", width: 1.5, points: { show: false } }],
+    axes: [{ label: "epoch" }, {}],
+  }, costData, $("cost-chart"));
+}
+let costLog = true;
+let costChart = makeCostChart(costLog);
 const accuracyChart = new uPlot({
-  title: "accuracy after each epoch (%)", legend: { live: false }, width: chartWidth(), height: 220, scales: { x: { time: false } },
+  title: "accuracy after each epoch (%)", legend: { live: false }, width: chartWidth("accuracy-chart"), height: 220, scales: { x: { time: false } },
   series: [{ label: "epochs" }, { label: "validation", stroke: "#2874a6", width: 1.5 }, { label: "test", stroke: "#1e8449", width: 1.5 }],
   axes: [{ label: "epochs done" }, {}],
 }, accuracyData, $("accuracy-chart"));
+new ResizeObserver(() => {
+  costChart.setSize({ width: chartWidth("cost-chart"), height: 220 });
+  accuracyChart.setSize({ width: chartWidth("accuracy-chart"), height: 220 });
+}).observe($("train"));
+/** Before any data a chart says what will appear in it. */
+function showPlaceholders(): void {
+  $("cost-empty").hidden = costData[0].length > 0;
+  $("accuracy-empty").hidden = accuracyData[0].length > 0;
+}
+function addCostPoints(points: readonly { epoch: number; cost: number }[]): void {
+  for (const p of points) {
+    costData[0].push(p.epoch);
+    costData[1].push(p.cost);
+  }
+  if (costLog && points.some((p) => !(p.cost > 0))) {
+    costLog = false;
+    costChart.destroy();
+    costChart = makeCostChart(false);
+  }
+  costChart.setData(costData);
+  // How many points the chart holds, for the browser test to read.
+  document.body.dataset.costPoints = String(costData[0].length);
+  showPlaceholders();
+}
 function clearCharts(): void {
   for (const a of costData) a.length = 0;
   for (const a of accuracyData) a.length = 0;
+  if (!costLog) {
+    costLog = true;
+    costChart.destroy();
+    costChart = makeCostChart(true);
+  }
   costChart.setData(costData);
   accuracyChart.setData(accuracyData);
+  showPlaceholders();
 }
+showPlaceholders();
 
 // ---- looking inside ----
 function paintGrey(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, scale: number): void {
@@ -243,6 +312,8 @@ function showPrediction(outputs: readonly number[]): void {
 // ---- buttons ----
 buttons.start.addEventListener("click", () => {
   showError(null);
+  progressText = "";
+  $("speed").textContent = "images/s: –";
   delete document.body.dataset.epochImagesPerSecond;
   clearCharts();
   log.textContent = "";
@@ -252,6 +323,8 @@ buttons.pause.addEventListener("click", () => send({ type: "pause" }));
 buttons.resume.addEventListener("click", () => send({ type: "resume" }));
 buttons.reset.addEventListener("click", () => {
   haveModel = false;
+  progressText = "";
+  $("speed").textContent = "images/s: –";
   tiles.replaceChildren();
   send({ type: "reset" });
 });
@@ -269,15 +342,15 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
     case "ready":
-      $("status").textContent = `Ready: ${m.trainImages.toLocaleString("en")} training and ${m.testImages.toLocaleString("en")} test images; kernels: ${m.kernels}.${m.note === null ? "" : ` Note: ${m.note}`}`;
-      return;
+      readyText = `Ready: ${m.trainImages.toLocaleString("en")} training and ${m.testImages.toLocaleString("en")} test images; kernels: ${m.kernels}.${m.note === null ? "" : ` Note: ${m.note}`}`;
+      return showStatus((document.body.dataset.state ?? "idle") as RunState);
     case "state": return setRunState(m.state);
     case "error": return showError(m.message);
     case "log": return addLog(m.line);
     case "progress":
-      costData[0].push(m.epoch);
-      costData[1].push(m.cost);
-      costChart.setData(costData);
+      addCostPoints(m.points);
+      progressText = ` epoch ${Math.floor(m.epoch) + 1} of ${input("epochs").value}, ${Math.round(100 * (m.epoch % 1))}% done`;
+      if (document.body.dataset.state === "running") showStatus("running");
       $("speed").textContent = `images/s: ${Math.round(m.imagesPerSecond).toLocaleString("en")}`;
       return askPrediction();
     case "epoch":
@@ -285,6 +358,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       accuracyData[1].push(m.validationAccuracy);
       accuracyData[2].push(m.testAccuracy);
       accuracyChart.setData(accuracyData);
+      showPlaceholders();
+      progressText = ` ${m.epoch + 1} of ${input("epochs").value} epochs`;
       $("speed").textContent = `images/s: ${Math.round(m.imagesPerSecond).toLocaleString("en")} (epoch ${m.epoch}'s training)`;
       // Every epoch's training speed, for scripts/bench-page.ts to read.
       document.body.dataset.epochImagesPerSecond = `${document.body.dataset.epochImagesPerSecond ?? ""} ${m.imagesPerSecond}`.trim();

@@ -38,6 +38,9 @@ export interface Mistake {
   readonly pixels: Uint8Array;
 }
 
+/** Training examples averaged into one point of the cost chart: 50 points a 50,000-image epoch, each a window's mean. */
+export const COST_WINDOW = 1000;
+
 export type RunState = "loading" | "idle" | "running" | "pausing" | "paused" | "finished";
 
 export type FromWorker =
@@ -45,8 +48,11 @@ export type FromWorker =
   | { readonly type: "state"; readonly state: RunState }
   | { readonly type: "error"; readonly message: string }
   | { readonly type: "log"; readonly line: string }
-  /** Every few batches: the mean cost of the batches since the last report, at a fractional epoch. */
-  | { readonly type: "progress"; readonly epoch: number; readonly cost: number; readonly imagesPerSecond: number }
+  /**
+   * About every 0.1 s: the cost chart's new points, each the mean cost over a fixed window of training
+   * examples (COST_WINDOW) at the fractional epoch where it ends, and the speed since the last report.
+   */
+  | { readonly type: "progress"; readonly points: readonly { readonly epoch: number; readonly cost: number }[]; readonly epoch: number; readonly imagesPerSecond: number }
   | {
       readonly type: "epoch";
       readonly epoch: number;

@@ -6,6 +6,7 @@
  */
 import { browserHelperStarter, cast, createWasmKernels, fastKernels, key, setKernels, Tensor, treeLeaves, treeMap, wasmSupported, type DType, type Tree } from "../core/index.ts";
 import { fetchIdxDirectory, gather, batchGatherer, seedSplit, type Dataset, type Splits } from "../datasets/index.ts";
+import { COST_WINDOW } from "./protocol.ts";
 import { costs, decodeModel, decodeSafetensors, encodeModel, looksLikeSafetensors, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
 import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
 import { checkNumbers, costOf, networkOf, optimizerOf } from "./setup.ts";
@@ -92,20 +93,27 @@ async function resume(): Promise<void> {
   const inputs = setup.net.inputSize;
   setState("running");
   stopRequest = undefined;
-  let sinceCost = 0, sinceCount = 0, lastReport = performance.now(), clock = performance.now();
+  // The cost chart's points: each the mean over a window of COST_WINDOW examples (whole batches), so every
+  // point weighs the same and none is one batch's cost (the window runs on across epochs and evaluations).
+  const perPoint = Math.max(1, Math.round(COST_WINDOW / setup.batchSize));
+  let windowCost = 0, windowBatches = 0, lastReport = performance.now(), clock = performance.now();
+  let points: { epoch: number; cost: number }[] = [];
   let reportedImages = run.state.batch * setup.batchSize;
   const outcome = await train(setup, run.state, {
     onBatch(done, total, batchCost, params) {
-      sinceCost += batchCost;
-      sinceCount++;
+      windowCost += batchCost;
+      if (++windowBatches === perPoint) {
+        points.push({ epoch: live.history.length + done / total, cost: windowCost / windowBatches });
+        windowCost = windowBatches = 0;
+      }
       const now = performance.now();
       if (now - lastReport < 100 && done < total) return;
       const epoch = live.history.length + done / total;
       const images = (done * setup.batchSize) - reportedImages;
-      post({ type: "progress", epoch, cost: sinceCost / sinceCount, imagesPerSecond: Math.max(images, 0) / ((now - clock) / 1000) });
+      post({ type: "progress", points, epoch, imagesPerSecond: Math.max(images, 0) / ((now - clock) / 1000) });
+      points = [];
       reportedImages = done === total ? 0 : done * setup.batchSize;
       clock = now;
-      sinceCost = sinceCount = 0;
       lastReport = now;
       live.params = copy(params);
       postWeights(params, inputs);

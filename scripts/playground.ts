@@ -115,7 +115,7 @@ runMain(async () => {
   const { port } = server.address() as { port: number };
   process.stdout.write(`playground: http://127.0.0.1:${port}/   (Ctrl-C to stop)\n`);
   // Stop on Ctrl-C or SIGTERM, and when the command that started us (npm, npx) is gone.
-  const gone = lifeline();
+  const gone = lifeline({ parent: false });
   await new Promise<void>((done) => {
     const watch = setInterval(() => gone() && stop(), 500);
     const stop = () => {

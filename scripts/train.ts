@@ -200,7 +200,7 @@ runMain(async () => {
   process.on("SIGTERM", onSignal);
   // A process manager that kills `npm run train` kills npm only: when the command the user started goes,
   // stop as on SIGTERM rather than train on, orphaned, writing checkpoints nobody asked for any more.
-  const gone = lifeline();
+  const gone = lifeline({ parent: true });
   const orphaned = () => {
     if (stopRequested || !gone()) return false;
     onSignal("SIGTERM");

@@ -46,7 +46,8 @@ function scriptOf(args: readonly string[]): string | undefined {
 
 /** A process that only launches another command for the user: `sh -c …`, npm, npx, tsx. */
 export function isLauncher(argv: readonly string[]): boolean {
-  const [exe, ...args] = argv;
+  // A node program that set process.title (npm does: "npm exec tsx …") shows it as one string.
+  const [exe, ...args] = argv.length === 1 ? argv[0].split(" ") : argv;
   if (["sh", "dash", "bash"].includes(base(exe))) return args[0] === "-c";
   if (["npm", "npx", "tsx"].includes(base(exe))) return true;
   if (base(exe) === "node" || base(exe).startsWith("node")) {
@@ -56,32 +57,34 @@ export function isLauncher(argv: readonly string[]): boolean {
   return false;
 }
 
-/** The launchers above this process, up to the first process that is not one (the user's shell, a service manager). */
+/** The launchers above this process, up to (not including) the first process that is not one (the user's shell, a service manager). */
 function launchers(): Ancestor[] {
   const out: Ancestor[] = [];
   let pid = process.ppid;
   for (let depth = 0; depth < 8 && pid > 1; depth++) {
     const s = stat(pid);
-    if (s === undefined) break;
+    if (s === undefined || !isLauncher(commandOf(pid))) break;
     out.push({ pid, start: s.start });
-    if (!isLauncher(commandOf(pid))) break;
     pid = s.ppid;
   }
   return out;
 }
 
 /**
- * A check to call often (it reads /proc at most every `everyMs`): true once our parent or any launcher above
- * it has gone. Where /proc is missing it watches the parent only.
+ * A check to call often (it reads /proc at most every `everyMs`): true once any launcher above us has gone,
+ * or, with `parent` (the trainer's rule), once our parent has, whatever it is. A server leaves `parent` off, so
+ * `nohup … &` from a shell that then exits keeps serving. Where /proc is missing it watches the parent only.
  */
-export function lifeline(everyMs = 500): () => boolean {
+export function lifeline(options: { readonly parent: boolean; readonly everyMs?: number }): () => boolean {
+  const everyMs = options.everyMs ?? 500;
   const parent = process.ppid;
   const watched = launchers();
+  const watchParent = options.parent || watched.length > 0;
   let last = performance.now();
   let gone = false;
   return () => {
     if (gone) return true;
-    if (process.ppid !== parent) return (gone = true);
+    if (watchParent && process.ppid !== parent) return (gone = true);
     const now = performance.now();
     if (now - last < everyMs) return false;
     last = now;

@@ -170,8 +170,10 @@ test("pause mid-epoch and resume give the same epoch lines as an unbroken run; r
   assert.equal(unbroken.length, 2);
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => /images\/s: \d/.test(document.getElementById("speed")?.textContent ?? ""));
+  assert.match((await page.getByRole("status").textContent()) ?? "", /^Training epoch \d of 2, \d+% done…$/);
   await page.getByRole("button", { name: "Pause" }).click();
   await page.waitForSelector("body[data-state=paused]");
+  assert.match((await page.getByRole("status").textContent()) ?? "", /^Paused.*: Resume goes on exactly where it stopped\.$/);
   const before = lines((await page.getByLabel("Training log").textContent()) ?? "");
   assert.ok(before.length < 2, "paused before the end");
   await page.getByRole("button", { name: "Resume" }).click();
@@ -180,6 +182,8 @@ test("pause mid-epoch and resume give the same epoch lines as an unbroken run; r
   await page.getByRole("button", { name: "Reset" }).click();
   await page.waitForSelector("body[data-state=idle]");
   assert.equal(await page.locator("#tiles canvas").count(), 0);
+  assert.equal(await page.locator("#speed").textContent(), "images/s: –", "no speed left from the last run");
+  assert.match((await page.getByRole("status").textContent()) ?? "", /^Ready: /);
   await page.getByRole("button", { name: "Save model" }).click();
   await page.waitForFunction(() => /no model to save yet/.test(document.getElementById("error")?.textContent ?? ""));
   await page.close();
@@ -189,6 +193,32 @@ test("the JavaScript kernels (what a browser without WebAssembly SIMD gets) trai
   const page = await open("kernels=js&trainSize=1000&epochs=1");
   assert.match((await page.getByRole("status").textContent()) ?? "", /kernels: js \(float64\)\. Note: the JavaScript kernels/);
   assert.match(await trainInPage(page), /^Epoch 0: \d+ \/ 10000 /m);
+  await page.close();
+});
+
+test("at phone and laptop widths nothing scrolls sideways; the cost chart has a point per 1,000 images on a log axis; charts say what will appear; a bad link value is said", { skip }, async () => {
+  for (const [width, height] of [[390, 844], [1024, 768]]) {
+    const page = await browser!.newPage({ viewport: { width, height } });
+    page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
+    await page.goto(`${url}?epochs=2&trainSize=3000&init=scaled&cost=cross-entropy&eta=1`);
+    await page.waitForSelector("body[data-state=idle]", { timeout: 60000 });
+    const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.equal(await sideways(), 0, `${width}px before training`);
+    assert.equal(await page.locator("#cost-empty").isVisible(), true, "the empty cost chart says what will appear");
+    // The menus show their whole choice.
+    for (const id of ["init", "cost"]) assert.ok(await page.locator(`#${id}`).evaluate((e) => (e as HTMLSelectElement).scrollWidth <= (e as HTMLSelectElement).clientWidth + 24), `#${id} fits at ${width}px`);
+    await trainInPage(page);
+    assert.equal(await sideways(), 0, `${width}px after training`);
+    assert.equal(await page.locator("#cost-empty").isVisible(), false);
+    assert.match((await page.locator("#cost-chart").textContent()) ?? "", /mean over each 1,000 images, log scale/);
+    assert.equal(await page.evaluate(() => document.body.dataset.costPoints), "6", "2 epochs of 3,000 images: 3 windows each");
+    mkdirSync(shots, { recursive: true });
+    if (width === 390) await page.screenshot({ path: join(shots, "playground-phone.png"), fullPage: true });
+    await page.close();
+  }
+  const page = await open("epochs=abc&trainSize=2000");
+  assert.match((await page.locator("#error").textContent()) ?? "", /\?epochs=abc in the address is not a number; using 30/);
+  assert.equal(await page.locator("#epochs").inputValue(), "30");
   await page.close();
 });
 

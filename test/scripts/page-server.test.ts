@@ -78,6 +78,7 @@ test("the launchers the trainer watches: sh -c, npm, npx and tsx, not the user's
   assert.ok(isLauncher(["/usr/bin/node", "/usr/lib/node_modules/npm/bin/npm-cli.js", "run", "train"]));
   assert.ok(isLauncher(["node", "/x/node_modules/tsx/dist/cli.mjs", "scripts/train.ts"]));
   assert.ok(isLauncher(["npm", "run", "train"]));
+  assert.ok(isLauncher(["npm exec tsx scripts/train.ts --data /tmp/x"]), "npm's process.title, one string");
   assert.ok(!isLauncher(["bash"]));
   assert.ok(!isLauncher(["-bash"]));
   assert.ok(!isLauncher(["node", "--import", "tsx", "--test", "test/x.test.ts"]));
