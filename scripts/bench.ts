@@ -5,9 +5,6 @@
  * is its own. `--peers` runs the numpy peer in the same session and prints the ratios.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
 import { compile, decodeSpec, denseLayers, MAX_FILE_PARAMETERS, specInputSize, specOutputSize, specParameterCount, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
@@ -19,6 +16,7 @@ import { scriptArgs } from "./cli/script-command.ts";
 import { booleanFlag, commandLine, layerSizes, nonEmpty, oneOf, positiveInt } from "./cli/flags.ts";
 import { measureSpec, runTorchPeer, type SpecMeasurement } from "./cli/bench-spec.ts";
 import { wholeRun, wholeRunReport } from "./cli/bench-whole-run.ts";
+import { peerScript } from "./cli/peers.ts";
 import { readJsonFile } from "./cli/files.ts";
 import { mapLeft } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -118,10 +116,9 @@ interface PeerResult {
   readonly secondsPerEpoch: readonly number[];
 }
 
-const peerScript = resolve(fileURLToPath(new URL("..", import.meta.url)), "../shared/peers/mnist_numpy.py");
 
 function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dtype: string): Promise<PeerResult> {
-  const script = peerScript;
+  const script = peerScript("mnist_numpy.py", "--peers numpy");
   return new Promise((res, rej) => {
     execFile("python3", [script, "--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batchSize), "--dtype", dtype, "--json"], (err, stdout, stderr) => {
       if (err) return rej(new UserError(`the numpy peer failed: ${(stderr || err.message).trim().split("\n").pop()}`));
@@ -182,7 +179,7 @@ runMain(async () => {
     return 0;
   }
   // The peer is looked for before anything is measured, not after minutes of measuring.
-  if (f.peers === "numpy" && !existsSync(peerScript)) throw new UserError(`--peers: ${peerScript} not found`);
+  if (f.peers === "numpy") peerScript("mnist_numpy.py", "--peers numpy");
   const paths = f.path === "both" ? (["autodiff", "backprop"] as const) : [f.path];
   const results: Measurement[] = [];
   const peers: { layers: readonly number[]; dtype: string; result: PeerResult }[] = [];

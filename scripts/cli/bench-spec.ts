@@ -5,14 +5,13 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { cast, foldIn, key, keyTensor, permutation, treeMap, type Tree } from "../../core/index.ts";
 import { chain, logLikelihood, sgd, step, weightDecay, type Network } from "../../nn/index.ts";
 import { batchGatherer } from "../../datasets/index.ts";
 import { useBackend, type BackendName, type Threads } from "./backend.ts";
 import { loadSplits } from "./data.ts";
 import { UserError } from "./exit.ts";
+import { peerScript } from "./peers.ts";
 
 export interface SpecMeasurement {
   readonly spec: string;
@@ -45,11 +44,10 @@ export function measureSpec(specPath: string, net: Network, batches: number, bat
   return { spec: specPath, backend: threads === "2" ? `${name} ×2` : name, batches: n, seconds, imagesPerSecond: (n * batchSize) / seconds };
 }
 
-export const torchPeerScript = resolve(fileURLToPath(new URL("../..", import.meta.url)), "../shared/peers/conv_torch.py");
 
 /** PyTorch's chapter-6 network over the same number of batches; its images/s. */
 export function runTorchPeer(batches: number, threads: number): Promise<number> {
-  if (!existsSync(torchPeerScript)) throw new UserError(`--peers torch: ${torchPeerScript} not found`);
+  const torchPeerScript = peerScript("conv_torch.py", "--peers torch");
   const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
   return new Promise((res, rej) => {
     execFile(python, [torchPeerScript, "--limit", String(batches), "--threads", String(threads), "--json"], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {

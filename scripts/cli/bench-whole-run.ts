@@ -5,10 +5,9 @@
  * outside, as the time between consecutive `Epoch j:` lines arriving on its stdout.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./exit.ts";
+import { peerScript } from "./peers.ts";
 import { median } from "./stats.ts";
 
 export interface RunTiming {
@@ -21,7 +20,6 @@ export interface RunTiming {
 }
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const peerScript = resolve(root, "../shared/peers/mnist_numpy.py");
 
 /** Runs a command, timing it and the arrival of each `Epoch j:` line; `secondsOf` reads an epoch line's training seconds. */
 function timed(cmd: string, args: readonly string[], secondsOf: (line: string) => number | undefined): Promise<RunTiming> {
@@ -67,7 +65,7 @@ export interface WholeRunResult {
 
 /** `rounds` of tsgrad's `train` (the seed's run, `epochs` epochs) and the numpy float32 peer's, alternating. */
 export async function wholeRun(epochs: number, rounds: number, log: (s: string) => void): Promise<WholeRunResult> {
-  if (!existsSync(peerScript)) throw new UserError(`--whole-run: the numpy peer ${peerScript} is not there`);
+  const numpyPeer = peerScript("mnist_numpy.py", "--whole-run");
   const tsgrad: RunTiming[] = [], numpy: RunTiming[] = [];
   for (let r = 0; r < rounds; r++) {
     // As `npm run train` starts it (scripts/launch.mjs: the build when fresh, else the sources), without npm's own start-up.
@@ -75,7 +73,7 @@ export async function wholeRun(epochs: number, rounds: number, log: (s: string) 
       const m = /, ([\d.]+) s$/.exec(l);
       return m === null ? undefined : Number(m[1]);
     }));
-    numpy.push(await timed("python3", [peerScript, "--layers", "784,30,10", "--epochs", String(epochs), "--dtype", "float32"], (l) => {
+    numpy.push(await timed("python3", [numpyPeer, "--layers", "784,30,10", "--epochs", String(epochs), "--dtype", "float32"], (l) => {
       const m = /\(train ([\d.]+) s\)/.exec(l);
       return m === null ? undefined : Number(m[1]);
     }));

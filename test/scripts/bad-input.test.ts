@@ -129,3 +129,12 @@ test("inputs that used to end in a stack trace are one line: bench's flags and s
   assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, r.stderr);
   assert.ok(r.code === 0 || r.code === 2, r.stderr);
 });
+
+test("bench --peers without the peer scripts says where they come from", async () => {
+  const { execFile } = await import("node:child_process");
+  const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--peers", "numpy", "--epochs", "1"], { env: { ...process.env, TSGRAD_PEERS: tempDir() } }, (err, _out, stderr) => resolve({ code: err === null ? 0 : Number(err.code), stderr }));
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^error: --peers numpy: the peer script mnist_numpy\.py is not in .*; the peers are not part of tsgrad's package: they live in its development workspace \(shared\/peers beside the checkout\), or set TSGRAD_PEERS/m);
+});
