@@ -30,3 +30,20 @@ test("examples/relu-softmax.json is a valid spec, and examples/digit-7.png is a 
   assert.equal(decodeSpec(JSON.parse(readFileSync("examples/relu-softmax.json", "utf8")))._tag, "Right");
   assert.equal(readFileSync("examples/digit-7.png").subarray(1, 4).toString("latin1"), "PNG");
 });
+
+test("the README's library example runs as written (against this checkout) and the network it trains learns XOR", async () => {
+  const { readFileSync, writeFileSync, mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join, resolve } = await import("node:path");
+  const readme = readFileSync("README.md", "utf8");
+  const block = /## The library\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block !== undefined, "the README has a TypeScript block under The library");
+  const source = block
+    .replace(/from "tsgrad"/g, `from ${JSON.stringify(resolve("core/index.ts"))}`)
+    .replace(/from "tsgrad\/nn"/g, `from ${JSON.stringify(resolve("nn/index.ts"))}`);
+  const file = join(mkdtempSync(join(tmpdir(), "tsgrad-readme-")), "library.ts");
+  writeFileSync(file, `${source}\nconsole.log("predicted", JSON.stringify(Array.from(net.apply(params, batch.x).toArray() as number[][], (r) => r.indexOf(Math.max(...r)))));\n`);
+  const out = execFileSync(process.execPath, ["--import", "tsx", file], { encoding: "utf8", cwd: process.cwd() });
+  assert.match(out, /\[ \[ 0\.6193\d+ \], \[ -0\.1802\d+ \] \]/);
+  assert.match(out, /predicted \[0,1,1,0\]/);
+});

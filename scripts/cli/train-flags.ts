@@ -65,11 +65,11 @@ export const runFlags = {
 
 /** Flags about where results go; they may differ when a run is resumed. */
 export const outputFlags = {
-  save: { codec: nonEmpty, placeholder: "FILE", help: "write the trained model (JSON) here, atomically: the last epoch's (with --early-stop, the best one's)" },
+  save: { codec: nonEmpty, placeholder: "FILE", help: "write the trained model here, atomically: the last epoch's (with --early-stop, the best one's); JSON, or safetensors for a name ending in .safetensors" },
   "save-best": { codec: nonEmpty, placeholder: "FILE", help: "write the model of the epoch best on the validation set here (Keras's save_best_only)" },
   log: { codec: nonEmpty, placeholder: "FILE.jsonl", help: "append one JSON record per epoch (every metric, η, seconds)" },
   plot: { codec: nonEmpty, placeholder: "FILE", help: "write accuracy and cost curves as an SVG chart" },
-  checkpoint: { codec: nonEmpty, placeholder: "FILE", help: "after every epoch (and on Ctrl-C), write all that is needed to resume, atomically" },
+  checkpoint: { codec: nonEmpty, placeholder: "FILE", help: "after every epoch (and on Ctrl-C), write all that is needed to resume, atomically (JSON, or safetensors for a .safetensors name)" },
   resume: { codec: nonEmpty, placeholder: "FILE", help: "continue the run saved in this checkpoint (its flags are used; --epochs may extend it)" },
 } as const;
 
