@@ -12,7 +12,7 @@ import { kindOf, readPicture } from "./cli/picture.ts";
 import { backendFlag } from "./cli/backend.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, makeDirectory, readInputFile, writeFileAtomicBytes } from "./cli/files.ts";
-import { booleanFlag, commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
+import { booleanFlag, commandLine, invokedAs, nonEmpty } from "./cli/flags.ts";
 import { readModel } from "./cli/model-file.ts";
 
 const table = {
@@ -81,7 +81,7 @@ runMain(() => {
   // A picture where the model should be (the arguments swapped) gets one clear line, not a JSON parser's.
   const first = readBytes(modelPath);
   const firstKind = kindOf(first);
-  if (firstKind === "png" || firstKind === "jpeg") throw new UserError(`${modelPath}: a picture where the model file should be; give the model first: npm run predict -- MODEL.json PICTURE...`);
+  if (firstKind === "png" || firstKind === "jpeg") throw new UserError(`${modelPath}: a picture where the model file should be; give the model first: ${invokedAs("predict")} MODEL.json PICTURE...`);
   const model = readModel(modelPath, parsed.flags.backend);
   if (model.net.inputSize !== 784) throw new UserError(`${modelPath}: the model takes ${model.net.inputSize} inputs; predict reads 28×28 digits (784)`);
   const { files, several } = pictures(given);

@@ -12,7 +12,7 @@ import { svgChart } from "./cli/charts.ts";
 import { loadSplits } from "./cli/data.ts";
 import { EXIT_INTERRUPTED, orFail, runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, makeDirectory, writeFileAtomic } from "./cli/files.ts";
-import { commandLine, nonEmpty, oneOf } from "./cli/flags.ts";
+import { commandLine, invokedAs, nonEmpty, oneOf } from "./cli/flags.ts";
 import { scriptArgs } from "./cli/script-command.ts";
 import { runFlags } from "./cli/train-flags.ts";
 
@@ -136,7 +136,7 @@ runMain(async () => {
   const md = [
     `# Sweep: ${runs.length} runs, ${given.epochs?.[0] ?? runFlags.epochs.default} epochs${given["train-size"] ? `, first ${given["train-size"][0]} training images` : ""}`,
     "",
-    `Command: \`npm run sweep -- ${process.argv.slice(2).join(" ")}\``,
+    `Command: \`${invokedAs("sweep")} ${process.argv.slice(2).join(" ")}\``,
     "",
     `| ${header.join(" | ")} |`,
     `|${header.map(() => "---").join("|")}|`,

@@ -262,8 +262,9 @@ export function commandLine<T extends FlagTable>(
  * when started through the tsgrad command, which says so in TSGRAD_INVOKED_AS; else `npm run train --`.
  */
 export function invokedAs(script: string): string {
-  const via = process.env.TSGRAD_INVOKED_AS;
-  return via !== undefined && /^(npx )?tsgrad [\w-]+$/.test(via) && via.endsWith(` ${script}`) ? via : `npm run ${script} --`;
+  // Another command of the same CLI is named the same way: `tsgrad evaluate` suggests `tsgrad train`.
+  const via = /^((?:npx )?tsgrad) [\w-]+$/.exec(process.env.TSGRAD_INVOKED_AS ?? "");
+  return via !== null ? `${via[1]} ${script}` : `npm run ${script} --`;
 }
 
 /** A usage line written as `npm run NAME -- …`, naming the command as it was started. */

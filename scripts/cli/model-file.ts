@@ -3,13 +3,14 @@ import { cast, treeMap, type DType } from "../../core/index.ts";
 import { decodeModel, type Model } from "../../nn/index.ts";
 import { useBackend, type BackendName } from "./backend.ts";
 import { orFail, UserError } from "./exit.ts";
+import { invokedAs } from "./flags.ts";
 import { MAX_SAFETENSORS_BYTES, parseModelOrCheckpoint, readInputFile } from "./files.ts";
 
 /** The kind of file given where a model was expected, told by its first bytes, when it is one we know. */
 function otherKind(bytes: Buffer): string | undefined {
   const head = bytes.subarray(0, 8);
-  if (head.toString("hex") === "89504e470d0a1a0a") return "a PNG picture (predict reads pictures: npm run predict -- MODEL PICTURE)";
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "a JPEG picture (predict reads pictures: npm run predict -- MODEL PICTURE)";
+  if (head.toString("hex") === "89504e470d0a1a0a") return `a PNG picture (predict reads pictures: ${invokedAs("predict")} MODEL PICTURE)`;
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return `a JPEG picture (predict reads pictures: ${invokedAs("predict")} MODEL PICTURE)`;
   if (head.toString("latin1").startsWith("GIF8")) return "a GIF picture";
   return undefined;
 }
@@ -22,8 +23,8 @@ export function readModelFile(path: string): unknown {
   const value = parseModelOrCheckpoint(path, bytes, "model file");
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     const v = value as Record<string, unknown>;
-    if (v.format === "tsgrad-checkpoint") throw new UserError(`${path}: a training checkpoint, not a model file (continue it with npm run train -- --resume ${path}; a run writes its model with --save)`);
-    if (v.format === undefined && "input" in v && "layers" in v) throw new UserError(`${path}: a network spec, not a trained model (train it with npm run train -- --spec ${path} --save MODEL.json)`);
+    if (v.format === "tsgrad-checkpoint") throw new UserError(`${path}: a training checkpoint, not a model file (continue it with ${invokedAs("train")} --resume ${path}; a run writes its model with --save)`);
+    if (v.format === undefined && "input" in v && "layers" in v) throw new UserError(`${path}: a network spec, not a trained model (train it with ${invokedAs("train")} --spec ${path} --save MODEL.json)`);
   }
   return value;
 }

@@ -68,6 +68,13 @@ test("tsgrad --version / -V, tsgrad help train = tsgrad train --help, an unknown
   // The usage line names the command as it was started.
   assert.match(help.stdout, /^usage: tsgrad train \[flags\]/);
   assert.match((await tsgrad(["train", "--help"], { npm_command: "exec" })).stdout, /^usage: npx tsgrad train \[flags\]/);
+  // Hints name the command the same way: evaluate given a checkpoint suggests tsgrad train --resume.
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const ck = join(mkdtempSync(join(tmpdir(), "tsgrad-flags-")), "ck.json");
+  writeFileSync(ck, JSON.stringify({ format: "tsgrad-checkpoint" }));
+  assert.match((await tsgrad(["evaluate", ck])).stderr, /a training checkpoint, not a model file \(continue it with tsgrad train --resume /);
   const typo = await tsgrad(["trian"]);
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /^error: unknown command "trian"; did you mean train\?/);
