@@ -17,4 +17,4 @@ export { fastKernels } from "./kernels/fast.ts";
 export { createWasmKernels, sharedMemoryAvailable, wasmSupported, type WasmKernelOptions, type WasmKernels } from "./kernels/wasm.ts";
 export { runWasmHelper, type WasmHelperData } from "./kernels/wasm-helper.ts";
 export { browserHelperStarter } from "./kernels/browser-helper.ts";
-export { jit } from "./jit.ts";
+export { jit, jitCounts, type JitCounts } from "./jit.ts";

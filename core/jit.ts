@@ -369,6 +369,24 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
   return p.build(outs);
 }
 
+/** How a jitted function has run so far: what JAX's tests count as tracing-cache misses, and the rest. */
+export interface JitCounts {
+  /** Calls that traced f (a new signature, or new kernels). */
+  readonly traces: number;
+  /** Calls answered by replaying a trace. */
+  readonly replays: number;
+  /** Calls that ran f eagerly (under a transform, a signature that cannot be replayed, past the trace limit). */
+  readonly eager: number;
+}
+
+const counts = new WeakMap<object, { traces: number; replays: number; eager: number }>();
+
+/** The counts of a function made by `jit` (a copy; undefined for any other function). */
+export function jitCounts(f: (...args: never[]) => unknown): JitCounts | undefined {
+  const c = counts.get(f);
+  return c === undefined ? undefined : { ...c };
+}
+
 /**
  * f, traced on first use for each input signature and replayed after; results equal f's, number for
  * number. f's arguments are parameter trees (tensors in records and arrays) and static values (numbers,
@@ -380,28 +398,39 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   const programs = new Map<string, Program | "eager">();
   // The program the last call replayed or traced: a loop's next call most likely has the same kind of arguments.
   let last: Program | undefined;
+  const count = { traces: 0, replays: 0, eager: 0 };
+  const eager = (args: A): R => {
+    count.eager++;
+    return f(...args);
+  };
+  const replayed = (p: Program, leaves: readonly Tensor[]): R => {
+    count.replays++;
+    return replay(p, leaves, donate) as unknown as R;
+  };
   const jitted = (...args: A): R => {
-    if (tracing > 0 || activeTapes().length > 0 || batching()) return f(...args);
+    if (tracing > 0 || activeTapes().length > 0 || batching()) return eager(args);
     if (last !== undefined && last.kernels === kernels()) {
       const leaves: Tensor[] = [];
       let fits = args.length === last.skeleton.length;
       for (let i = 0; fits && i < args.length; i++) fits = matches(last.skeleton[i], args[i], leaves);
-      if (fits) return replay(last, leaves, donate) as unknown as R;
+      if (fits) return replayed(last, leaves);
     }
     const { leaves, key } = flattenArgs(args);
     const known = programs.get(key);
-    if (known === "eager") return f(...args);
+    if (known === "eager") return eager(args);
     if (known !== undefined && known.kernels === kernels()) {
       last = known;
-      return replay(known, leaves, donate) as unknown as R;
+      return replayed(known, leaves);
     }
     if (known !== undefined) releaseProgram(known); // traced for other kernels: trace again
-    else if (programs.size >= MAX_TRACES) return f(...args);
+    else if (programs.size >= MAX_TRACES) return eager(args);
+    count.traces++;
     const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args, leaves, key);
     programs.set(key, program ?? "eager");
     last = program;
     return result as R;
   };
+  counts.set(jitted, count);
   finalizer.register(jitted, programs);
   return jitted;
 }

@@ -167,3 +167,24 @@ test("jit fuses each weight gradient with the sgd step that reads it (wasm), num
   });
   assert.ok(fused > 0, "no fused call was made");
 });
+
+for (const [k] of backends) {
+  test(`jit traces once per kind of arguments and replays after, and runs eagerly under a transform (counted, ${k.name} kernels)`, () => T.withKernels(k, () => {
+    const f = T.jit((a: T.Tensor, scale: number) => T.sum(T.mul(T.sigmoid(a), scale)));
+    const a = T.uniform(T.key(1), [3, 4]), b = T.uniform(T.key(2), [3, 4]);
+    f(a, 2);
+    assert.deepEqual(T.jitCounts(f), { traces: 1, replays: 0, eager: 0 });
+    f(b, 2); // the same kinds of arguments: a replay
+    f(a, 2);
+    assert.deepEqual(T.jitCounts(f), { traces: 1, replays: 2, eager: 0 });
+    f(T.uniform(T.key(3), [5, 4]), 2); // a new shape traces
+    f(a, 3); // a new static value traces
+    assert.deepEqual(T.jitCounts(f), { traces: 3, replays: 2, eager: 0 });
+    f(T.uniform(T.key(4), [5, 4]), 2); // the [5, 4] trace again
+    assert.equal(T.jitCounts(f)?.replays, 3);
+    T.grad((x: T.Tensor) => f(x, 2))(a); // under grad: eager, so the tape sees every op
+    T.vmap((x: T.Tensor) => f(x, 2))(T.uniform(T.key(5), [2, 3, 4]));
+    assert.deepEqual(T.jitCounts(f), { traces: 3, replays: 3, eager: 2 });
+    assert.equal(T.jitCounts((x: number) => x), undefined, "only jitted functions have counts");
+  }));
+}
