@@ -15,7 +15,25 @@ export interface OpCase {
   readonly smooth?: boolean;
   /** Piecewise constant: derivatives are 0, which central differences confirm away from the jumps. */
   readonly flat?: boolean;
+  /** The export of core/ops it exercises (default: the name's first word). */
+  readonly op?: string;
+  /** Its derivative is by design not the function's (stopGradient's is 0): vmap is checked, checkGrads is not. */
+  readonly noGradCheck?: boolean;
 }
+
+/** The export of core/ops a case exercises. */
+export const opOf = (c: OpCase): string => c.op ?? c.name.split(/[ (]/)[0];
+
+/**
+ * Exports of core/ops that are not differentiable ops of tensors, so have no case: shape arithmetic and the
+ * makers of key tensors from keys (whose op, dropoutMask, has its case).
+ */
+export const notOps: Readonly<Record<string, string>> = {
+  broadcastShapes: "shape arithmetic",
+  convGeometry: "shape arithmetic",
+  keyTensor: "makes a key's tensor from a key (not a tensor)",
+  keyTensors: "makes key tensors from a key (not a tensor)",
+};
 
 const small = fc.integer({ min: 1, max: 3 });
 const anyShape = fc.array(small, { minLength: 0, maxLength: 3 });
@@ -153,5 +171,19 @@ export const opCases: readonly OpCase[] = [
     inputs: fullAndReduced.chain(([s, r]) => tensorOf(s).map((t) => [t, T.zeros(r)])),
     f: (x, like) => T.sumToShape(x, like.shape),
     smooth: true,
+  },
+  { name: "greaterEqual", inputs: apart, f: T.greaterEqual, flat: true },
+  { name: "less", inputs: apart, f: T.less, flat: true },
+  unary("stopGradient", T.stopGradient, -2, 2, [], { noGradCheck: true }),
+  { name: "matmul", inputs: fc.tuple(small, small, small).chain(([m, k, n]) => fc.tuple(tensorOf([m, k]), tensorOf([k, n]))), f: T.matmul, smooth: true },
+  { name: "moveAxis (first to last)", inputs: one(fc.array(small, { minLength: 2, maxLength: 3 })), f: (x) => T.moveAxis(x, 0, -1), smooth: true },
+  { name: "im2col (3×3 windows)", inputs: one(fc.tuple(small, small, small).map(([c, h, w]) => [1, c, h + 2, w + 2])), f: (x) => T.im2col(x, 3, 3), smooth: true },
+  {
+    // The mask is a function of the key's whole numbers, so a difference step lands on a jump: its batching
+    // rule is checked (one mask per example's key), its zero derivative by op-grads' piecewise-constant test.
+    name: "dropoutMask (rate 0.5, from a key tensor)",
+    inputs: fc.nat(10000).map((seed) => [T.keyTensor(T.key(seed))]),
+    f: (k) => T.dropoutMask(k, [3, 4], 0.5),
+    noGradCheck: true,
   },
 ];
