@@ -1,4 +1,4 @@
-/** The transforms compose and mean their mathematics: the rows of issue 11's table, micrograd's engine tests, jvp, jacobian, hessian. */
+/** The transforms compose and mean their mathematics: micrograd's engine tests, jvp, jacobian, hessian. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -48,54 +48,6 @@ test("differentiating through valueAndGrad's output (first order) gives 12 for 3
   const r = T.valueAndGrad(cube)(T.tensor([2]));
   assert.equal(r.value, 8);
   assert.deepEqual(Object.keys(r).sort(), ["grad", "output"]); // value is read on demand, outside the tree
-});
-
-test("jit under grad: grad(jit(f)) at new points gives new gradients", () => {
-  const jf = T.jit((w: Tensor) => T.sum(T.square(w)));
-  assert.deepEqual([[1, 2], [2, 3], [3, 4]].map((p) => data(T.grad(jf)(T.tensor(p)))), [[2, 4], [4, 6], [6, 8]]);
-});
-
-test("jit with a number argument traces anew for each value", () => {
-  const jm = T.jit((x: Tensor, a: number) => T.mul(x, a));
-  assert.deepEqual(data(jm(T.tensor([1, 2]), 2)), [2, 4]);
-  assert.deepEqual(data(jm(T.tensor([1, 2]), 3)), [3, 6]);
-  assert.deepEqual(data(jm(T.tensor([1, 2]), 2)), [2, 4]);
-});
-
-test("jit is not fooled by aliasing at trace time, nor by an argument that is also a captured constant", () => {
-  const ja = T.jit((p: { a: Tensor; b: Tensor }) => T.add(T.mul(p.a, 2), T.mul(p.b, 3)));
-  const z = T.ones([2]);
-  assert.deepEqual(data(ja({ a: z, b: z })), [5, 5]);
-  assert.deepEqual(data(ja({ a: T.tensor([1, 1]), b: T.tensor([10, 10]) })), [32, 32]);
-  const c = T.tensor([1]);
-  const jc = T.jit((x: Tensor) => T.add(x, c));
-  assert.deepEqual(data(jc(c)), [2]);
-  assert.deepEqual(data(jc(T.tensor([5]))), [6]);
-});
-
-test("nn.step (jit on) on a network whose two biases start as one shared zeros equals the eager step", () => {
-  const net = nn.network([3, 4, 4, 2], "scaled");
-  const shared = T.zeros([4]);
-  let sharedCount = 0;
-  const start = T.treeMap(net.init(T.key(7)), (l, path) => (path.endsWith(".b") && l.size === 4 ? (sharedCount++, shared) : l));
-  assert.equal(sharedCount, 2);
-  const opt = nn.momentum(0.5, 0.9);
-  const run = (jit: boolean, donate: boolean) => {
-    const s = nn.step(net, nn.quadratic, opt, { jit, donate });
-    let params: T.Tree = start, state = opt.init(start);
-    const losses: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const r = s(params, state, { x: T.uniform(T.key(10 + i), [3, 3]), y: T.uniform(T.key(20 + i), [3, 2]) });
-      ({ params, optState: state } = r);
-      losses.push(r.loss);
-      if (donate) ({ params, state } = { params: copy(params), state: copy(state) });
-    }
-    return { losses, params: T.treeLeaves(params).flatMap(data) };
-  };
-  const copy = (t: T.Tree) => T.treeMap(t, (l) => new T.Tensor(l.shape, l.data.slice()));
-  const eager = run(false, false);
-  assert.deepEqual(run(true, false), eager);
-  assert.deepEqual(run(true, true), eager);
 });
 
 test("a number among the parameters is a clear error, not NaN", () => {

@@ -1,6 +1,6 @@
 /**
  * Chapter 6's pieces in nn: image specs and their shape errors, dropout (random only in training, the same for
- * a key, new under jit for each key), adam against optax's formulas, the shifted training set, and a small
+ * a key, new under jit for each key), the shifted training set, and a small
  * convolutional network whose gradient equals central differences and which learns.
  */
 import assert from "node:assert/strict";
@@ -72,29 +72,6 @@ test("under jit, each step's key gives its own mask (never the traced one again)
     seen.add(got.join());
   }
   assert.equal(seen.size, 5);
-});
-
-test("adam equals optax's formulas step by step (bias-corrected moments), through chain with weight decay too", () => {
-  fc.assert(fc.property(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 3, maxLength: 3 }), fc.integer({ min: 1, max: 5 }), (g0, steps) => {
-    const eta = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    const opt = nn.adam(eta);
-    let params: T.Tree = { w: T.tensor([0.5, -0.25, 1]) };
-    let state = opt.init(params);
-    let m = [0, 0, 0], v = [0, 0, 0], w = [0.5, -0.25, 1];
-    for (let t = 1; t <= steps; t++) {
-      const g = g0.map((x) => x * t);
-      ({ params, state } = opt.update({ w: T.tensor(g) }, state, params));
-      m = m.map((mi, i) => b1 * mi + (1 - b1) * g[i]);
-      v = v.map((vi, i) => b2 * vi + (1 - b2) * g[i] * g[i]);
-      w = w.map((wi, i) => wi - (eta * (m[i] / (1 - b1 ** t))) / (Math.sqrt(v[i] / (1 - b2 ** t)) + eps));
-    }
-    assertClose((params as { w: T.Tensor }).w.data, w, 1e-10, 1e-12, "adam");
-  }), { numRuns: 40 });
-  const chained = nn.chain(nn.weightDecay(1, 10), nn.adam(0.1));
-  const p = { w: T.tensor([[1, 2]]) };
-  const r = chained.update({ w: T.tensor([[0, 0]]) }, chained.init(p), p);
-  // The decayed gradient is (λ/n)·w = 0.1·w; adam's first step moves each weight by about η against its sign.
-  assertClose((r.params as typeof p).w.data, [0.9, 1.9], 1e-6, 1e-6, "chain(weightDecay, adam)");
 });
 
 test("the shifted training set: example i of 5n is image i mod n moved by SHIFTS[⌊i/n⌋], zeros where it left the edge", () => {

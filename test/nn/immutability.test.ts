@@ -36,23 +36,3 @@ test("params and optimizer state are unchanged by apply and update, for any opti
     { numRuns: 20 },
   );
 });
-
-test("weight decay shrinks weights but not biases (network2's rule)", () => {
-  const params = { w: T.tensor([[2, -4]]), b: T.tensor([3]) };
-  const zero = { w: T.zeros([1, 2]), b: T.zeros([1]) };
-  const opt = nn.chain(nn.weightDecay(5, 10), nn.sgd(0.1));
-  const { params: next } = opt.update(zero, opt.init(params), params);
-  // (1 − ηλ/n) w = (1 − 0.05) w
-  assert.deepEqual(Array.from(next.w.data), [2 * 0.95, -4 * 0.95]);
-  assert.deepEqual(Array.from(next.b.data), [3]);
-});
-
-test("momentum accumulates velocity: two equal gradients move the second step 1 + μ times as far", () => {
-  const p0 = { w: T.tensor([[1]]) };
-  const g = { w: T.tensor([[1]]) };
-  const opt = nn.momentum(0.1, 0.5);
-  const r1 = opt.update(g, opt.init(p0), p0);
-  const r2 = opt.update(g, r1.state, r1.params);
-  assert.ok(Math.abs(r1.params.w.item() - 0.9) < 1e-15);
-  assert.ok(Math.abs(r2.params.w.item() - (0.9 - 0.15)) < 1e-15);
-});

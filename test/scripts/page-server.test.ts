@@ -57,9 +57,10 @@ test("closing the server does not wait for a client holding a half-sent request"
   const server = pageServer(files, tempDir(), new Set());
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address() as { port: number };
+  const connected = new Promise((r) => server.once("connection", r));
   const socket = connect(port, "127.0.0.1", () => socket.write("GET / HTTP/1.1\r\nHost: 127"));
   socket.on("error", () => {});
-  await new Promise((r) => setTimeout(r, 100));
+  await connected;
   const closed = await Promise.race([server.closeNow().then(() => "closed"), new Promise((r) => setTimeout(() => r("waiting"), 3000))]);
   socket.destroy();
   assert.equal(closed, "closed");

@@ -52,6 +52,16 @@ test("Ctrl-C is honoured when an epoch is a single mini-batch", async () => {
   assert.doesNotMatch(r.stdout, /^Epoch 2999:/m);
 });
 
+/** Polls `check` (reading the process table, not sleeping on a guess) until it holds or 20 s have passed. */
+function untilTrue(check: () => boolean): boolean {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() > end) return false;
+    execFileSync("sleep", ["0.05"]);
+  }
+}
+
 /** Processes whose command line mentions `marker`, other than ps and grep. */
 function processesWith(marker: string): string[] {
   return execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(marker) && !l.includes("ps -eo"));
@@ -92,15 +102,16 @@ test("a sweep's SIGTERM ends its runs and removes its temporary directory", asyn
   const code = await new Promise<number | null>((resolve) => {
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      if (!sent && stderr.includes("run 2/2")) {
+      // Both runs under way: the second has started and both trainers are there to be seen.
+      if (!sent && stderr.includes("run 2/2") && untilTrue(() => processesWith(marker).length >= 2)) {
         sent = true;
-        setTimeout(() => child.kill("SIGTERM"), 1500); // both runs under way
+        child.kill("SIGTERM");
       }
     });
     child.on("close", resolve);
   });
   assert.equal(code, 130, stderr);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(processesWith(marker), []);
+  // The sweep ends its runs before it exits; each is gone once the process table no longer shows it.
+  assert.ok(untilTrue(() => processesWith(marker).length === 0), `runs left: ${processesWith(marker).join("; ")}`);
   assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith("tsgrad-sweep-") && !before.has(n)), []);
 });
