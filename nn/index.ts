@@ -17,3 +17,4 @@ export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, decodeCheckpoi
 export { bestEpoch, combine, constant, earlyStopping, exponentialDecay, halveOnPlateau, score, stepDecay, type Schedule, type ScheduleDecision } from "./schedules.ts";
 export { majorityVote } from "./ensemble.ts";
 export { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, treeSkeleton } from "./safetensors.ts";
+export { bestByEvaluation, bestLine, copyTree, epochLine, percentOf } from "./report.ts";

@@ -9,7 +9,7 @@ import { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { bestEpoch, constant, type Schedule } from "./schedules.ts";
 import type { Network } from "./spec.ts";
-import { step } from "./step.ts";
+import { step, type Batch } from "./step.ts";
 
 /** The sets that can be watched each epoch besides the evaluation set (network2's monitor_* flags). */
 export type MonitorName = "training" | "validation" | "test";
@@ -129,84 +129,128 @@ export function initialState(net: Network, optimizer: Optimizer | ((etaScale: nu
   return { params, optState: opt.init(params), epoch: 0, batch: 0, batchCostSum: 0, history: [] };
 }
 
-/** Trains from `start` until `setup.epochs` epochs are complete, or a hook or divergence ends it. */
+/** Where an epoch's mini-batches stand: the parameters after `batch` of them and their summed cost. */
+interface Position {
+  readonly params: Tree;
+  readonly optState: Tree;
+  readonly batch: number;
+  readonly costSum: number;
+}
+
+/** The state to resume from at a position inside (or at the end of) `epoch`: copies nothing later overwrites. */
+function stateAt(state: TrainState, epoch: number, at: Position): TrainState {
+  return { ...state, params: kept(at.params), optState: kept(at.optState), epoch, batch: at.batch, batchCostSum: at.costSum };
+}
+
+/** What the training loop carries from epoch to epoch. */
+interface Loop {
+  readonly setup: TrainSetup;
+  readonly hooks: TrainHooks;
+  readonly batches: number;
+  readonly nextBatch: (indices: ArrayLike<number>) => Batch;
+  /** When the loop last let the event loop run (signals, a page's messages). */
+  lastYield: number;
+}
+
+/** Lets the event loop run (so signals are seen), then asks whether to stop. */
+async function askInterrupted(loop: Loop): Promise<boolean> {
+  await tick();
+  loop.lastYield = Date.now();
+  return loop.hooks.interrupted?.() === true;
+}
+
+type EpochEnd =
+  | { readonly kind: "trained"; readonly at: Position; readonly seconds: number }
+  | { readonly kind: "interrupted"; readonly at: Position }
+  | { readonly kind: "diverged"; readonly batch: number; readonly cost: number };
+
+/** One epoch's mini-batches, from the state's position on: the parameters after them, or why it ended early. */
+async function trainBatches(loop: Loop, state: TrainState, epoch: number, update: ReturnType<typeof step>): Promise<EpochEnd> {
+  const { setup, hooks, batches } = loop;
+  const { net, data, batchSize } = setup;
+  // The order depends only on the key and the epoch: a resumed run sees the same batches.
+  const order = permutation(foldIn(setup.key, epoch), data.size);
+  let { params, optState } = state;
+  let costSum = state.batchCostSum;
+  const t0 = performance.now();
+  let paused = 0;
+  // Dropout's randomness: a key per batch from the run's key, the epoch and the batch (so a resumed run draws the same).
+  const noise = net.stochastic ? foldIn(foldIn(setup.key, NOISE_STREAM), epoch) : undefined;
+  for (let b = state.batch; b < batches; b++) {
+    const gathered = loop.nextBatch(order.subarray(b * batchSize, Math.min((b + 1) * batchSize, data.size)));
+    const batch = noise === undefined ? gathered : { ...gathered, key: keyTensor(foldIn(noise, b), gathered.x.dtype) };
+    const r = update(params, optState, batch);
+    if (!Number.isFinite(r.loss)) return { kind: "diverged", batch: b, cost: r.loss };
+    ({ params, optState } = r);
+    costSum += r.loss;
+    hooks.onBatch?.(b + 1, batches, r.loss, params);
+    if (Date.now() - loop.lastYield > yieldEveryMs && b + 1 < batches) {
+      const before = performance.now();
+      const stop = await askInterrupted(loop);
+      paused += performance.now() - before;
+      if (stop) return finite(params) ? { kind: "interrupted", at: { params, optState, batch: b + 1, costSum } } : { kind: "diverged", batch: b, cost: NaN };
+    }
+  }
+  const seconds = (performance.now() - t0 - paused) / 1000;
+  if (!finite(params)) return { kind: "diverged", batch: batches - 1, cost: NaN };
+  // A signal must be seen even when an epoch is one mini-batch (the loop above never yields then):
+  // stop with the epoch's batches done and its evaluation not yet made, which a resume picks up.
+  const at = { params, optState, batch: batches, costSum };
+  return (await askInterrupted(loop)) ? { kind: "interrupted", at } : { kind: "trained", at, seconds };
+}
+
+/** The epoch's result (its evaluations) and the state after it, with the best epoch's parameters kept. */
+function endEpoch(loop: Loop, state: TrainState, epoch: number, etaScale: number, trained: { at: Position; seconds: number }): { result: EpochResult; state: TrainState } {
+  const { net, cost, evalData, monitors: sets } = loop.setup;
+  const { params, optState, costSum } = trained.at;
+  const monitors: Partial<Record<MonitorName, Evaluation>> = {};
+  for (const [name, set] of Object.entries(sets ?? {}) as [MonitorName, Examples][]) monitors[name] = evaluate(net, params, set, cost);
+  const result: EpochResult = {
+    epoch,
+    trainCost: costSum / loop.batches,
+    evaluation: evalData === undefined ? undefined : evaluate(net, params, evalData, cost),
+    ...(sets === undefined ? {} : { monitors }),
+    etaScale,
+    seconds: trained.seconds,
+  };
+  // The history keeps numbers only: an evaluation's per-example predictions and confusion matrix stay with
+  // this epoch's result (a long run's history would otherwise grow by a set's predictions every epoch).
+  const summary = summarise(result);
+  const history = [...state.history, summary];
+  const keptParams = kept(params);
+  const best = bestEpoch(history) === summary ? { epoch, params: keptParams } : state.best;
+  return { result, state: { params: keptParams, optState: kept(optState), epoch: epoch + 1, batch: 0, batchCostSum: 0, history, best } };
+}
+
+/** Trains from `start` until `setup.epochs` epochs are complete, or a hook, the schedule or divergence ends it. */
 export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHooks = {}): Promise<TrainOutcome> {
-  const { net, cost, data, evalData, epochs, batchSize } = setup;
   const schedule = setup.schedule ?? constant;
   const optimizerFor = typeof setup.optimizer === "function" ? setup.optimizer : () => setup.optimizer as Optimizer;
-  const batches = Math.ceil(data.size / batchSize);
+  const loop: Loop = {
+    setup, hooks,
+    batches: Math.ceil(setup.data.size / setup.batchSize),
+    // Each batch is used up by its step before the next is gathered: buffers may be reused.
+    nextBatch: setup.data.reusingGather?.() ?? ((indices: ArrayLike<number>) => setup.data.gather(indices)),
+    lastYield: Date.now(),
+  };
   let state = start;
-  let lastYield = Date.now();
   // One step function (so one trace) for as long as η stays the same.
   let current: { readonly etaScale: number; readonly update: ReturnType<typeof step> } | undefined;
-  // Each batch is used up by its step before the next is gathered: buffers may be reused.
-  const nextBatch = data.reusingGather?.() ?? ((indices: ArrayLike<number>) => data.gather(indices));
-  for (let epoch = start.epoch; epoch < epochs; epoch++) {
+  for (let epoch = start.epoch; epoch < setup.epochs; epoch++) {
     const decision = schedule(state.history);
     if (decision.stop) return { kind: "stopped", state, reason: decision.reason ?? "the schedule ended the run" };
     // Each step's params go straight into the next (donated): the loop copies what it keeps (see `kept`).
     if (current?.etaScale !== decision.etaScale) {
-      current = { etaScale: decision.etaScale, update: step(net, cost, optimizerFor(decision.etaScale), { donate: true }) };
+      current = { etaScale: decision.etaScale, update: step(setup.net, setup.cost, optimizerFor(decision.etaScale), { donate: true }) };
     }
-    const update = current.update;
-    // The order depends only on the key and the epoch: a resumed run sees the same batches.
-    const order = permutation(foldIn(setup.key, epoch), data.size);
-    let { params, optState } = state;
-    let costSum = state.batchCostSum;
-    const t0 = performance.now();
-    let paused = 0;
-    // Dropout's randomness: a key per batch from the run's key, the epoch and the batch (so a resumed run draws the same).
-    const noise = net.stochastic ? foldIn(foldIn(setup.key, NOISE_STREAM), epoch) : undefined;
-    for (let b = state.batch; b < batches; b++) {
-      const gathered = nextBatch(order.subarray(b * batchSize, Math.min((b + 1) * batchSize, data.size)));
-      const batch = noise === undefined ? gathered : { ...gathered, key: keyTensor(foldIn(noise, b), gathered.x.dtype) };
-      const r = update(params, optState, batch);
-      if (!Number.isFinite(r.loss)) return { kind: "diverged", state, epoch, batch: b, cost: r.loss };
-      ({ params, optState } = r);
-      costSum += r.loss;
-      hooks.onBatch?.(b + 1, batches, r.loss, params);
-      if (Date.now() - lastYield > yieldEveryMs && b + 1 < batches) {
-        const before = performance.now();
-        await tick();
-        paused += performance.now() - before;
-        lastYield = Date.now();
-        if (hooks.interrupted?.()) {
-          if (!finite(params)) return { kind: "diverged", state, epoch, batch: b, cost: NaN };
-          return { kind: "interrupted", state: { ...state, params: kept(params), optState: kept(optState), epoch, batch: b + 1, batchCostSum: costSum } };
-        }
-      }
-    }
-    const seconds = (performance.now() - t0 - paused) / 1000;
-    if (!finite(params)) return { kind: "diverged", state, epoch, batch: batches - 1, cost: NaN };
-    // A signal must be seen even when an epoch is one mini-batch (the loop above never yields then):
-    // stop with the epoch's batches done and its evaluation not yet made, which a resume picks up.
-    await tick();
-    lastYield = Date.now();
-    if (hooks.interrupted?.()) {
-      return { kind: "interrupted", state: { ...state, params: kept(params), optState: kept(optState), epoch, batch: batches, batchCostSum: costSum } };
-    }
-    const monitors: Partial<Record<MonitorName, Evaluation>> = {};
-    for (const [name, set] of Object.entries(setup.monitors ?? {}) as [MonitorName, Examples][]) monitors[name] = evaluate(net, params, set, cost);
-    const result: EpochResult = {
-      epoch,
-      trainCost: costSum / batches,
-      evaluation: evalData === undefined ? undefined : evaluate(net, params, evalData, cost),
-      ...(setup.monitors === undefined ? {} : { monitors }),
-      etaScale: decision.etaScale,
-      seconds,
-    };
-    // The history keeps numbers only: an evaluation's per-example predictions and confusion matrix stay with
-    // this epoch's result (a long run's history would otherwise grow by a set's predictions every epoch).
-    const summary = summarise(result);
-    const history = [...state.history, summary];
-    const keptParams = kept(params);
-    const best = bestEpoch(history) === summary ? { epoch, params: keptParams } : state.best;
-    state = { params: keptParams, optState: kept(optState), epoch: epoch + 1, batch: 0, batchCostSum: 0, history, best };
-    if (hooks.onEpoch?.(result, state) === "stop") return { kind: "stopped", state, reason: "asked to stop" };
+    const end = await trainBatches(loop, state, epoch, current.update);
+    if (end.kind === "diverged") return { kind: "diverged", state, epoch, batch: end.batch, cost: end.cost };
+    if (end.kind === "interrupted") return { kind: "interrupted", state: stateAt(state, epoch, end.at) };
+    const next = endEpoch(loop, state, epoch, decision.etaScale, end);
+    state = next.state;
+    if (hooks.onEpoch?.(next.result, state) === "stop") return { kind: "stopped", state, reason: "asked to stop" };
     // And after the evaluation, which runs without yielding.
-    await tick();
-    lastYield = Date.now();
-    if (hooks.interrupted?.()) return { kind: "interrupted", state };
+    if (await askInterrupted(loop)) return { kind: "interrupted", state };
   }
   return { kind: "finished", state };
 }

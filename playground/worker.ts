@@ -7,7 +7,7 @@
 import { browserHelperStarter, cast, createWasmKernels, fastKernels, key, setKernels, Tensor, treeLeaves, treeMap, wasmSupported, type DType, type Tree } from "../core/index.ts";
 import { fetchIdxDirectory, gather, batchGatherer, seedSplit, type Dataset, type Splits } from "../datasets/index.ts";
 import { COST_WINDOW } from "./protocol.ts";
-import { costs, decodeModel, decodeSafetensors, encodeModel, looksLikeSafetensors, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
+import { bestLine, copyTree, epochLine, percentOf, costs, decodeModel, decodeSafetensors, encodeModel, looksLikeSafetensors, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
 import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
 import { checkNumbers, costOf, networkOf, optimizerOf } from "./setup.ts";
 
@@ -28,7 +28,7 @@ const setState = (s: RunState) => {
 };
 
 const examplesOf = (ds: Dataset): Examples => ({ size: ds.count, gather: (i) => gather(ds, i, dtype), reusingGather: () => batchGatherer(ds, dtype) });
-const copy = (t: Tree): Tree => treeMap(t, (x) => new Tensor(x.shape, x.data.slice()));
+const copy = copyTree;
 
 function mistakes(e: Evaluation, ds: Dataset, max = 24): Mistake[] {
   const out: Mistake[] = [];
@@ -58,7 +58,7 @@ function postWeights(params: Tree, inputs: number): void {
   post({ type: "weights", units, inputs, w: out }, [out.buffer]);
 }
 
-const percent = (c: number, t: number) => (t === 0 ? 0 : (100 * c) / t);
+const percent = percentOf;
 
 async function start(config: PlaygroundConfig): Promise<void> {
   if (splits === undefined) return fail("the data has not loaded yet");
@@ -121,7 +121,7 @@ async function resume(): Promise<void> {
     onEpoch(r, s) {
       const test = r.evaluation as Evaluation;
       const validation = r.monitors?.validation;
-      post({ type: "log", line: `Epoch ${r.epoch}: ${test.correct} / ${test.total}   training cost ${r.trainCost.toFixed(6)}, ${r.seconds.toFixed(2)} s` });
+      post({ type: "log", line: epochLine(r) });
       post({
         type: "epoch", epoch: r.epoch, trainCost: r.trainCost, testAccuracy: percent(test.correct, test.total),
         validationAccuracy: validation === undefined ? null : percent(validation.correct, validation.total),
@@ -145,8 +145,8 @@ async function resume(): Promise<void> {
   }
   if (outcome.kind === "interrupted" && stopRequest === "reset") return reset();
   if (outcome.kind === "interrupted") return setState("paused");
-  const best = outcome.state.history.reduce<EpochSummary | undefined>((b, h) => (b === undefined || (h.evaluation?.correct ?? 0) > (b.evaluation?.correct ?? 0) ? h : b), undefined);
-  if (best?.evaluation !== undefined) post({ type: "log", line: `best: ${percent(best.evaluation.correct, best.evaluation.total).toFixed(2)}% (${best.evaluation.correct} / ${best.evaluation.total}) at epoch ${best.epoch} on the test set` });
+  const best = bestLine(outcome.state.history, "test");
+  if (best !== undefined) post({ type: "log", line: best });
   setState("finished");
 }
 

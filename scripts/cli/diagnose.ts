@@ -3,8 +3,8 @@
  * ~√n_in a layer), sigmoids saturated on real inputs (their gradient vanishes), a quadratic cost on a
  * softmax, or, failing those, η. Measured on the run's own parameters and a few of its training images.
  */
-import { compile, type NetworkSpec } from "../../nn/index.ts";
-import type { Tensor, Tree } from "../../core/index.ts";
+import { compile, type EpochResult, type NetworkSpec, type Score, type TrainState } from "../../nn/index.ts";
+import { treeLeaves, type Tensor, type Tree } from "../../core/index.ts";
 
 /** The share of a sigmoid layer's outputs within 0.02 of 0 or 1 above which it is called saturated. */
 const SATURATED = 0.8;
@@ -63,3 +63,26 @@ export function likelyCause(run: RunShape, params: Tree, sample: Tensor): string
   if (last === "softmax" && run.cost !== "log-likelihood") return `a softmax output learns slowly under the ${run.cost} cost: try --cost log-likelihood with a smaller --eta (0.1)`;
   return `try a smaller --eta than ${run.eta} (e.g. ${run.eta / 10}): nothing else seen (init, saturation, cost) explains it`;
 }
+
+/** Weights beyond this are not learning: the seed's networks keep theirs within ±100. */
+const WEIGHT_BOUND = 1e6;
+
+/**
+ * Whether an epoch shows a run that has failed though every number is finite: weights beyond
+ * WEIGHT_BOUND, or accuracy fallen to chance after a better epoch (diverged: stop, exit 3); or accuracy
+ * still at chance after two epochs (a warning with the likely fix).
+ */
+export function collapse(r: EpochResult, state: TrainState, classes: number, cause: (params: Tree) => string): { diverged?: string; warning?: string } {
+  let largest = 0;
+  for (const leaf of treeLeaves(state.params)) for (let i = 0; i < leaf.size; i++) largest = Math.max(largest, Math.abs(leaf.data[i]));
+  if (largest > WEIGHT_BOUND) return { diverged: `at epoch ${r.epoch} a weight reached ${largest.toExponential(1)} (beyond ±${WEIGHT_BOUND.toExponential(0)})` };
+  const acc = (e: Score | undefined) => (e === undefined || e.total === 0 ? undefined : e.correct / e.total);
+  const now = acc(r.evaluation);
+  if (now === undefined || now > 1.5 / classes) return {};
+  const before = state.history.slice(0, -1).map((h) => acc(h.evaluation) ?? 0);
+  const peak = Math.max(0, ...before);
+  if (peak >= 3 / classes) return { diverged: `at epoch ${r.epoch} accuracy fell to chance (${(100 * now).toFixed(2)}%) from ${(100 * peak).toFixed(2)}%` };
+  if (r.epoch >= 1) return { warning: `accuracy is at chance (${(100 * now).toFixed(2)}%) after ${r.epoch + 1} epochs: the network is not learning; ${cause(state.params)}` };
+  return {};
+}
+

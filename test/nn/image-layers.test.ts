@@ -5,11 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import fc from "fast-check";
 import * as T from "../../core/index.ts";
 import * as nn from "../../nn/index.ts";
 import { shiftedGather, SHIFTS, type Dataset } from "../../datasets/index.ts";
-import { assertClose } from "../helpers.ts";
 
 const specError = (v: unknown) => {
   const r = nn.decodeSpec(v);
