@@ -1,4 +1,11 @@
-/** tsgrad nn: layers, network specs, costs, optimizers, the training step and the backprop reference. */
+/**
+ * tsgrad nn: layers, network specs, costs, optimizers, the training step and the backprop reference.
+ *
+ * "The seed", wherever the code says it, is the network of chapter 1 of Michael Nielsen's *Neural Networks
+ * and Deep Learning* (his `network.py`): sigmoid layers of N(0, 1) weights, the quadratic cost, mini-batch
+ * SGD with η 3 and batches of 10, trained on the first 50,000 MNIST images. (`--seed` and `seedSplit` are
+ * other words: a random seed, and the seed's split of the data.)
+ */
 export { serial, type ApplyContext, type Layer, type Shape } from "./layer.ts";
 export { avgPoolLayer, conv2dLayer, dropout, flatten, maxPoolLayer, type ConvOptions, type ConvParams } from "./image-layers.ts";
 export { dense, initWeights, type DenseOptions, type DenseParams, type InitScheme } from "./dense.ts";

@@ -5,7 +5,7 @@
  */
 import type { FloatArray } from "../tensor.ts";
 
-export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "step"] as const;
+export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "heaviside"] as const;
 export type UnaryKind = (typeof unaryKinds)[number];
 
 /**

@@ -24,7 +24,7 @@ function unaryFn(kind: UnaryKind): (x: number) => number {
     case "sigmoid": return sigmoid;
     case "tanh": return Math.tanh;
     case "relu": return (x) => (x > 0 ? x : 0);
-    case "step": return (x) => (x > 0 ? 1 : 0);
+    case "heaviside": return (x) => (x > 0 ? 1 : 0);
   }
 }
 

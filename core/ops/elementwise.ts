@@ -107,7 +107,7 @@ export const minimum = binaryOp("minimum", "minimum",
   (g, a, b) => mul(g, heaviside(sub(a, b))));
 
 /** 1 where x > 0, else 0; its derivative is 0 (almost everywhere). */
-export const heaviside = unaryOp("step", (_g, x) => zeros(x.shape, x.dtype));
+export const heaviside = unaryOp("heaviside", (_g, x) => zeros(x.shape, x.dtype));
 /** −1, 0 or 1 by the sign of x; its derivative is 0 (almost everywhere). */
 export const sign = unaryOp("sign", (_g, x) => zeros(x.shape, x.dtype));
 
