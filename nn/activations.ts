@@ -5,7 +5,7 @@ import type { Layer } from "./layer.ts";
 type NoParams = readonly [];
 
 function activation(f: (x: Tensor) => Tensor): Layer<NoParams> {
-  return { init: (_key, inputShape) => ({ params: [], outputShape: inputShape }), apply: (_p, x) => f(x) };
+  return { shape: (inputShape) => ({ outputShape: inputShape, parameters: 0 }), init: (_key, inputShape) => ({ params: [], outputShape: inputShape }), apply: (_p, x) => f(x) };
 }
 
 export const sigmoid = activation(sigmoidOp);

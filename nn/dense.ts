@@ -4,7 +4,7 @@
  * contiguous per input, so a zero input pixel skips a whole row in the product and its gradient.
  */
 import { add, matmul, normal, split, mul, zeros, type Key, type Tensor } from "../core/index.ts";
-import type { Layer } from "./layer.ts";
+import type { Layer, Shape } from "./layer.ts";
 
 export type DenseParams = { readonly w: Tensor; readonly b: Tensor };
 
@@ -30,11 +30,15 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
   if (!Number.isInteger(units) || units < 1) throw new Error(`dense: units must be a positive whole number, got ${units}`);
   // network2's fan-in scaling unless asked otherwise, as a spec's dense layer (the seed's network asks for "normal").
   const scheme = options.init ?? "scaled";
+  const shape = (inputShape: Shape) => {
+    if (inputShape.length !== 1) throw new Error(`dense needs a flat input, got [${inputShape.join(", ")}]: put "flatten" before it`);
+    return { outputShape: [units], parameters: inputShape[0] * units + units };
+  };
   return {
+    shape,
     init(key, inputShape) {
-      if (inputShape.length !== 1) throw new Error(`dense: needs a flat input ([features]), got [${inputShape.join(", ")}]: put "flatten" before it`);
-      const inputSize = inputShape[0];
-      return { params: initWeights(key, scheme, [inputSize, units], [units], inputSize), outputShape: [units] };
+      const { outputShape } = shape(inputShape);
+      return { params: initWeights(key, scheme, [inputShape[0], units], [units], inputShape[0]), outputShape };
     },
     apply: (p, x) => add(matmul(x, p.w), p.b),
   };

@@ -14,30 +14,47 @@ export interface ConvOptions {
 }
 
 function imageShape(layer: string, shape: Shape): readonly [number, number, number] {
-  if (shape.length !== 3) throw new Error(`${layer}: needs an input of [channels, height, width], got [${shape.join(", ")}]`);
+  if (shape.length !== 3) throw new Error(`${layer} needs an input of [channels, height, width], got [${shape.join(", ")}]`);
   return [shape[0], shape[1], shape[2]];
+}
+
+/** The window geometry of a layer over one example, its errors without the op's name (the spec names the layer). */
+function windows(name: string, [c, h, w]: readonly [number, number, number], size: number, stride: number, padding: Padding) {
+  try {
+    return convGeometry(name, [1, c, h, w], size, size, stride, padding);
+  } catch (e) {
+    throw new Error((e as Error).message.replace(/^(conv|maxPool|avgPool): /, ""));
+  }
 }
 
 /** `maps` filters of kernel×kernel over every input channel, plus a bias per map: [c, h, w] → [maps, oh, ow]. */
 export function conv2dLayer(maps: number, kernel: number, options: ConvOptions = {}): Layer<ConvParams> {
   const stride = options.stride ?? 1, padding = options.padding ?? "valid", scheme = options.init ?? "he";
+  const shape = (inputShape: Shape) => {
+    const image = imageShape("conv", inputShape);
+    const g = windows("conv", image, kernel, stride, padding);
+    const c = image[0];
+    return { outputShape: [maps, g.oh, g.ow], parameters: maps * c * kernel * kernel + maps, working: g.oh * g.ow * c * kernel * kernel };
+  };
   return {
+    shape,
     init(key, inputShape) {
-      const [c, h, w] = imageShape("conv", inputShape);
-      const g = convGeometry("conv", [1, c, h, w], kernel, kernel, stride, padding);
-      return { params: initWeights(key, scheme, [maps, c, kernel, kernel], [maps], c * kernel * kernel), outputShape: [maps, g.oh, g.ow] };
+      const c = inputShape[0];
+      return { params: initWeights(key, scheme, [maps, c, kernel, kernel], [maps], c * kernel * kernel), outputShape: shape(inputShape).outputShape };
     },
     apply: (p, x) => conv2d(x, p.w, p.b, { stride, padding }),
   };
 }
 
 function poolLayer(name: string, size: number, stride: number | undefined, f: (x: Tensor, size: number, stride?: number) => Tensor): Layer<NoParams> {
+  const shape = (inputShape: Shape) => {
+    const image = imageShape(name, inputShape);
+    const g = windows(name, image, size, stride ?? size, "valid");
+    return { outputShape: [image[0], g.oh, g.ow], parameters: 0, working: image[0] * g.oh * g.ow * size * size };
+  };
   return {
-    init(_key, inputShape) {
-      const [c, h, w] = imageShape(name, inputShape);
-      const g = convGeometry(name, [1, c, h, w], size, size, stride ?? size, "valid");
-      return { params: [], outputShape: [c, g.oh, g.ow] };
-    },
+    shape,
+    init: (_key, inputShape) => ({ params: [], outputShape: shape(inputShape).outputShape }),
     apply: (_p, x) => f(x, size, stride),
   };
 }
@@ -49,6 +66,7 @@ export const avgPoolLayer = (size: number, stride?: number): Layer<NoParams> => 
 
 /** Any example shape as one row of features. */
 export const flatten: Layer<NoParams> = {
+  shape: (inputShape) => ({ outputShape: [inputShape.reduce((a, b) => a * b, 1)], parameters: 0 }),
   init: (_key, inputShape) => ({ params: [], outputShape: [inputShape.reduce((a, b) => a * b, 1)] }),
   apply: (_p, x) => reshape(x, [x.shape[0], -1]),
 };
@@ -60,6 +78,7 @@ export const flatten: Layer<NoParams> = {
 export function dropout(rate: number): Layer<NoParams> {
   if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
   return {
+    shape: (inputShape) => ({ outputShape: inputShape, parameters: 0 }),
     init: (_key, inputShape) => ({ params: [], outputShape: inputShape }),
     apply: (_p, x, context) => (context?.key === undefined || rate === 0 ? x : mul(x, dropoutMask(context.key, x.shape, rate, context.salt ?? 0))),
   };

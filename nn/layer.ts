@@ -15,7 +15,18 @@ export interface ApplyContext {
   readonly salt?: number;
 }
 
+/** What a layer makes of one example's input shape, known without drawing a single weight. */
+export interface LayerShape {
+  readonly outputShape: Shape;
+  /** How many numbers its parameters hold. */
+  readonly parameters: number;
+  /** The most numbers one example needs at once inside it (a convolution's patches), when more than its output. */
+  readonly working?: number;
+}
+
 export interface Layer<P extends Tree = Tree> {
+  /** Its output shape and parameter count for one example's input shape; throws naming what does not fit (stax's init returns the shape). */
+  shape(inputShape: Shape): LayerShape;
   /** Fresh parameters for one example's input shape, and the shape this layer outputs. */
   init(key: Key, inputShape: Shape): { readonly params: P; readonly outputShape: Shape };
   /** The layer's output for a batch `x` (batch first, then one example's shape). */
@@ -30,6 +41,16 @@ export function serial(...layers: readonly Layer[]): Layer<readonly Tree[]> {
 /** serial over an array of layers (no spread: a spec's layer list may be longer than a call's arguments). */
 export function serialOf(layers: readonly Layer[]): Layer<readonly Tree[]> {
   return {
+    shape(inputShape) {
+      let outputShape = inputShape, parameters = 0, working = 0;
+      for (const layer of layers) {
+        const s = layer.shape(outputShape);
+        parameters += s.parameters;
+        working = Math.max(working, s.working ?? 0, s.outputShape.reduce((a, b) => a * b, 1));
+        outputShape = s.outputShape;
+      }
+      return { outputShape, parameters, working };
+    },
     init(key, inputShape) {
       const keys = split(key, layers.length);
       let shape = inputShape;

@@ -2,7 +2,7 @@
 import { chain, left, map, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
-import { convGeometry, reshape, type Key, type Tensor, type Tree } from "../core/index.ts";
+import { reshape, type Key, type Tensor, type Tree } from "../core/index.ts";
 import { activations, type ActivationName } from "./activations.ts";
 import { closed, decodeWith, described, PositiveInt } from "./decode.ts";
 import { dense, type InitScheme } from "./dense.ts";
@@ -106,28 +106,14 @@ export function specShapes(spec: NetworkSpec): Either<Error, { readonly shapes: 
   for (let i = 0; i < spec.layers.length; i++) {
     const l = spec.layers[i];
     try {
-      // Shapes only: a key-free dry run of init would draw every weight, so the shapes are worked out here.
-      if (typeof l !== "string" && "dense" in l) {
-        if (shape.length !== 1) throw new Error(`dense needs a flat input, got [${shape.join(", ")}]: put "flatten" before it`);
-        parameters += shape[0] * l.dense + l.dense;
-        shape = [l.dense];
-      } else if (typeof l !== "string" && "conv" in l) {
-        if (shape.length !== 3) throw new Error(`conv needs an input of [channels, height, width], got [${shape.join(", ")}]${i === 0 ? ' (give "input" as a shape, e.g. [1, 28, 28])' : ""}`);
-        const g = convGeometry("conv", [1, ...shape], l.kernel, l.kernel, l.stride ?? 1, l.padding ?? "valid");
-        parameters += l.conv * shape[0] * l.kernel * l.kernel + l.conv;
-        largest = Math.max(largest, g.oh * g.ow * shape[0] * l.kernel * l.kernel);
-        shape = [l.conv, g.oh, g.ow];
-      } else if (typeof l !== "string" && ("maxPool" in l || "avgPool" in l)) {
-        const [name, size] = "maxPool" in l ? ["maxPool", l.maxPool] : ["avgPool", l.avgPool];
-        if (shape.length !== 3) throw new Error(`${name} needs an input of [channels, height, width], got [${shape.join(", ")}]`);
-        const g = convGeometry(name, [1, ...shape], size, size, l.stride ?? size, "valid");
-        largest = Math.max(largest, shape[0] * g.oh * g.ow * size * size);
-        shape = [shape[0], g.oh, g.ow];
-      } else if (l === "flatten") {
-        shape = [sizeOf(shape)];
-      }
+      // Each layer says its own shape, without drawing a weight (the same function its init uses).
+      const s = layerOf(l, {}).shape(shape);
+      parameters += s.parameters;
+      largest = Math.max(largest, s.working ?? 0);
+      shape = s.outputShape;
     } catch (e) {
-      return left(new Error(`network spec: ${describeLayer(l, i)}: ${(e as Error).message.replace(/^(conv|maxPool|avgPool): /, "")}`));
+      const hint = i === 0 && typeof l !== "string" && "conv" in l ? ' (give "input" as a shape, e.g. [1, 28, 28])' : "";
+      return left(new Error(`network spec: ${describeLayer(l, i)}: ${(e as Error).message}${hint}`));
     }
     shapes.push(shape);
     largest = Math.max(largest, sizeOf(shape));
