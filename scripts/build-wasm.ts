@@ -8,9 +8,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const source = fileURLToPath(new URL("../core/kernels/assembly/kernels.ts", import.meta.url));
+const contract = fileURLToPath(new URL("../core/kernels/wasm-contract.ts", import.meta.url));
 const target = fileURLToPath(new URL("../core/kernels/wasm-module.generated.ts", import.meta.url));
 
 // The build takes ~15 s and every npm pack and prepare runs it: an up-to-date module (same kernel source,
@@ -18,6 +20,7 @@ const target = fileURLToPath(new URL("../core/kernels/wasm-module.generated.ts",
 const compiler = (createRequire(import.meta.url)("assemblyscript/package.json") as { version: string }).version;
 const key = createHash("sha256")
   .update(readFileSync(source))
+  .update(readFileSync(contract))
   .update(readFileSync(fileURLToPath(import.meta.url)))
   .update(compiler)
   .digest("hex");
@@ -29,12 +32,21 @@ if (!process.argv.includes("--force") && existsSync(target) && readFileSync(targ
 
 // Loaded only when building: the compiler (binaryen) takes ~10 s to load.
 const { default: asc } = await import("assemblyscript/asc");
+// The module's source is the kernels and, appended, the contract's AssemblyScript side (constants and `run`).
+const { assemblyContract } = await import("../core/kernels/wasm-contract.ts");
+const moduleSource = `${readFileSync(source, "utf8")}\n${assemblyContract()}`;
 
 async function build(extraFlags: readonly string[]): Promise<Uint8Array> {
   let binary: Uint8Array | undefined;
   const { error, stderr } = await asc.main(
     [source, "-O3", "--enable", "simd", "--runtime", "stub", "--importMemory", "--noAssert", ...extraFlags, "--outFile", "kernels.wasm"],
     {
+      readFile(name: string, baseDir: string) {
+        // The entry is served with the contract appended; anything else asc asks for (its library) is read as usual.
+        const path = resolve(baseDir, name);
+        if (path === source) return moduleSource;
+        return existsSync(path) ? readFileSync(path, "utf8") : null;
+      },
       writeFile(name: string, contents: Uint8Array | string) {
         if (name.endsWith(".wasm") && typeof contents !== "string") binary = contents;
       },

@@ -10,36 +10,9 @@
 
 import type { CompiledCalls, KernelName, ProgramCall } from "./kernels.ts";
 
-/** Words (32-bit) per record: the op code and up to 11 arguments. */
-export const RECORD_WORDS = 12;
-
-/**
- * The module's kernels a program can call, in op-code order (the `run` switch in assembly/kernels.ts), each
- * with its arguments' kinds: p an address, i an integer, f a float32.
- */
-export const PROGRAM_OPS = [
-  ["matmulNN", "pppiii"],
-  ["matmulNNPart", "pppiiiii"],
-  ["addInto", "ppi"],
-  ["matmulTN", "pppiii"],
-  ["matmulTNRows", "pppiiiiifp"],
-  ["matmulNT", "pppiii"],
-  ["axpy", "fpppi"],
-  ["sigmoid", "ppi"],
-  ["addRow", "pppii"],
-  ["sumRows", "ppii"],
-  ["sigmoidGrad", "pppi"],
-  ["binaryOp", "ipppi"],
-  ["unaryOp", "ippi"],
-  ["scalarOp", "ipppi"],
-  ["im2colValid", "ppiiiiiiii"],
-  ["col2imValid", "ppiiiiiiii"],
-  ["transposeBlocks", "ppiii"],
-  ["maxPool2", "ppiiiii"],
-  ["maxPool2Scatter", "pppiiiii"],
-  ["sumAll", "ppi"],
-  ["fillOp", "ipppi"],
-] as const;
+// The records' layout and op codes: one declaration shared with the module's build.
+export { PROGRAM_OPS, RECORD_WORDS } from "./wasm-contract.ts";
+import { PROGRAM_OPS, RECORD_WORDS } from "./wasm-contract.ts";
 
 /** One module call a method would have made. op −1: a call no program can hold (it reads JS-side state). */
 export interface ModuleCall {

@@ -8,6 +8,7 @@
  * here for good, datasets' bytes kept resident for gathering batches, and optionally a helper thread
  * (wasm-helper.ts) that takes half of the large products.
  */
+import { SCRATCH_ENTRIES, TN_TRANSPOSE_BELOW } from "./wasm-contract.ts";
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
 import { outArgument, type ConvGeometry, type KernelName, type Kernels } from "./kernels.ts";
@@ -93,13 +94,10 @@ export interface WasmKernels extends Kernels {
 const PAGE = 65536;
 // The first page belongs to the wasm module's own static data (math tables); our regions start above it.
 const RESERVED = PAGE;
-const SCRATCH_ENTRIES = 1 << 16;
 // Products with fewer multiply-adds than this (dense count) are not worth a hand-off to the helper thread.
 const SPLIT_WORK = 1 << 16;
 // Updates shorter than this neither.
 const SPLIT_LENGTH = 1 << 13;
-// matmulTN works row by row (and so may be split by rows) above this width; narrower, it transposes (kernels.ts).
-const TN_ROWS_ABOVE = 16;
 /** Where two threads split n rows (or numbers): the middle, rounded down to a multiple of four. */
 const splitPoint = (n: number) => (n >> 1) & ~3;
 // The elementwise operations the wasm module has, by its op codes (the rest stay on the JS kernels).
@@ -342,7 +340,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
             } else if (split && m >= 8) rowsNN(pa, pb, po, m, k, n);
             else exec.matmulNN(pa, pb, po, m, k, n);
           } else if (transA) {
-            if (split && n > TN_ROWS_ABOVE) tnRows(pa, pb, po, m, k, n, 0, 0);
+            if (split && n > TN_TRANSPOSE_BELOW) tnRows(pa, pb, po, m, k, n, 0, 0);
             else exec.matmulTN(pa, pb, po, m, k, n);
           } else if (split && m >= 8 && n * k <= SCRATCH_ENTRIES) {
             // As matmulNT does it (b transposed into this thread's temp, then a plain product), split by rows.

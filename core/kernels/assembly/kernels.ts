@@ -7,8 +7,9 @@
 let scratchIdx: usize = 0;
 let scratchVal: usize = 0;
 // Room for a transposed operand (TEMP_ENTRIES numbers), so narrow products with a transpose run as a · b.
+// TEMP_ENTRIES, SCRATCH_TAIL, TN_TRANSPOSE_BELOW, TN_REGISTER_WIDTH, RECORD_WORDS and `run` come from
+// core/kernels/wasm-contract.ts: the build appends them to this source (scripts/build-wasm.ts).
 let temp: usize = 0;
-const TEMP_ENTRIES: i32 = 65536;
 
 export function setScratch(idx: usize, val: usize, tmp: usize): void {
   scratchIdx = idx;
@@ -70,8 +71,6 @@ const COMPRESS = memory.data<u8>([
   return nnz;
 }
 
-// Entries at the end of the value scratch kept free for block32's spill (32 numbers).
-const SCRATCH_TAIL: i32 = 65536 - 32;
 
 // Columns j … j+31 of one output row: Σ_q val[q] · b[idx[q], j …], all eight partial sums in registers for
 // one pass over the non-zeros. Stores `count` (≤ 32) numbers; a partial block reads 32 wide past the row's
@@ -178,8 +177,6 @@ export function addInto(out: usize, x: usize, len: i32): void {
   for (; i < len; i++) store<f32>(at(out, i), load<f32>(at(out, i)) + load<f32>(at(x, i)));
 }
 
-// Below this width TN transposes; wider, each non-zero of a adds a scaled row of b into out.
-const TN_TRANSPOSE_BELOW: i32 = 16;
 
 /**
  * out (m×n) = aᵀ · b for a (k×m), b (k×n): the weight gradient xᵀ·δ, with a's rows (examples) few and
@@ -195,8 +192,6 @@ export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32)
   matmulTNRows(a, b, out, m, k, n, 0, m, 0, 0);
 }
 
-// Widest rows of out the register path takes (in blocks of 32 columns); wider ones are scattered.
-const TN_REGISTER_WIDTH: i32 = 128;
 
 /**
  * Rows lo … hi−1 of matmulTN's out (rows are independent: two threads may split them); with c ≠ 0, fused
@@ -623,44 +618,5 @@ export function fillOp(op: i32, a: usize, b: usize, out: usize, len: i32): void 
 // ---- programs: a jitted function's replay as one call (the JS side: wasm-program.ts) ----
 
 // A program is `count` records of RECORD_WORDS 32-bit words: an op code, then that kernel's arguments in its
-// own order (float32 ones as their bits). The op codes are the positions in wasm-program.ts's PROGRAM_OPS.
-const RECORD_WORDS: i32 = 12;
-
-@inline function arg(r: usize, i: i32): i32 {
-  return load<i32>(r + ((<usize>i) << 2));
-}
-
-@inline function real(r: usize, i: i32): f32 {
-  return load<f32>(r + ((<usize>i) << 2));
-}
-
-/** Runs a program's records in order: the same calls, with the same numbers, as calling each kernel from JS. */
-export function run(program: usize, count: i32): void {
-  for (let c = 0; c < count; c++) {
-    const r = program + <usize>(c * RECORD_WORDS) * 4;
-    switch (load<i32>(r)) {
-      case 0: matmulNN(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6)); break;
-      case 1: matmulNNPart(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8)); break;
-      case 2: addInto(arg(r, 1), arg(r, 2), arg(r, 3)); break;
-      case 3: matmulTN(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6)); break;
-      case 4: matmulTNRows(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8), real(r, 9), arg(r, 10)); break;
-      case 5: matmulNT(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6)); break;
-      case 6: axpy(real(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
-      case 7: sigmoid(arg(r, 1), arg(r, 2), arg(r, 3)); break;
-      case 8: addRow(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
-      case 9: sumRows(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4)); break;
-      case 10: sigmoidGrad(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4)); break;
-      case 11: binaryOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
-      case 12: unaryOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4)); break;
-      case 13: scalarOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
-      case 14: im2colValid(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8), arg(r, 9), arg(r, 10)); break;
-      case 15: col2imValid(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8), arg(r, 9), arg(r, 10)); break;
-      case 16: transposeBlocks(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
-      case 17: maxPool2(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7)); break;
-      case 18: maxPool2Scatter(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5), arg(r, 6), arg(r, 7), arg(r, 8)); break;
-      case 19: sumAll(arg(r, 1), arg(r, 2), arg(r, 3)); break;
-      case 20: fillOp(arg(r, 1), arg(r, 2), arg(r, 3), arg(r, 4), arg(r, 5)); break;
-      default: unreachable(); // an op code the JS side should never write: stop rather than skip it
-    }
-  }
-}
+// own order (float32 ones as their bits). The records' layout and `run`, which replays them, are generated
+// from core/kernels/wasm-contract.ts at build.
