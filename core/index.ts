@@ -18,3 +18,4 @@ export { createWasmKernels, sharedMemoryAvailable, wasmSupported, type WasmKerne
 export { runWasmHelper, type WasmHelperData } from "./kernels/wasm-helper.ts";
 export { browserHelperStarter } from "./kernels/browser-helper.ts";
 export { jit, jitCounts, type JitCounts } from "./jit.ts";
+export { poison, poisonReused, poisoningReused } from "./reuse.ts";

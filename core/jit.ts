@@ -17,6 +17,7 @@
 import { kernels, withKernels } from "./kernels/backend.ts";
 import { outArgument, type CompiledCalls, type KernelName, type Kernels } from "./kernels/kernels.ts";
 import { batching } from "./batch-tracer.ts";
+import { poison, poisoningReused } from "./reuse.ts";
 import { activeTapes } from "./tape.ts";
 import { sameShape, Tensor, watchAllocations, watchReads, type DType, type FloatArray } from "./tensor.ts";
 import { findNonTree, isPlainRecord, treeBuilder, treeLeaves, type Tree } from "./tree.ts";
@@ -33,7 +34,6 @@ interface Call {
 
 interface Program {
   readonly kernels: Kernels;
-  readonly signature: string;
   readonly calls: readonly Call[];
   /** Two sets of buffers: with donation, replays alternate between them (see JitOptions). */
   readonly buffers: readonly [readonly FloatArray[], readonly FloatArray[]];
@@ -46,6 +46,8 @@ interface Program {
   parity: number;
   /** Each buffer set's calls as the backend compiled them (made on first use; null: it did not). */
   readonly compiled: [CompiledCalls | null | undefined, CompiledCalls | null | undefined];
+  /** With poisoning on (core/reuse.ts): the tensors each buffer set's last donated replay handed out. */
+  readonly handedOut: [Tensor[], Tensor[]];
 }
 
 export interface JitOptions {
@@ -282,7 +284,7 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], lea
     releaseBuffers(base, buffers);
     return { result };
   }
-  const program = { kernels: base, signature: key, calls, buffers, outputs, build: treeBuilder(result as Tree), skeleton: args.map(skeletonOf), parity: 1, compiled: [undefined, undefined] as Program["compiled"] };
+  const program = { kernels: base, calls, buffers, outputs, build: treeBuilder(result as Tree), skeleton: args.map(skeletonOf), parity: 1, compiled: [undefined, undefined] as Program["compiled"], handedOut: [[], []] as Program["handedOut"] };
   return { result, program };
 }
 
@@ -347,6 +349,12 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
   // Donated calls alternate buffer sets, so this call's inputs (the last call's outputs) are not overwritten.
   const set = (donate ? (p.parity ^= 1) : 0) as 0 | 1;
   const buffers = p.buffers[set];
+  // What the call before last handed out from these buffers is overwritten now: a late read must fail.
+  const handedOut = p.handedOut[set];
+  if (handedOut.length > 0) {
+    for (const t of handedOut) poison(t, "a donated jit call");
+    handedOut.length = 0;
+  }
   let compiled = p.compiled[set];
   if (compiled === undefined) compiled = p.compiled[set] = compiledCalls(p, set, leaves);
   // The compiled calls run when the inputs are where they read them (wasm: in its memory); else one by one.
@@ -365,6 +373,7 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
     const { ref, shape } = p.outputs[i];
     const data = "input" in ref ? leaves[ref.input].data : "buffer" in ref ? (donate ? buffers[ref.buffer] : buffers[ref.buffer].slice()) : ref.constant;
     outs[i] = new Tensor(shape, data);
+    if (donate && "buffer" in ref && poisoningReused()) handedOut.push(outs[i]);
   }
   return p.build(outs);
 }

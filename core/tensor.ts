@@ -1,6 +1,8 @@
 /**
- * The tensor: an immutable value, a shape plus contiguous row-major numbers.
- * No function of tsgrad writes into a tensor's data after it is made; users must not either.
+ * The tensor: an immutable value, a shape plus contiguous row-major numbers. No op writes into its inputs,
+ * and users must not write into a tensor's data either. Three loops are handed tensors whose memory is
+ * reused later, after the point they have promised to be done with them: jit's donated outputs, the batch
+ * gatherer's batches and the training loop's onBatch parameters (core/reuse.ts, which can poison them).
  */
 
 export type DType = "float64" | "float32";

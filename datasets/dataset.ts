@@ -2,7 +2,7 @@
  * A labelled image set kept as bytes: one contiguous array of pixels (count × features) and one of labels.
  * Subsets are views into the same arrays; mini-batches are gathered from them as float tensors.
  */
-import { Tensor, allocate, kernels, type DType, type FloatArray, type Kernels } from "../core/index.ts";
+import { Tensor, allocate, kernels, poison, poisoningReused, type DType, type FloatArray, type Kernels } from "../core/index.ts";
 
 export interface Dataset {
   readonly count: number;
@@ -48,7 +48,11 @@ export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "
   return { x: new Tensor([n, f], x), y: new Tensor([n, c], y) };
 }
 
-type Buffers = { readonly x: FloatArray; readonly y: FloatArray; readonly xShape: readonly number[]; readonly yShape: readonly number[] };
+type Buffers = {
+  readonly x: FloatArray; readonly y: FloatArray; readonly xShape: readonly number[]; readonly yShape: readonly number[];
+  /** With poisoning on (core/reuse.ts): the batch last written here, poisoned when these buffers are written again. */
+  handed?: LabelledBatch;
+};
 
 // Buffers of collected gatherers go back to their backend.
 const releaser = new FinalizationRegistry<{ readonly kernels: Kernels; readonly pairs: Map<number, Buffers[]> }>(({ kernels: k, pairs }) => {
@@ -99,10 +103,17 @@ export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: 
     const buffers = kernels() === owner ? buffersFor(n) : undefined;
     if (buffers === undefined) return gather(ds, indices, dtype);
     const { x, y, xShape, yShape } = buffers;
+    if (buffers.handed !== undefined) {
+      poison(buffers.handed.x, "batchGatherer");
+      poison(buffers.handed.y, "batchGatherer");
+      buffers.handed = undefined;
+    }
     owner.bytesToFloat(ds.images, indices, f, 255, x);
     y.fill(0);
     for (let r = 0; r < n; r++) y[r * c + ds.labels[indices[r]]] = 1;
-    return { x: new Tensor(xShape, x), y: new Tensor(yShape, y) };
+    const batch = { x: new Tensor(xShape, x), y: new Tensor(yShape, y) };
+    if (poisoningReused()) buffers.handed = batch;
+    return batch;
   };
   releaser.register(gatherer, { kernels: owner, pairs });
   return gatherer;
