@@ -19,9 +19,15 @@ export function setKernels(k: Kernels): Kernels {
 /** Runs `f` with `k` as the kernels, then restores the previous ones. */
 export function withKernels<T>(k: Kernels, f: () => T): T {
   const previous = setKernels(k);
+  let result: T;
   try {
-    return f();
+    result = f();
   } finally {
     setKernels(previous);
   }
+  // An async f would go on after its first await on the previous kernels, without a word: refuse it.
+  if (typeof (result as { then?: unknown } | null)?.then === "function") {
+    throw new Error("withKernels: f returned a promise, but the kernels apply only until its first await; around async code call setKernels(k) and restore the one it returns");
+  }
+  return result;
 }
