@@ -8,6 +8,7 @@
  * here for good, datasets' bytes kept resident for gathering batches, and optionally a helper thread
  * (wasm-helper.ts) that takes half of the large products.
  */
+import { bytesOf, WasmMemory } from "./wasm-memory.ts";
 import { SCRATCH_ENTRIES, TN_TRANSPOSE_BELOW } from "./wasm-contract.ts";
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
@@ -158,93 +159,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   let recording = false;
   let impure = false;
   if (threaded) options.startHelper?.({ module, memory, control, scratch: helperScratch });
-  // The memory never grows, so these views stay valid.
-  const heap = new Float32Array(memory.buffer);
-  const heapBytes = new Uint8Array(memory.buffer);
+  const mem = new WasmMemory(memory, base, arenaBytes, persistentBytes);
   const heapInts = new Int32Array(memory.buffer);
-  // So its buffer is one object: comparing with it tells an array that lives here.
-  const heapBuffer = memory.buffer;
-  const end = base + arenaBytes, limit = end + persistentBytes;
-  let nextResident = limit;
-  const resident = new WeakMap<Uint8Array, number>();
-  /** A block of the resident region, or undefined when it has no room left. */
-  const claimResident = (length: number): number | undefined => {
-    if (nextResident + length > memory.buffer.byteLength) return undefined;
-    const at = nextResident;
-    nextResident += (length + 15) & ~15;
-    return at;
-  };
-  /** Where `bytes` lives in wasm memory (it is there already, or is copied in now if there is room); undefined if there is none. */
-  const residentOffset = (bytes: Uint8Array): number | undefined => {
-    if (bytes.buffer === heapBuffer) return bytes.byteOffset;
-    let at = resident.get(bytes);
-    if (at === undefined && (at = claimResident(bytes.length)) !== undefined) {
-      heapBytes.set(bytes, at);
-      resident.set(bytes, at);
-    }
-    return at;
-  };
-  let nextPersistent = end;
-  // Released persistent blocks by size: a network's buffers come back with the same sizes each time.
-  const freePersistent = new Map<number, number[]>();
+  const heapBuffer = mem.buffer;
+  const lives = (a: FloatArray) => mem.lives(a);
+  const placed = mem.placed;
 
-  let generation = 0;
-  let next = base;
-  const cache = new WeakMap<FloatArray, { readonly offset: number; readonly generation: number }>();
-  const bytesOf = (len: number) => (len * 4 + 15) & ~15;
-  /** Where `a` is in wasm memory now (it lives here, or is cached in this generation), or -1. */
-  const offsetNow = (a: Float32Array): number => {
-    if (a.buffer === heapBuffer) return a.byteOffset;
-    const e = cache.get(a);
-    return e !== undefined && e.generation === generation ? e.offset : -1;
-  };
-  const claim = (len: number): number => {
-    const at = next;
-    next += bytesOf(len);
-    return at;
-  };
-  const copyIn = (a: Float32Array): number => {
-    const at = claim(a.length);
-    heap.set(a, at >> 2);
-    cache.set(a, { offset: at, generation });
-    return at;
-  };
-
-  /** Whether an array lives in wasm memory (jit's buffers, reused batches). */
-  const lives = (a: FloatArray) => a.buffer === heapBuffer;
-  // Offsets found by the last place(): first input, second input, output. Reused, read right after.
-  const placed = [0, 0, 0];
-
-  /**
-   * Places one or two inputs (copying in those not cached) and claims room for the output, filling
-   * `placed`; false if they cannot fit. Called for every kernel: no closures or arrays made here.
-   */
+  /** mem.place, except while recording a program: a program holds only arrays that live here. */
   function place(a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean {
     if (recording && !(lives(a) && (b === undefined || lives(b)) && lives(out))) {
-      impure = true; // a program holds only arrays that live here
+      impure = true;
       return false;
     }
-    let pa = offsetNow(a), pb = b === undefined ? 0 : offsetNow(b);
-    const outHere = out.buffer === heapBuffer;
-    const outBytes = outHere ? 0 : bytesOf(out.length);
-    if (next + (pa < 0 ? bytesOf(a.length) : 0) + (pb < 0 ? bytesOf(b!.length) : 0) + outBytes > end) {
-      // Drop the whole cache (every entry of the old generation is now invalid); then inputs cached a moment
-      // ago must be copied in again too, so count all but the persistent ones.
-      const aBytes = a.buffer === heapBuffer ? 0 : bytesOf(a.length);
-      const bBytes = b === undefined || b.buffer === heapBuffer ? 0 : bytesOf(b.length);
-      if (aBytes + bBytes + outBytes > end - base) return false;
-      generation++;
-      next = base;
-      pa = offsetNow(a);
-      pb = b === undefined ? 0 : offsetNow(b);
-    }
-    if (pa < 0) pa = copyIn(a);
-    if (b !== undefined && pb < 0) pb = b === a ? pa : copyIn(b);
-    placed[0] = pa;
-    placed[1] = pb;
-    placed[2] = outHere ? out.byteOffset : claim(out.length);
-    return true;
+    return mem.place(a, b, out);
   }
+  const finish = (out: Float32Array, at: number) => mem.finish(out, at);
 
   /** Rows of aᵀ·b (with c ≠ 0, of alpha·aᵀ·b + c), split by rows between the threads when it is worth it. */
   function tnRows(pa: number, pb: number, po: number, m: number, k: number, n: number, alpha: number, pc: number): void {
@@ -273,34 +202,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
    */
   const worthWasm = (out: FloatArray, a: FloatArray, b?: FloatArray) => out.length >= WASM_ELEMENTWISE || (lives(out) && lives(a) && (b === undefined || lives(b)));
 
-  function finish(out: Float32Array, at: number): void {
-    if (out.byteOffset === at && out.buffer === heapBuffer) return; // computed in place
-    out.set(heap.subarray(at >> 2, (at >> 2) + out.length));
-    cache.set(out, { offset: at, generation });
-  }
-
-  function persistentArray(dtype: "float32" | "float64", size: number): FloatArray | undefined {
-    // float64 arrays never enter the cache (only float32 runs in wasm), so an ordinary array is safe for them.
-    if (dtype !== "float32") return new Float64Array(size);
-    const bytes = bytesOf(size);
-    const reused = freePersistent.get(bytes)?.pop();
-    if (reused !== undefined) {
-      const view = new Float32Array(memory.buffer, reused, size);
-      view.fill(0);
-      return view;
-    }
-    if (nextPersistent + bytes > limit) return undefined;
-    const view = new Float32Array(memory.buffer, nextPersistent, size);
-    nextPersistent += bytes;
-    return view;
-  }
-  function releaseArray(a: FloatArray): void {
-    if (a.buffer !== heapBuffer || a.byteOffset < end) return;
-    const bytes = bytesOf(a.length);
-    const list = freePersistent.get(bytes) ?? [];
-    list.push(a.byteOffset);
-    freePersistent.set(bytes, list);
-  }
+  const persistentArray = (dtype: "float32" | "float64", size: number) => mem.persistent(dtype, size);
+  const releaseArray = (a: FloatArray) => mem.release(a);
 
   const backend: WasmKernels = {
     ...fastKernels,
@@ -313,7 +216,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     persistent: persistentArray,
     release: releaseArray,
     residentBytes(length) {
-      const at = Number.isSafeInteger(length) && length >= 0 ? claimResident(length) : undefined;
+      const at = Number.isSafeInteger(length) && length >= 0 ? mem.claimResident(length) : undefined;
       return at === undefined ? undefined : new Uint8Array(memory.buffer, at, length);
     },
     compile(calls, inputLengths) {
@@ -360,11 +263,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       }
       const len = rows.length * rowLength;
       const outHere = out.buffer === heapBuffer;
-      if (!(out instanceof Float32Array) || (outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)) > end - base) {
+      if (!(out instanceof Float32Array) || !mem.fits((outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)))) {
         js.bytesToFloat(bytes, rows, rowLength, divisor, out);
         return;
       }
-      const source = rows.length <= SCRATCH_ENTRIES ? residentOffset(bytes) : undefined;
+      const source = rows.length <= SCRATCH_ENTRIES ? mem.residentOffset(bytes) : undefined;
       // A row outside `bytes` would be read from whatever lies beside it in wasm memory: refused. (Gathering
       // in place, the row numbers go in the index scratch on the same pass.)
       for (let r = 0; r < rows.length; r++) {
@@ -375,19 +278,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         if (source !== undefined) heapInts[(RESERVED >> 2) + r] = row;
       }
       // Room for the output, and for the rows' bytes when they are staged.
-      const need = (outHere ? 0 : bytesOf(len)) + (source === undefined ? bytesOf(Math.ceil(len / 4)) : 0);
-      if (next + need > end) {
-        generation++;
-        next = base;
-      }
-      const at = outHere ? out.byteOffset : claim(len);
+      mem.reserve((outHere ? 0 : bytesOf(len)) + (source === undefined ? bytesOf(Math.ceil(len / 4)) : 0));
+      const at = outHere ? out.byteOffset : mem.claim(len);
       if (source !== undefined) {
         // The rows are read where the dataset lives.
         exec.gatherRows(source, rows.length, rowLength, divisor, at);
       } else {
         // The rows' bytes are copied in side by side and converted in SIMD.
-        const staging = claim(Math.ceil(len / 4));
-        for (let r = 0; r < rows.length; r++) heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
+        const staging = mem.claim(Math.ceil(len / 4));
+        for (let r = 0; r < rows.length; r++) mem.heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
         exec.bytesToFloat(staging, at, len, divisor);
       }
       finish(out, at);
