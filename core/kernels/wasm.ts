@@ -9,42 +9,16 @@
  * (wasm-helper.ts) that takes half of the large products.
  */
 import { bytesOf, WasmMemory } from "./wasm-memory.ts";
-import { SCRATCH_ENTRIES, TN_TRANSPOSE_BELOW } from "./wasm-contract.ts";
+import { SCRATCH_ENTRIES } from "./wasm-contract.ts";
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
 import { outArgument, type ConvGeometry, type KernelName, type Kernels } from "./kernels.ts";
-import { CONTROL_BYTES, HelperLink, HelperOp, type WasmHelperData } from "./wasm-helper.ts";
+import { CONTROL_BYTES, HelperLink, type WasmHelperData } from "./wasm-helper.ts";
+import type { WasmExports } from "./wasm-exports.ts";
+import { ThreadSplit } from "./wasm-split.ts";
 import { compileCalls, moduleRecorder, type ModuleCall, type ProgramHost } from "./wasm-program.ts";
 import { wasmKernelsBase64, wasmSharedKernelsBase64 } from "./wasm-module.generated.ts";
 
-interface WasmExports {
-  staticDataEnd(): number;
-  setScratch(idx: number, val: number, temp: number): void;
-  matmulNN(a: number, b: number, out: number, m: number, k: number, n: number): void;
-  matmulTN(a: number, b: number, out: number, m: number, k: number, n: number): void;
-  matmulTNRows(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number, alpha: number, c: number): void;
-  matmulNNPart(a: number, b: number, out: number, m: number, k: number, n: number, lo: number, hi: number): void;
-  addInto(out: number, x: number, len: number): void;
-  matmulNT(a: number, b: number, out: number, m: number, k: number, n: number): void;
-  axpy(alpha: number, x: number, y: number, out: number, len: number): void;
-  bytesToFloat(bytes: number, out: number, len: number, divisor: number): void;
-  gatherRows(bytes: number, count: number, rowLength: number, divisor: number, out: number): void;
-  sigmoid(x: number, out: number, len: number): void;
-  addRow(a: number, b: number, out: number, rows: number, cols: number): void;
-  sumRows(x: number, out: number, rows: number, cols: number): void;
-  sigmoidGrad(g: number, y: number, out: number, len: number): void;
-  binaryOp(op: number, a: number, b: number, out: number, len: number): void;
-  scalarOp(op: number, a: number, sAt: number, out: number, len: number): void;
-  unaryOp(op: number, x: number, out: number, len: number): void;
-  im2colValid(x: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
-  col2imValid(cols: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
-  transposeBlocks(x: number, out: number, blocks: number, rows: number, cols: number): void;
-  maxPool2(x: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
-  maxPool2Scatter(x: number, grad: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
-  sumAll(x: number, out: number, len: number): void;
-  fillOp(op: number, a: number, b: number, out: number, len: number): void;
-  run(program: number, count: number): void;
-}
 
 /** Stride 1 and no padding on any side: the windows the wasm im2col and col2im handle. */
 const plainWindows = (g: ConvGeometry) => g.stride === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.h - g.kh + 1 && g.ow === g.w - g.kw + 1;
@@ -95,12 +69,6 @@ export interface WasmKernels extends Kernels {
 const PAGE = 65536;
 // The first page belongs to the wasm module's own static data (math tables); our regions start above it.
 const RESERVED = PAGE;
-// Products with fewer multiply-adds than this (dense count) are not worth a hand-off to the helper thread.
-const SPLIT_WORK = 1 << 16;
-// Updates shorter than this neither.
-const SPLIT_LENGTH = 1 << 13;
-/** Where two threads split n rows (or numbers): the middle, rounded down to a multiple of four. */
-const splitPoint = (n: number) => (n >> 1) & ~3;
 // The elementwise operations the wasm module has, by its op codes (the rest stay on the JS kernels).
 const wasmOp: Partial<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 // Shorter elementwise operations stay in JS, where they cost less than placing their operands.
@@ -175,26 +143,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   }
   const finish = (out: Float32Array, at: number) => mem.finish(out, at);
 
-  /** Rows of aᵀ·b (with c ≠ 0, of alpha·aᵀ·b + c), split by rows between the threads when it is worth it. */
-  function tnRows(pa: number, pb: number, po: number, m: number, k: number, n: number, alpha: number, pc: number): void {
-    if (helper !== undefined && m >= 2 && m * k * n >= SPLIT_WORK) {
-      const h = splitPoint(m);
-      helper.run(HelperOp.MatmulTNRows, pa, pb, po, m, k, n, h, m, pc, alpha);
-      exec.matmulTNRows(pa, pb, po, m, k, n, 0, h, alpha, pc);
-      helper.wait();
-    } else exec.matmulTNRows(pa, pb, po, m, k, n, 0, m, alpha, pc);
-  }
-
-  /**
-   * a·b split by rows between the threads: each row is computed whole by one of them with the same code, so
-   * the numbers are one thread's exactly (convolutions' products, too tall for the split over k below).
-   */
-  function rowsNN(pa: number, pb: number, po: number, m: number, k: number, n: number): void {
-    const h = splitPoint(m);
-    helper!.run(HelperOp.MatmulNNPart, pa + h * k * 4, pb, po + h * n * 4, m - h, k, n, 0, k);
-    exec.matmulNNPart(pa, pb, po, h, k, n, 0, k);
-    helper!.wait();
-  }
+  // The large products and the update, split between the threads when a helper is there and it is worth it.
+  const threads = new ThreadSplit(helper, () => exec, helperTemp, mainTemp);
 
   /**
    * Whether an elementwise call is worth making in wasm: long, or on arrays that live here (no copying in). The
@@ -227,29 +177,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     matmul(a, b, out, m, k, n, transA, transB) {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
         if (place(a, b, out)) {
-          const pa = placed[0], pb = placed[1], po = placed[2];
-          // Whether to split depends on the shapes only (never on whether the helper is running yet).
-          const split = helper !== undefined && m >= 2 && m * k * n >= SPLIT_WORK;
-          if (!transA && !transB) {
-            if (split && k >= 8 && m * n <= SCRATCH_ENTRIES) {
-              // The helper sums over the second half of the inner dimension into its scratch, this thread
-              // over the first half into out; then the two are added. (Same split as the weight gradient's
-              // and the update's rows below, so each thread keeps to its own half of the weights.)
-              const h = splitPoint(k);
-              helper.run(HelperOp.MatmulNNPart, pa, pb, helperTemp, m, k, n, h, k);
-              exec.matmulNNPart(pa, pb, po, m, k, n, 0, h);
-              helper.wait();
-              exec.addInto(po, helperTemp, m * n);
-            } else if (split && m >= 8) rowsNN(pa, pb, po, m, k, n);
-            else exec.matmulNN(pa, pb, po, m, k, n);
-          } else if (transA) {
-            if (split && n > TN_TRANSPOSE_BELOW) tnRows(pa, pb, po, m, k, n, 0, 0);
-            else exec.matmulTN(pa, pb, po, m, k, n);
-          } else if (split && m >= 8 && n * k <= SCRATCH_ENTRIES) {
-            // As matmulNT does it (b transposed into this thread's temp, then a plain product), split by rows.
-            exec.transposeBlocks(pb, mainTemp, 1, n, k);
-            rowsNN(pa, mainTemp, po, m, k, n);
-          } else exec.matmulNT(pa, pb, po, m, k, n);
+          const po = placed[2];
+          threads.matmul(placed[0], placed[1], po, m, k, n, transA, transB);
           finish(out, po);
           return;
         }
@@ -313,7 +242,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       // The weight gradient fused with its update, when the update's arrays live here (jit's buffers).
       if (transA && !transB && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && out instanceof Float32Array &&
         c.buffer === heapBuffer && out.buffer === heapBuffer && Math.max(m, k) <= SCRATCH_ENTRIES && place(a, b, out)) {
-        tnRows(placed[0], placed[1], placed[2], m, k, n, alpha, c.byteOffset);
+        threads.tnRows(placed[0], placed[1], placed[2], m, k, n, alpha, c.byteOffset);
         return;
       }
       // Otherwise the product, then the update: the same numbers.
@@ -414,13 +343,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
         if (place(x, y, out)) {
-          const len = out.length;
-          if (helper !== undefined && len >= SPLIT_LENGTH) {
-            const h = splitPoint(len), px = placed[0], py = placed[1], po = placed[2];
-            helper.run(HelperOp.Axpy, px + h * 4, py + h * 4, po + h * 4, len - h, 0, 0, 0, 0, 0, alpha);
-            exec.axpy(alpha, px, py, po, h);
-            helper.wait();
-          } else exec.axpy(alpha, placed[0], placed[1], placed[2], len);
+          threads.axpy(alpha, placed[0], placed[1], placed[2], out.length);
           finish(out, placed[2]);
           return;
         }

@@ -35,8 +35,8 @@ test("the module's run switch is the contract's, case for case, and the Assembly
 });
 
 test("every method the backend calls on the module is one the module exports", () => {
-  const backend = readFileSync("core/kernels/wasm.ts", "utf8");
-  const declared = /interface WasmExports \{([\s\S]*?)\n\}/.exec(backend)?.[1] ?? "";
+  const declaration = readFileSync("core/kernels/wasm-exports.ts", "utf8");
+  const declared = /interface WasmExports \{([\s\S]*?)\n\}/.exec(declaration)?.[1] ?? "";
   const methods = [...declared.matchAll(/^\s+(\w+)\(([^)]*)\)/gm)].map((m) => [m[1], m[2].trim() === "" ? 0 : m[2].split(",").length] as const);
   assert.ok(methods.length > 10);
   for (const [name, arity] of methods) {
