@@ -67,10 +67,17 @@ export interface JitOptions {
  * This runs on every call of a jitted step, so it builds no paths (see `describeArgument` for errors).
  */
 function flattenArgs(args: readonly unknown[]): { leaves: Tensor[]; key: string } {
-  const acc = { leaves: [] as Tensor[], key: "" };
+  return walkArgs(args, false);
+}
+
+/** flattenArgs, and the arguments' skeletons (made when a call traces, not on every call). */
+function walkArgs(args: readonly unknown[], build: boolean): { leaves: Tensor[]; key: string; skeleton: Skeleton[] } {
+  const acc = { leaves: [] as Tensor[], key: "", skeleton: [] as Skeleton[] };
   for (let i = 0; i < args.length; i++) {
     acc.key += "|";
-    if (!walkArg(args[i], acc)) throw new Error(`jit: ${describeArgument(args)}; jit takes tensors in records and arrays, and numbers, strings, booleans, null or undefined (each value of these traces anew)`);
+    const s = walkArg(args[i], acc, build);
+    if (s === false) throw new Error(`jit: ${describeArgument(args)}; jit takes tensors in records and arrays, and numbers, strings, booleans, null or undefined (each value of these traces anew)`);
+    if (s !== null) acc.skeleton.push(s);
   }
   return acc;
 }
@@ -87,31 +94,50 @@ function shapeKey(t: Tensor): string {
   return k;
 }
 
-/** Adds x's leaves and key text to acc; false when x holds a value jit cannot key. */
-function walkArg(x: unknown, acc: { leaves: Tensor[]; key: string }): boolean {
+/**
+ * The one walk over an argument, which defines the canonical order of its tensors: adds its leaves and key
+ * text to acc and returns its skeleton (null when not asked for one, with `build` false; false when x holds
+ * a value jit cannot key). The skeleton's consumers (`matches`, `fromSkeleton`) follow it, so they keep to
+ * the same order by construction.
+ */
+function walkArg(x: unknown, acc: { leaves: Tensor[]; key: string }, build: boolean): Skeleton | null | false {
   if (x instanceof Tensor) {
     acc.leaves.push(x);
     acc.key += x.dtype === "float32" ? "f" : "d";
     acc.key += shapeKey(x);
-  } else if (Array.isArray(x)) {
+    return build ? { kind: "tensor", dtype: x.dtype, shape: x.shape } : null;
+  }
+  if (Array.isArray(x)) {
+    const items: Skeleton[] = [];
     acc.key += "(";
-    for (let i = 0; i < x.length; i++) if (!walkArg(x[i], acc)) return false;
+    for (let i = 0; i < x.length; i++) {
+      const item = walkArg(x[i], acc, build);
+      if (item === false) return false;
+      if (item !== null) items.push(item);
+    }
     acc.key += ")";
-  } else if (isPlainRecord(x)) {
+    return build ? { kind: "array", items } : null;
+  }
+  if (isPlainRecord(x)) {
     const keys = Object.keys(x).sort();
+    const values: Skeleton[] = [];
     acc.key += "{";
     for (let i = 0; i < keys.length; i++) {
       acc.key += `${keys[i].length}:${keys[i]}`; // length-prefixed, so no key text can mimic another structure
-      if (!walkArg(x[keys[i]], acc)) return false;
+      const value = walkArg(x[keys[i]], acc, build);
+      if (value === false) return false;
+      if (value !== null) values.push(value);
     }
     acc.key += "}";
-  } else if (typeof x === "number") acc.key += Object.is(x, -0) ? "n-0;" : `n${x};`;
+    return build ? { kind: "record", keys, values } : null;
+  }
+  if (typeof x === "number") acc.key += Object.is(x, -0) ? "n-0;" : `n${x};`;
   else if (typeof x === "string") acc.key += `s${x.length}:${x}`;
   else if (typeof x === "boolean") acc.key += x ? "T" : "F";
   else if (x === undefined) acc.key += "u";
   else if (x === null) acc.key += "z";
   else return false;
-  return true;
+  return build ? { kind: "static", value: x } : null;
 }
 
 /**
@@ -124,17 +150,6 @@ type Skeleton =
   | { readonly kind: "array"; readonly items: readonly Skeleton[] }
   | { readonly kind: "record"; readonly keys: readonly string[]; readonly values: readonly Skeleton[] }
   | { readonly kind: "static"; readonly value: unknown };
-
-/** The skeleton of an argument that flattenArgs keyed. */
-function skeletonOf(x: unknown): Skeleton {
-  if (x instanceof Tensor) return { kind: "tensor", dtype: x.dtype, shape: x.shape };
-  if (Array.isArray(x)) return { kind: "array", items: x.map(skeletonOf) };
-  if (isPlainRecord(x)) {
-    const keys = Object.keys(x).sort();
-    return { kind: "record", keys, values: keys.map((k) => skeletonOf(x[k])) };
-  }
-  return { kind: "static", value: x };
-}
 
 const hasOwn = (x: object, k: string) => Object.prototype.hasOwnProperty.call(x, k);
 
@@ -168,20 +183,18 @@ function describeArgument(args: readonly unknown[]): string {
   return "an argument cannot be keyed";
 }
 
-/** The arguments with their tensors replaced, in canonical order, by `leaves`. */
-function withLeaves(args: readonly unknown[], leaves: readonly Tensor[]): unknown[] {
+/** The arguments a skeleton describes, with `leaves` (in canonical order) for their tensors. */
+function fromSkeleton(skeleton: readonly Skeleton[], leaves: readonly Tensor[]): unknown[] {
   let at = 0;
-  const rebuild = (x: unknown): unknown => {
-    if (x instanceof Tensor) return leaves[at++];
-    if (Array.isArray(x)) return x.map(rebuild);
-    if (isPlainRecord(x)) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) out[k] = rebuild(x[k]);
-      return out;
+  const rebuild = (s: Skeleton): unknown => {
+    switch (s.kind) {
+      case "tensor": return leaves[at++];
+      case "array": return s.items.map(rebuild);
+      case "record": return Object.fromEntries(s.keys.map((k, i) => [k, rebuild(s.values[i])]));
+      case "static": return s.value;
     }
-    return x;
   };
-  return args.map(rebuild);
+  return skeleton.map(rebuild);
 }
 
 /** Whether a result can be rebuilt from its tensors: tensors in plain records (of plain data properties) and arrays. */
@@ -200,7 +213,8 @@ const MAX_TRACES = 64;
 let tracing = 0;
 let untraceable = false;
 
-function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], leaves: readonly Tensor[], key: string): { result: unknown; program?: Program } {
+function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { result: unknown; program?: Program } {
+  const { leaves, skeleton } = walkArgs(args, true);
   const base = kernels();
   // f runs on fresh copies of its inputs: then each input is one array the program reads, whatever the caller's
   // aliasing (two leaves sharing data, a leaf that is also a constant f captured), and replays stay right for any.
@@ -232,7 +246,7 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], lea
   untraceable = false;
   let result: unknown;
   try {
-    result = withKernels(recorder as unknown as Kernels, () => f(...withLeaves(args, copies)));
+    result = withKernels(recorder as unknown as Kernels, () => f(...fromSkeleton(skeleton, copies)));
   } finally {
     tracing--;
     watchAllocations(previousWatcher);
@@ -284,7 +298,7 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], lea
     releaseBuffers(base, buffers);
     return { result };
   }
-  const program = { kernels: base, calls, buffers, outputs, build: treeBuilder(result as Tree), skeleton: args.map(skeletonOf), parity: 1, compiled: [undefined, undefined] as Program["compiled"], handedOut: [[], []] as Program["handedOut"] };
+  const program = { kernels: base, calls, buffers, outputs, build: treeBuilder(result as Tree), skeleton, parity: 1, compiled: [undefined, undefined] as Program["compiled"], handedOut: [[], []] as Program["handedOut"] };
   return { result, program };
 }
 
@@ -434,7 +448,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     if (known !== undefined) releaseProgram(known); // traced for other kernels: trace again
     else if (programs.size >= MAX_TRACES) return eager(args);
     count.traces++;
-    const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args, leaves, key);
+    const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args);
     programs.set(key, program ?? "eager");
     last = program;
     return result as R;
