@@ -119,23 +119,23 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const helperTemp = helperScratch[2];
   const mainTemp = scratchAt(RESERVED)[2];
   const helper = threaded ? new HelperLink(memory, control, wasm) : undefined;
-  // The methods call the module through `exec` and fall back to the JS kernels through `js`: while `compile`
+  // The methods call the module through `moduleNow` and fall back to the JS kernels through `fallback`: while `compile`
   // records a program, these are a recorder and a stand-in that computes nothing and marks the call as one
   // that must stay a JS call (see wasm-program.ts).
-  let exec: WasmExports = wasm;
-  let js: Kernels = fastKernels;
+  let moduleNow: WasmExports = wasm;
+  let fallback: Kernels = fastKernels;
   let recording = false;
   let impure = false;
   if (threaded) options.startHelper?.({ module, memory, control, scratch: helperScratch });
   const mem = new WasmMemory(memory, base, arenaBytes, persistentBytes);
   const heapInts = new Int32Array(memory.buffer);
   const heapBuffer = mem.buffer;
-  const lives = (a: FloatArray) => mem.lives(a);
+  const inMemory = (a: FloatArray) => mem.lives(a);
   const placed = mem.placed;
 
   /** mem.place, except while recording a program: a program holds only arrays that live here. */
   function place(a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean {
-    if (recording && !(lives(a) && (b === undefined || lives(b)) && lives(out))) {
+    if (recording && !(inMemory(a) && (b === undefined || inMemory(b)) && inMemory(out))) {
       impure = true;
       return false;
     }
@@ -144,13 +144,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const finish = (out: Float32Array, at: number) => mem.finish(out, at);
 
   // The large products and the update, split between the threads when a helper is there and it is worth it.
-  const threads = new ThreadSplit(helper, () => exec, helperTemp, mainTemp);
+  const threads = new ThreadSplit(helper, () => moduleNow, helperTemp, mainTemp);
 
   /**
    * Whether an elementwise call is worth making in wasm: long, or on arrays that live here (no copying in). The
    * choice never changes a number: + − × ÷ are correctly rounded in float32 here and in JS (double, rounded).
    */
-  const worthWasm = (out: FloatArray, a: FloatArray, b?: FloatArray) => out.length >= WASM_ELEMENTWISE || (lives(out) && lives(a) && (b === undefined || lives(b)));
+  const worthWasm = (out: FloatArray, a: FloatArray, b?: FloatArray) => out.length >= WASM_ELEMENTWISE || (inMemory(out) && inMemory(a) && (b === undefined || inMemory(b)));
 
   const persistentArray = (dtype: "float32" | "float64", size: number) => mem.persistent(dtype, size);
   const releaseArray = (a: FloatArray) => mem.release(a);
@@ -183,7 +183,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
           return;
         }
       }
-      js.matmul(a, b, out, m, k, n, transA, transB);
+      fallback.matmul(a, b, out, m, k, n, transA, transB);
     },
     bytesToFloat(bytes, rows, rowLength, divisor, out) {
       if (recording) {
@@ -193,7 +193,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       const len = rows.length * rowLength;
       const outHere = out.buffer === heapBuffer;
       if (!(out instanceof Float32Array) || !mem.fits((outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)))) {
-        js.bytesToFloat(bytes, rows, rowLength, divisor, out);
+        fallback.bytesToFloat(bytes, rows, rowLength, divisor, out);
         return;
       }
       const source = rows.length <= SCRATCH_ENTRIES ? mem.residentOffset(bytes) : undefined;
@@ -210,13 +210,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       mem.reserve((outHere ? 0 : bytesOf(len)) + (source === undefined ? bytesOf(Math.ceil(len / 4)) : 0));
       const at = outHere ? out.byteOffset : mem.claim(len);
       if (source !== undefined) {
-        // The rows are read where the dataset lives.
-        exec.gatherRows(source, rows.length, rowLength, divisor, at);
+        // The rows are read where the dataset inMemory.
+        moduleNow.gatherRows(source, rows.length, rowLength, divisor, at);
       } else {
         // The rows' bytes are copied in side by side and converted in SIMD.
         const staging = mem.claim(Math.ceil(len / 4));
         for (let r = 0; r < rows.length; r++) mem.heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
-        exec.bytesToFloat(staging, at, len, divisor);
+        moduleNow.bytesToFloat(staging, at, len, divisor);
       }
       finish(out, at);
     },
@@ -224,7 +224,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
       if (kind === "sigmoid" && x instanceof Float32Array && out instanceof Float32Array) {
         if (place(x, undefined, out)) {
-          exec.sigmoid(placed[0], placed[2], out.length);
+          moduleNow.sigmoid(placed[0], placed[2], out.length);
           finish(out, placed[2]);
           return;
         }
@@ -232,11 +232,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       // sqrt and square: correctly rounded in float32 either way, so the same numbers as the JS loop (Adam's update).
       const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : -1;
       if (u >= 0 && worthWasm(out, x) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        exec.unaryOp(u, placed[0], placed[2], out.length);
+        moduleNow.unaryOp(u, placed[0], placed[2], out.length);
         finish(out, placed[2]);
         return;
       }
-      js.unary(kind, x, out);
+      fallback.unary(kind, x, out);
     },
     matmulAxpy(alpha, a, b, c, out, m, k, n, transA, transB) {
       // The weight gradient fused with its update, when the update's arrays live here (jit's buffers).
@@ -255,90 +255,90 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
       const op = wasmOp[kind];
       if (op !== undefined && b.length === 1 && a.length === out.length && worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        exec.scalarOp(op, placed[0], placed[1], placed[2], out.length); // the number is read there, never baked into a program
+        moduleNow.scalarOp(op, placed[0], placed[1], placed[2], out.length); // the number is read there, never baked into a program
         finish(out, placed[2]);
         return;
       }
       // Two single numbers spread over out (a scalar's gradient broadcast back to a shape).
-      if (op !== undefined && a.length === 1 && b.length === 1 && lives(a) && lives(b) && lives(out) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        exec.fillOp(op, placed[0], placed[1], placed[2], out.length);
+      if (op !== undefined && a.length === 1 && b.length === 1 && inMemory(a) && inMemory(b) && inMemory(out) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
+        moduleNow.fillOp(op, placed[0], placed[1], placed[2], out.length);
         return;
       }
       if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
         a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        exec.addRow(placed[0], placed[1], placed[2], outShape[0], outShape[1]);
+        moduleNow.addRow(placed[0], placed[1], placed[2], outShape[0], outShape[1]);
         finish(out, placed[2]);
         return;
       }
-      js.binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
+      fallback.binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
     },
     sumInto(x, xShape, out, outStrides) {
       // A sum of everything (a cost), on arrays that live here: float64 in order, as the JS kernel.
-      if (out.length === 1 && lives(x) && lives(out) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        exec.sumAll(placed[0], placed[2], x.length);
+      if (out.length === 1 && inMemory(x) && inMemory(out) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        moduleNow.sumAll(placed[0], placed[2], x.length);
         return;
       }
       if (xShape.length === 2 && xShape[0] >= 1 && outStrides[0] === 0 && outStrides[1] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        exec.sumRows(placed[0], placed[2], xShape[0], xShape[1]);
+        moduleNow.sumRows(placed[0], placed[2], xShape[0], xShape[1]);
         finish(out, placed[2]);
         return;
       }
-      js.sumInto(x, xShape, out, outStrides);
+      fallback.sumInto(x, xShape, out, outStrides);
     },
     binary(kind, a, b, out) {
       const op = wasmOp[kind];
       if (op !== undefined && worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        exec.binaryOp(op, placed[0], placed[1], placed[2], out.length);
+        moduleNow.binaryOp(op, placed[0], placed[1], placed[2], out.length);
         finish(out, placed[2]);
         return;
       }
       if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        exec.sigmoidGrad(placed[0], placed[1], placed[2], out.length);
+        moduleNow.sigmoidGrad(placed[0], placed[1], placed[2], out.length);
         finish(out, placed[2]);
         return;
       }
-      js.binary(kind, a, b, out);
+      fallback.binary(kind, a, b, out);
     },
     // Convolution and pooling: the common cases in wasm, the rest (strides, padding) on the JS loops.
     im2col(x, g, out) {
       if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        exec.im2colValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        moduleNow.im2colValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      js.im2col(x, g, out);
+      fallback.im2col(x, g, out);
     },
     col2im(cols, g, out) {
       if (plainWindows(g) && cols instanceof Float32Array && out instanceof Float32Array && place(cols, undefined, out)) {
-        exec.col2imValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        moduleNow.col2imValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      js.col2im(cols, g, out);
+      fallback.col2im(cols, g, out);
     },
     permute(x, shape, axes, out) {
       if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        exec.transposeBlocks(placed[0], placed[2], shape[0], shape[1], shape[2]);
+        moduleNow.transposeBlocks(placed[0], placed[2], shape[0], shape[1], shape[2]);
         finish(out, placed[2]);
         return;
       }
-      js.permute(x, shape, axes, out);
+      fallback.permute(x, shape, axes, out);
     },
     maxPool(x, g, out) {
       if (twoByTwo(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        exec.maxPool2(placed[0], placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        moduleNow.maxPool2(placed[0], placed[2], g.n, g.h, g.w, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      js.maxPool(x, g, out);
+      fallback.maxPool(x, g, out);
     },
     maxPoolScatter(x, grad, g, out) {
       if (twoByTwo(g) && x instanceof Float32Array && grad instanceof Float32Array && out instanceof Float32Array && place(x, grad, out)) {
-        exec.maxPool2Scatter(placed[0], placed[1], placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        moduleNow.maxPool2Scatter(placed[0], placed[1], placed[2], g.n, g.h, g.w, g.oh, g.ow);
         finish(out, placed[2]);
         return;
       }
-      js.maxPoolScatter(x, grad, g, out);
+      fallback.maxPoolScatter(x, grad, g, out);
     },
     axpy(alpha, x, y, out) {
       if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
@@ -348,13 +348,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
           return;
         }
       }
-      js.axpy(alpha, x, y, out);
+      fallback.axpy(alpha, x, y, out);
     },
   };
   // The kernels this backend computes itself (the others are the JS kernels', always called from JS).
   const own = new Set((Object.keys(outArgument) as KernelName[]).filter((name) => backend[name] !== (fastKernels as Kernels)[name]));
   const moduleNames = Object.keys(wasm);
-  // What `js` is while recording: no JS kernel may run then; a call that would need one stays a JS call.
+  // What `fallback` is while recording: no JS kernel may run then; a call that would need one stays a JS call.
   const standIn = Object.fromEntries(Object.keys(outArgument).map((name) => [name, () => void (impure = true)])) as unknown as Kernels;
   const methods = backend as unknown as Record<KernelName, (...a: unknown[]) => void>;
   const host: ProgramHost = {
@@ -362,15 +362,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     record(kernel, args) {
       if (!own.has(kernel)) return undefined;
       const recorded: ModuleCall[] = [];
-      exec = moduleRecorder<WasmExports>(moduleNames, recorded);
-      js = standIn;
+      moduleNow = moduleRecorder<WasmExports>(moduleNames, recorded);
+      fallback = standIn;
       recording = true;
       impure = false;
       try {
         methods[kernel](...args);
       } finally {
-        exec = wasm;
-        js = fastKernels;
+        moduleNow = wasm;
+        fallback = fastKernels;
         recording = false;
       }
       return impure || recorded.some((r) => r.op < 0) ? undefined : recorded;
