@@ -11,12 +11,31 @@ type Args = { readonly a: Tensor; readonly b: Tensor; readonly c: Tensor };
 type Instr = { readonly op: string; readonly x: number; readonly y: number };
 
 const unaries: Record<string, (x: Tensor) => Tensor> = { tanh: T.tanh, sigmoid: T.sigmoid, square: T.square, neg: T.neg, relu: T.relu, abs: T.abs };
+/** t (h'×w') with zero rows and columns added to make it h×w: image ops keep a program's values one shape. */
+function padTo(t: Tensor, h: number, w: number): Tensor {
+  const rows = h > t.shape[0] ? T.concat([t, T.zeros([h - t.shape[0], t.shape[1]], t.dtype)], 0) : t;
+  return w > t.shape[1] ? T.concat([rows, T.zeros([h, w - t.shape[1]], t.dtype)], 1) : rows;
+}
+const image = (x: Tensor) => T.reshape(x, [1, 1, x.shape[0], x.shape[1]]);
 const binaries: Record<string, (x: Tensor, y: Tensor, s: number) => Tensor> = {
   add: T.add, sub: T.sub, mul: T.mul,
   scale: (x, _y, s) => T.mul(x, s),
   maximum: T.maximum,
   byTotal: (x, y) => T.mul(x, T.sum(y)),
   rowMix: (x, y) => T.matmul(T.matmulT(x, y, false, true), x),
+  // The image ops' kernels (im2col, col2im, the block transpose, 2×2 max pooling and its scatter) in programs too.
+  conv: (x, y) => {
+    const [h, w] = x.shape;
+    const filter = T.reshape(T.slice(T.slice(y, 0, 0, Math.min(2, h)), 1, 0, Math.min(2, w)), [1, 1, Math.min(2, h), Math.min(2, w)]);
+    const out = T.conv2d(image(x), filter);
+    return padTo(T.reshape(out, [out.shape[2], out.shape[3]]), h, w);
+  },
+  pool: (x) => {
+    const [h, w] = x.shape;
+    if (h < 2 || w < 2) return x;
+    const out = T.maxPool2d(image(x), 2);
+    return padTo(T.reshape(out, [out.shape[2], out.shape[3]]), h, w);
+  },
 };
 const ops = [...Object.keys(unaries), ...Object.keys(binaries)];
 
