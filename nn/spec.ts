@@ -24,18 +24,48 @@ const AvgPoolSpec = closed(t.exact(t.intersection([t.type({ avgPool: PositiveInt
 const DropoutSpec = closed(t.exact(t.type({ dropout: Rate })), ["dropout"]);
 const NamedSpec = t.keyof({ ...Object.fromEntries(activationNames.map((n) => [n, null])), flatten: null } as Record<ActivationName | "flatten", null>);
 
-const layerHelp = `expected {"dense": units}, {"conv": maps, "kernel": size}, {"maxPool": size}, {"avgPool": size}, {"dropout": rate}, or one of ${[...activationNames, "flatten"].map((n) => `"${n}"`).join(", ")}`;
+/**
+ * The scheme of a dense layer whose spec names none: network2's N(0, 1/n_in) (the book's chapters 3 and 6
+ * scale by fan-in; the seed's N(0, 1) saturates sigmoids and blows up ReLU nets, so it is asked for by name).
+ */
+export const DEFAULT_DENSE_INIT: InitScheme = "scaled";
 
-const AnyLayer = t.union([DenseSpec, ConvSpec, MaxPoolSpec, AvgPoolSpec, DropoutSpec, NamedSpec]);
+type Defaults = { readonly init?: InitScheme };
+
+/** One kind of layer written as an object: its codec, how the help names it, and the layer it makes. */
+function kind<C extends t.Mixed>(codec: C, form: string, make: (l: t.TypeOf<C>, defaults: Defaults) => Layer) {
+  return { codec, form, make };
+}
+
+/** Every kind of object layer, by the key that names it: decoding, the help text and compiling all read this table. */
+const layerKinds = {
+  dense: kind(DenseSpec, '{"dense": units}', (l, d) => dense(l.dense, { init: l.init ?? d.init ?? DEFAULT_DENSE_INIT }) as Layer),
+  conv: kind(ConvSpec, '{"conv": maps, "kernel": size}', (l) => conv2dLayer(l.conv, l.kernel, { ...(l.stride ? { stride: l.stride } : {}), ...(l.padding ? { padding: l.padding } : {}), ...(l.init ? { init: l.init } : {}) }) as Layer),
+  maxPool: kind(MaxPoolSpec, '{"maxPool": size}', (l) => maxPoolLayer(l.maxPool, l.stride) as Layer),
+  avgPool: kind(AvgPoolSpec, '{"avgPool": size}', (l) => avgPoolLayer(l.avgPool, l.stride) as Layer),
+  dropout: kind(DropoutSpec, '{"dropout": rate}', (l) => dropout(l.dropout) as Layer),
+};
+type LayerKind = keyof typeof layerKinds;
+type ObjectLayer = { [K in LayerKind]: t.TypeOf<(typeof layerKinds)[K]["codec"]> }[LayerKind];
+export type LayerSpec = ObjectLayer | ActivationName | "flatten";
+
+const kindOf = (u: unknown): LayerKind | undefined =>
+  u !== null && typeof u === "object" && !Array.isArray(u) ? (Object.keys(layerKinds) as LayerKind[]).find((k) => k in u) : undefined;
+
+const layerHelp = `expected ${Object.values(layerKinds).map((k) => k.form).join(", ")}, or one of ${[...activationNames, "flatten"].map((n) => `"${n}"`).join(", ")}`;
+
 /** Which kind of layer an object names, by its key: it is checked as that kind, so the error says what is wrong with it. */
-const layerKinds: Readonly<Record<string, t.Decoder<unknown, t.TypeOf<typeof AnyLayer>>>> = { dense: DenseSpec, conv: ConvSpec, maxPool: MaxPoolSpec, avgPool: AvgPoolSpec, dropout: DropoutSpec };
-const ByKind = new t.Type<t.TypeOf<typeof AnyLayer>, unknown, unknown>("LayerSpec", AnyLayer.is, (u, c) => {
-  const kind = u !== null && typeof u === "object" && !Array.isArray(u) ? Object.keys(layerKinds).find((k) => k in u) : undefined;
-  return kind === undefined ? AnyLayer.validate(u, c) : layerKinds[kind].validate(u, c);
-}, AnyLayer.encode);
+const ByKind = new t.Type<LayerSpec, unknown, unknown>(
+  "LayerSpec",
+  (u): u is LayerSpec => NamedSpec.is(u) || Object.values(layerKinds).some((k) => k.codec.is(u)),
+  (u, c) => {
+    const k = kindOf(u);
+    return (k === undefined ? NamedSpec.validate(u, c) : layerKinds[k].codec.validate(u, c)) as t.Validation<LayerSpec>;
+  },
+  (a) => a,
+);
 
 export const LayerSpec = described(ByKind, layerHelp);
-export type LayerSpec = t.TypeOf<typeof AnyLayer>;
 
 /** A network's input: a number of features, or one example's shape ([channels, height, width] for images). */
 const InputSpec = described(t.union([PositiveInt, t.array(PositiveInt)]), "expected a whole number ≥ 1 or a shape such as [1, 28, 28]");
@@ -74,20 +104,11 @@ export function specInputSize(spec: NetworkSpec): number {
   return sizeOf(inputShapeOf(spec));
 }
 
-/**
- * The scheme of a dense layer whose spec names none: network2's N(0, 1/n_in) (the book's chapters 3 and 6
- * scale by fan-in; the seed's N(0, 1) saturates sigmoids and blows up ReLU nets, so it is asked for by name).
- */
-export const DEFAULT_DENSE_INIT: InitScheme = "scaled";
-
 /** The layer a spec entry describes; `init` overrides dense layers' default scheme when given. */
-function layerOf(l: LayerSpec, defaults: { readonly init?: InitScheme }): Layer {
+function layerOf(l: LayerSpec, defaults: Defaults): Layer {
   if (typeof l === "string") return l === "flatten" ? flatten : (activations[l] as Layer);
-  if ("dense" in l) return dense(l.dense, { init: l.init ?? defaults.init ?? DEFAULT_DENSE_INIT }) as Layer;
-  if ("conv" in l) return conv2dLayer(l.conv, l.kernel, { ...(l.stride ? { stride: l.stride } : {}), ...(l.padding ? { padding: l.padding } : {}), ...(l.init ? { init: l.init } : {}) }) as Layer;
-  if ("maxPool" in l) return maxPoolLayer(l.maxPool, l.stride) as Layer;
-  if ("avgPool" in l) return avgPoolLayer(l.avgPool, l.stride) as Layer;
-  return dropout(l.dropout) as Layer;
+  const k = kindOf(l) as LayerKind;
+  return (layerKinds[k].make as (l: LayerSpec, d: Defaults) => Layer)(l, defaults);
 }
 
 const describeLayer = (l: LayerSpec, i: number) => `layer ${i + 1} (${JSON.stringify(l)})`;
