@@ -213,16 +213,31 @@ const MAX_TRACES = 64;
 let tracing = 0;
 let untraceable = false;
 
-function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { result: unknown; program?: Program } {
+/** What running f once under the trace's hooks saw: the kernel calls, the arrays made, the inputs' copies. */
+interface Recording {
+  readonly result: unknown;
+  readonly skeleton: readonly Skeleton[];
+  /** The input copies' arrays, by position among the arguments' tensors. */
+  readonly inputOf: ReadonlyMap<FloatArray, number>;
+  /** Arrays allocated during the run, and those a kernel wrote. */
+  readonly allocated: ReadonlySet<FloatArray>;
+  readonly written: ReadonlySet<FloatArray>;
+  readonly raw: readonly RawCall[];
+  /** A number was read out (or a cast made): f cannot be replayed. */
+  readonly untraceable: boolean;
+}
+
+/**
+ * Runs f once on fresh copies of its inputs (so each input is one array the program reads, whatever the
+ * caller's aliasing: two leaves sharing data, a leaf that is also a constant f captured), with three hooks
+ * installed for the run: kernels that note every call, an allocation watcher and a read watcher.
+ */
+function record(f: (...args: unknown[]) => unknown, args: readonly unknown[], base: Kernels): Recording {
   const { leaves, skeleton } = walkArgs(args, true);
-  const base = kernels();
-  // f runs on fresh copies of its inputs: then each input is one array the program reads, whatever the caller's
-  // aliasing (two leaves sharing data, a leaf that is also a constant f captured), and replays stay right for any.
   const copies = leaves.map((l) => new Tensor(l.shape, l.data.slice()));
   const inputOf = new Map<FloatArray, number>();
   copies.forEach((l, i) => inputOf.set(l.data, i));
-  const allocated = new Map<FloatArray, number>();
-  const arrays: FloatArray[] = [];
+  const allocated = new Set<FloatArray>();
   const written = new Set<FloatArray>();
   const raw: RawCall[] = [];
   // A recording wrapper: every call is noted, then computed by the real kernels.
@@ -234,10 +249,7 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { 
       return (base[name] as (...a: unknown[]) => void)(...callArgs);
     };
   }
-  const previousWatcher = watchAllocations((a) => {
-    allocated.set(a, arrays.length);
-    arrays.push(a);
-  });
+  const previousWatcher = watchAllocations((a) => void allocated.add(a));
   // Reading numbers out during the trace would bake them in: such a function runs eagerly instead.
   const previousReads = watchReads(() => {
     untraceable = true;
@@ -252,9 +264,15 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { 
     watchAllocations(previousWatcher);
     watchReads(previousReads);
   }
-  if (untraceable || !rebuildable(result)) return { result };
+  return { result, skeleton, inputOf, allocated, written, raw, untraceable };
+}
 
-  // Arrays a kernel wrote get a kept buffer; arrays made in JavaScript (scalars, seeds, zeros) are constants.
+/**
+ * The program a recording makes: arrays a kernel wrote get a kept buffer (two sets, for donated calls),
+ * arrays made in JavaScript (scalars, seeds, zeros) are constants, inputs are read from the call's arguments.
+ * Undefined when the backend has no room for the buffers.
+ */
+function programOf(r: Recording, base: Kernels): Program | undefined {
   const bufferOf = new Map<FloatArray, number>();
   const buffers: [FloatArray[], FloatArray[]] = [[], []];
   // A backend that caches by identity must know which arrays jit rewrites: only its persistent arrays may be buffers.
@@ -267,9 +285,9 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { 
     return b ?? new Float32Array(0);
   };
   const refOf = (a: FloatArray): Ref => {
-    const input = inputOf.get(a);
+    const input = r.inputOf.get(a);
     if (input !== undefined) return { input };
-    if (allocated.has(a) && written.has(a)) {
+    if (r.allocated.has(a) && r.written.has(a)) {
       let b = bufferOf.get(a);
       if (b === undefined) {
         b = buffers[0].length;
@@ -279,27 +297,35 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { 
       }
       return { buffer: b };
     }
-    return { constant: allocated.has(a) ? a.slice() : a };
+    return { constant: r.allocated.has(a) ? a.slice() : a };
   };
-  const outLeaves = treeLeaves(result as Tree);
-  const calls: Call[] = fuse(raw, new Set(outLeaves.map((t) => t.data)), base).map(({ kernel, args: callArgs }) => {
+  const outLeaves = treeLeaves(r.result as Tree);
+  const calls: Call[] = fuse(r.raw, new Set(outLeaves.map((t) => t.data)), base).map(({ kernel, args: callArgs }) => {
     const inputs: [number, number][] = [];
     const refs = callArgs.map((v, i) => {
       if (!isArray(v)) return { value: v };
-      const r = refOf(v);
-      if ("input" in r) inputs.push([i, r.input]);
-      return r;
+      const ref = refOf(v);
+      if ("input" in ref) inputs.push([i, ref.input]);
+      return ref;
     });
-    const argsFor = (set: 0 | 1) => refs.map((r) => ("value" in r ? r.value : "input" in r ? undefined : "buffer" in r ? buffers[set][r.buffer] : r.constant));
+    const argsFor = (set: 0 | 1) => refs.map((x) => ("value" in x ? x.value : "input" in x ? undefined : "buffer" in x ? buffers[set][x.buffer] : x.constant));
     return { kernel, args: [argsFor(0), argsFor(1)], inputs };
   });
   const outputs = outLeaves.map((t) => ({ ref: refOf(t.data), shape: t.shape }));
   if (roomless) {
     releaseBuffers(base, buffers);
-    return { result };
+    return undefined;
   }
-  const program = { kernels: base, calls, buffers, outputs, build: treeBuilder(result as Tree), skeleton, parity: 1, compiled: [undefined, undefined] as Program["compiled"], handedOut: [[], []] as Program["handedOut"] };
-  return { result, program };
+  return { kernels: base, calls, buffers, outputs, build: treeBuilder(r.result as Tree), skeleton: r.skeleton, parity: 1, compiled: [undefined, undefined], handedOut: [[], []] };
+}
+
+/** Traces f: its result now, and a program to replay it by when it can be replayed. */
+function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { result: unknown; program?: Program } {
+  const base = kernels();
+  const r = record(f, args, base);
+  if (r.untraceable || !rebuildable(r.result)) return { result: r.result };
+  const program = programOf(r, base);
+  return program === undefined ? { result: r.result } : { result: r.result, program };
 }
 
 const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
