@@ -159,6 +159,9 @@ export const opCases: readonly OpCase[] = [
   { name: "sum over the last axis", inputs: one(fc.array(small, { minLength: 1, maxLength: 3 })), f: (x) => T.sum(x, -1), smooth: true },
   { name: "sum of all", inputs: one(anyShape), f: (x) => T.sum(x), smooth: true },
   { name: "mean with keepDims", inputs: one(fc.array(small, { minLength: 1, maxLength: 3 })), f: (x) => T.mean(x, -1, { keepDims: true }), smooth: true },
+  { name: "mean over the first axis", inputs: one(fc.array(small, { minLength: 1, maxLength: 3 })), f: (x) => T.mean(x, 0), smooth: true },
+  { name: "mean of all", inputs: one(anyShape), f: (x) => T.mean(x), smooth: true },
+  { name: "sum over the first axis, keepDims", inputs: one(fc.array(small, { minLength: 1, maxLength: 3 })), f: (x) => T.sum(x, 0, { keepDims: true }), smooth: true },
   { name: "reshape", inputs: one(anyShape), f: (x) => T.reshape(x, [-1]), smooth: true },
   { name: "permute (reversed axes)", inputs: one(anyShape), f: (x) => T.permute(x, x.shape.map((_, i) => x.rank - 1 - i)), smooth: true },
   {
