@@ -244,7 +244,7 @@ function record(f: (...args: unknown[]) => unknown, args: readonly unknown[], ba
   const recorder = { name: `${base.name} (tracing)` } as Record<string, unknown>;
   for (const name of Object.keys(outArgument) as KernelName[]) {
     recorder[name] = (...callArgs: unknown[]) => {
-      raw.push({ kernel: name, args: callArgs });
+      raw.push({ kernel: name, args: callArgs } as RawCall);
       written.add(callArgs[outArgument[name]] as FloatArray);
       return (base[name] as (...a: unknown[]) => void)(...callArgs);
     };
@@ -330,10 +330,8 @@ function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { 
 
 const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v instanceof Float32Array;
 
-interface RawCall {
-  readonly kernel: KernelName;
-  readonly args: unknown[];
-}
+/** A kernel call as the trace saw it, typed by its kernel: `args` are that kernel's parameters. */
+type RawCall = { readonly [K in KernelName]: { readonly kernel: K; readonly args: Parameters<NonNullable<Kernels[K]>> } }[KernelName];
 
 /**
  * A weight gradient read only by its update becomes one call: aᵀ·b followed by an axpy that is the only
@@ -345,19 +343,20 @@ function fuse(raw: readonly RawCall[], outputs: ReadonlySet<FloatArray>, k: Kern
   const reads = new Map<FloatArray, number>();
   const producer = new Map<FloatArray, number>();
   raw.forEach(({ kernel, args }, i) => {
-    args.forEach((v, j) => {
+    (args as readonly unknown[]).forEach((v, j) => {
       if (isArray(v) && j !== outArgument[kernel]) reads.set(v, (reads.get(v) ?? 0) + 1);
     });
     producer.set(args[outArgument[kernel]] as FloatArray, i);
   });
   const fused = [...raw];
   const dropped = new Set<number>();
-  raw.forEach(({ kernel, args }, i) => {
-    if (kernel !== "axpy") return;
-    const [alpha, x, y, out] = args as [number, FloatArray, FloatArray, FloatArray];
+  raw.forEach((call, i) => {
+    if (call.kernel !== "axpy") return;
+    const [alpha, x, y, out] = call.args;
     const p = producer.get(x);
-    if (p === undefined || raw[p].kernel !== "matmul" || reads.get(x) !== 1 || outputs.has(x)) return;
-    const [a, b, , m, kk, n, transA, transB] = raw[p].args;
+    const product = p === undefined ? undefined : raw[p];
+    if (p === undefined || product?.kernel !== "matmul" || reads.get(x) !== 1 || outputs.has(x)) return;
+    const [a, b, , m, kk, n, transA, transB] = product.args;
     if (transA !== true || transB !== false) return;
     fused[i] = { kernel: "matmulAxpy", args: [alpha, a, b, y, out, m, kk, n, transA, transB] };
     dropped.add(p);
