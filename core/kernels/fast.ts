@@ -148,12 +148,7 @@ function binaryScalarRight(kind: BinaryKind, a: FloatArray, s: number, out: Floa
 
 const scalarOut = new Float64Array(1);
 
-function binaryBroadcast(
-  kind: BinaryKind,
-  a: FloatArray, aStrides: readonly number[],
-  b: FloatArray, bStrides: readonly number[],
-  out: FloatArray, outShape: readonly number[],
-): void {
+const binaryBroadcast: Kernels["binaryBroadcast"] = (kind, a, aStrides, b, bStrides, out, outShape) => {
   const rank = outShape.length;
   // b a single number: a scalar factor or offset.
   if (b.length === 1 && a.length === out.length && binaryScalarRight(kind, a, b[0], out)) return;
@@ -175,7 +170,7 @@ function binaryBroadcast(
     return;
   }
   referenceKernels.binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
-}
+};
 
 function sumInto(x: FloatArray, xShape: readonly number[], out: FloatArray, outStrides: readonly number[]): void {
   if (out.length === 1) {

@@ -83,12 +83,7 @@ function matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: num
   }
 }
 
-function binaryBroadcast(
-  kind: BinaryKind,
-  a: FloatArray, aStrides: readonly number[],
-  b: FloatArray, bStrides: readonly number[],
-  out: FloatArray, outShape: readonly number[],
-): void {
+const binaryBroadcast: Kernels["binaryBroadcast"] = (kind, a, aStrides, b, bStrides, out, outShape) => {
   const f = binaryFn(kind);
   const rank = outShape.length;
   const index = new Array<number>(rank).fill(0);
@@ -106,7 +101,7 @@ function binaryBroadcast(
       index[axis] = 0;
     }
   }
-}
+};
 
 /**
  * Folds every element of x into out[j], j following outStrides: a sum, or a max (NaN wins; an empty max is −∞).

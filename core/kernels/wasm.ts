@@ -152,6 +152,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
    */
   const worthWasm = (out: FloatArray, a: FloatArray, b?: FloatArray) => out.length >= WASM_ELEMENTWISE || (inMemory(out) && inMemory(a) && (b === undefined || inMemory(b)));
 
+  /** im2col and col2im (its transpose): in wasm for stride-1 unpadded windows, else on the JS loops. */
+  function windows(kernel: "im2col" | "col2im", x: FloatArray, g: ConvGeometry, out: FloatArray): void {
+    if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+      (kernel === "im2col" ? moduleNow.im2colValid : moduleNow.col2imValid)(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+      finish(out, placed[2]);
+      return;
+    }
+    fallback[kernel](x, g, out);
+  }
   const persistentArray = (dtype: "float32" | "float64", size: number) => mem.persistent(dtype, size);
   const releaseArray = (a: FloatArray) => mem.release(a);
 
@@ -300,22 +309,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       fallback.binary(kind, a, b, out);
     },
     // Convolution and pooling: the common cases in wasm, the rest (strides, padding) on the JS loops.
-    im2col(x, g, out) {
-      if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        moduleNow.im2colValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.im2col(x, g, out);
-    },
-    col2im(cols, g, out) {
-      if (plainWindows(g) && cols instanceof Float32Array && out instanceof Float32Array && place(cols, undefined, out)) {
-        moduleNow.col2imValid(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.col2im(cols, g, out);
-    },
+    im2col: (x, g, out) => windows("im2col", x, g, out),
+    col2im: (cols, g, out) => windows("col2im", cols, g, out),
     permute(x, shape, axes, out) {
       if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
         moduleNow.transposeBlocks(placed[0], placed[2], shape[0], shape[1], shape[2]);
