@@ -179,9 +179,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       return at === undefined ? undefined : new Uint8Array(memory.buffer, at, length);
     },
     compile(calls, inputLengths) {
-      // With a helper thread, calls are split between threads from JavaScript: those stay calls. A backend that
-      // spreads this one and overrides methods is not this one: its calls stay calls, made through its methods.
-      return this !== backend || helper !== undefined || options.programs === false ? undefined : compileCalls(calls, inputLengths, host);
+      // With a helper thread, calls are split between threads from JavaScript: those stay calls.
+      if (helper !== undefined || options.programs === false) return undefined;
+      // A backend that spreads this one compiles too, unless it overrides a kernel the program calls: a compiled
+      // replay runs this backend's methods, so an override's calls stay calls, made through the override.
+      const self = (this ?? backend) as Kernels;
+      if (self !== backend && calls.some((c) => self[c.kernel] !== backend[c.kernel])) return undefined;
+      return compileCalls(calls, inputLengths, host);
     },
     matmul(a, b, out, m, k, n, transA, transB) {
       if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {

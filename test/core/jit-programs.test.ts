@@ -153,3 +153,22 @@ test("a call is replayed only for arguments its trace's key fits: records with o
     assert.deepEqual(Array.from(r.n.data), [names(p)]);
   }
 });
+
+test("a backend that spreads the wasm one compiles programs too, unless it overrides a kernel the program calls", () => {
+  const k = T.createWasmKernels({ arenaBytes: 1 << 20, persistentBytes: 1 << 20 });
+  const x = k.persistent!("float32", 8) as Float32Array, y = k.persistent!("float32", 8) as Float32Array, out = k.persistent!("float32", 8) as Float32Array;
+  x.set([1, 2, 3, 4, 5, 6, 7, 8]);
+  y.fill(1);
+  const calls = [{ kernel: "axpy" as const, args: [2, x, y, out], inputs: [] }];
+  const wrapped: T.Kernels = { ...k, name: "wasm, wrapped" };
+  const compiled = wrapped.compile!(calls, []);
+  assert.ok(compiled !== undefined, "a wrapper that overrides nothing it calls compiles (it used to refuse any wrapper, silently)");
+  assert.ok(compiled.run([]));
+  assert.deepEqual(Array.from(out), [3, 5, 7, 9, 11, 13, 15, 17]);
+  compiled.release();
+  let overridden = 0;
+  const overriding: T.Kernels = { ...k, name: "wasm, axpy counted", axpy: (...a) => void (overridden++, k.axpy(...a)) };
+  assert.equal(overriding.compile!(calls, []), undefined, "its axpy would be bypassed by a compiled replay: the calls stay calls");
+  assert.ok(overriding.compile!([{ kernel: "matmul", args: [x, y, out, 2, 4, 2, false, true], inputs: [] }], []) !== undefined, "a program not calling the override compiles");
+  assert.equal(overridden, 0);
+});
