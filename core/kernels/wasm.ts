@@ -164,6 +164,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const persistentArray = (dtype: "float32" | "float64", size: number) => mem.persistent(dtype, size);
   const releaseArray = (a: FloatArray) => mem.release(a);
 
+  const context: WasmContext = {
+    mem, placed, threads, heapInts,
+    module: () => moduleNow,
+    fallback: () => fallback,
+    place, finish, worthWasm, inMemory, windows,
+    recording: () => recording,
+    markImpure: () => void (impure = true),
+    self: () => backend,
+  };
   const backend: WasmKernels = {
     ...fastKernels,
     name: "wasm",
@@ -187,168 +196,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       if (self !== backend && calls.some((c) => self[c.kernel] !== backend[c.kernel])) return undefined;
       return compileCalls(calls, inputLengths, host);
     },
-    matmul(a, b, out, m, k, n, transA, transB) {
-      if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
-        if (place(a, b, out)) {
-          const po = placed[2];
-          threads.matmul(placed[0], placed[1], po, m, k, n, transA, transB);
-          finish(out, po);
-          return;
-        }
-      }
-      fallback.matmul(a, b, out, m, k, n, transA, transB);
-    },
-    bytesToFloat(bytes, rows, rowLength, divisor, out) {
-      if (recording) {
-        impure = true; // it writes row numbers from JavaScript
-        return;
-      }
-      const len = rows.length * rowLength;
-      const outHere = out.buffer === heapBuffer;
-      if (!(out instanceof Float32Array) || !mem.fits((outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)))) {
-        fallback.bytesToFloat(bytes, rows, rowLength, divisor, out);
-        return;
-      }
-      const source = rows.length <= SCRATCH_ENTRIES ? mem.residentOffset(bytes) : undefined;
-      // A row outside `bytes` would be read from whatever lies beside it in wasm memory: refused. (Gathering
-      // in place, the row numbers go in the index scratch on the same pass.)
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r];
-        if (!(Number.isInteger(row) && row >= 0 && (row + 1) * rowLength <= bytes.length)) {
-          throw new Error(`bytesToFloat: row ${row} is outside the ${Math.floor(bytes.length / rowLength)} rows of ${rowLength} bytes`);
-        }
-        if (source !== undefined) heapInts[(RESERVED >> 2) + r] = row;
-      }
-      // Room for the output, and for the rows' bytes when they are staged.
-      mem.reserve((outHere ? 0 : bytesOf(len)) + (source === undefined ? bytesOf(Math.ceil(len / 4)) : 0));
-      const at = outHere ? out.byteOffset : mem.claim(len);
-      if (source !== undefined) {
-        // The rows are read where the dataset inMemory.
-        moduleNow.gatherRows(source, rows.length, rowLength, divisor, at);
-      } else {
-        // The rows' bytes are copied in side by side and converted in SIMD.
-        const staging = mem.claim(Math.ceil(len / 4));
-        for (let r = 0; r < rows.length; r++) mem.heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
-        moduleNow.bytesToFloat(staging, at, len, divisor);
-      }
-      finish(out, at);
-    },
-    unary(kind, x, out) {
-      // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
-      if (kind === "sigmoid" && x instanceof Float32Array && out instanceof Float32Array) {
-        if (place(x, undefined, out)) {
-          moduleNow.sigmoid(placed[0], placed[2], out.length);
-          finish(out, placed[2]);
-          return;
-        }
-      }
-      // sqrt and square: correctly rounded in float32 either way, so the same numbers as the JS loop (Adam's update).
-      const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : -1;
-      if (u >= 0 && worthWasm(out, x) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        moduleNow.unaryOp(u, placed[0], placed[2], out.length);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.unary(kind, x, out);
-    },
-    matmulAxpy(alpha, a, b, c, out, m, k, n, transA, transB) {
-      // The weight gradient fused with its update, when the update's arrays live here (jit's buffers).
-      if (transA && !transB && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && out instanceof Float32Array &&
-        c.buffer === heapBuffer && out.buffer === heapBuffer && Math.max(m, k) <= SCRATCH_ENTRIES && place(a, b, out)) {
-        threads.tnRows(placed[0], placed[1], placed[2], m, k, n, alpha, c.byteOffset);
-        return;
-      }
-      // Otherwise the product, then the update: the same numbers.
-      const product = out instanceof Float32Array ? new Float32Array(out.length) : new Float64Array(out.length);
-      backend.matmul(a, b, product, m, k, n, transA, transB);
-      backend.axpy(alpha, product, c, out);
-    },
-    // The bias add, its gradient and the sigmoid's VJP: small, but on every step of every dense layer.
-    binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
-      // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
-      const op = wasmOp[kind];
-      if (op !== undefined && b.length === 1 && a.length === out.length && worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        moduleNow.scalarOp(op, placed[0], placed[1], placed[2], out.length); // the number is read there, never baked into a program
-        finish(out, placed[2]);
-        return;
-      }
-      // Two single numbers spread over out (a scalar's gradient broadcast back to a shape).
-      if (op !== undefined && a.length === 1 && b.length === 1 && inMemory(a) && inMemory(b) && inMemory(out) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        moduleNow.fillOp(op, placed[0], placed[1], placed[2], out.length);
-        return;
-      }
-      if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
-        a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        moduleNow.addRow(placed[0], placed[1], placed[2], outShape[0], outShape[1]);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
-    },
-    sumInto(x, xShape, out, outStrides) {
-      // A sum of everything (a cost), on arrays that live here: float64 in order, as the JS kernel.
-      if (out.length === 1 && inMemory(x) && inMemory(out) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        moduleNow.sumAll(placed[0], placed[2], x.length);
-        return;
-      }
-      if (xShape.length === 2 && xShape[0] >= 1 && outStrides[0] === 0 && outStrides[1] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        moduleNow.sumRows(placed[0], placed[2], xShape[0], xShape[1]);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.sumInto(x, xShape, out, outStrides);
-    },
-    binary(kind, a, b, out) {
-      const op = wasmOp[kind];
-      if (op !== undefined && worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        moduleNow.binaryOp(op, placed[0], placed[1], placed[2], out.length);
-        finish(out, placed[2]);
-        return;
-      }
-      if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && place(a, b, out)) {
-        moduleNow.sigmoidGrad(placed[0], placed[1], placed[2], out.length);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.binary(kind, a, b, out);
-    },
-    // Convolution and pooling: the common cases in wasm, the rest (strides, padding) on the JS loops.
-    im2col: (x, g, out) => windows("im2col", x, g, out),
-    col2im: (cols, g, out) => windows("col2im", cols, g, out),
-    permute(x, shape, axes, out) {
-      if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1 && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        moduleNow.transposeBlocks(placed[0], placed[2], shape[0], shape[1], shape[2]);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.permute(x, shape, axes, out);
-    },
-    maxPool(x, g, out) {
-      if (twoByTwo(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        moduleNow.maxPool2(placed[0], placed[2], g.n, g.h, g.w, g.oh, g.ow);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.maxPool(x, g, out);
-    },
-    maxPoolScatter(x, grad, g, out) {
-      if (twoByTwo(g) && x instanceof Float32Array && grad instanceof Float32Array && out instanceof Float32Array && place(x, grad, out)) {
-        moduleNow.maxPool2Scatter(placed[0], placed[1], placed[2], g.n, g.h, g.w, g.oh, g.ow);
-        finish(out, placed[2]);
-        return;
-      }
-      fallback.maxPoolScatter(x, grad, g, out);
-    },
-    axpy(alpha, x, y, out) {
-      if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
-        if (place(x, y, out)) {
-          threads.axpy(alpha, placed[0], placed[1], placed[2], out.length);
-          finish(out, placed[2]);
-          return;
-        }
-      }
-      fallback.axpy(alpha, x, y, out);
-    },
+    ...productKernels(context),
+    ...elementwiseKernels(context),
+    ...imageKernels(context),
+    ...gatherKernels(context),
   };
   // The kernels this backend computes itself (the others are the JS kernels', always called from JS).
   const own = new Set((Object.keys(outArgument) as KernelName[]).filter((name) => backend[name] !== (fastKernels as Kernels)[name]));
@@ -380,4 +231,210 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     call: (kernel, args) => methods[kernel](...args),
   };
   return backend;
+}
+
+/** What the kernel sections share: the memory, the module to call now (or its recorder), the JS fallback, the split. */
+interface WasmContext {
+  readonly mem: WasmMemory;
+  readonly placed: number[];
+  readonly threads: ThreadSplit;
+  readonly heapInts: Int32Array;
+  module(): WasmExports;
+  fallback(): Kernels;
+  place(a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean;
+  finish(out: Float32Array, at: number): void;
+  worthWasm(out: FloatArray, a: FloatArray, b?: FloatArray): boolean;
+  inMemory(a: FloatArray): boolean;
+  windows(kernel: "im2col" | "col2im", x: FloatArray, g: ConvGeometry, out: FloatArray): void;
+  /** Whether a program is being recorded (then a call that needs JavaScript marks itself with markImpure). */
+  recording(): boolean;
+  markImpure(): void;
+  /** The backend itself (matmulAxpy's fallback goes through its own matmul and axpy). */
+  self(): Kernels;
+}
+
+/** The products and the update: placed in wasm memory, split between the threads by ThreadSplit. */
+function productKernels(ctx: WasmContext): Pick<Kernels, "matmul" | "matmulAxpy" | "axpy"> {
+  return {
+    matmul(a, b, out, m, k, n, transA, transB) {
+      if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !(transA && transB) && Math.max(m, k) <= SCRATCH_ENTRIES) {
+        if (ctx.place(a, b, out)) {
+          const po = ctx.placed[2];
+          ctx.threads.matmul(ctx.placed[0], ctx.placed[1], po, m, k, n, transA, transB);
+          ctx.finish(out, po);
+          return;
+        }
+      }
+      ctx.fallback().matmul(a, b, out, m, k, n, transA, transB);
+    },
+    matmulAxpy(alpha, a, b, c, out, m, k, n, transA, transB) {
+      // The weight gradient fused with its update, when the update's arrays live here (jit's buffers).
+      if (transA && !transB && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array && out instanceof Float32Array &&
+        c.buffer === ctx.mem.buffer && out.buffer === ctx.mem.buffer && Math.max(m, k) <= SCRATCH_ENTRIES && ctx.place(a, b, out)) {
+        ctx.threads.tnRows(ctx.placed[0], ctx.placed[1], ctx.placed[2], m, k, n, alpha, c.byteOffset);
+        return;
+      }
+      // Otherwise the product, then the update: the same numbers.
+      const product = out instanceof Float32Array ? new Float32Array(out.length) : new Float64Array(out.length);
+      ctx.self().matmul(a, b, product, m, k, n, transA, transB);
+      ctx.self().axpy(alpha, product, c, out);
+    },
+    axpy(alpha, x, y, out) {
+      if (x instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
+        if (ctx.place(x, y, out)) {
+          ctx.threads.axpy(alpha, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+          ctx.finish(out, ctx.placed[2]);
+          return;
+        }
+      }
+      ctx.fallback().axpy(alpha, x, y, out);
+    },
+  };
+}
+
+/** Elementwise maps, broadcasts and sums: in wasm where it is worth it (long, or on arrays that live here). */
+function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binaryBroadcast" | "sumInto" | "binary"> {
+  return {
+    unary(kind, x, out) {
+      // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
+      if (kind === "sigmoid" && x instanceof Float32Array && out instanceof Float32Array) {
+        if (ctx.place(x, undefined, out)) {
+          ctx.module().sigmoid(ctx.placed[0], ctx.placed[2], out.length);
+          ctx.finish(out, ctx.placed[2]);
+          return;
+        }
+      }
+      // sqrt and square: correctly rounded in float32 either way, so the same numbers as the JS loop (Adam's update).
+      const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : -1;
+      if (u >= 0 && ctx.worthWasm(out, x) && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
+        ctx.module().unaryOp(u, ctx.placed[0], ctx.placed[2], out.length);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().unary(kind, x, out);
+    },
+    // The bias add, its gradient and the sigmoid's VJP: small, but on every step of every dense layer.
+    binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
+      // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
+      const op = wasmOp[kind];
+      if (op !== undefined && b.length === 1 && a.length === out.length && ctx.worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
+        ctx.module().scalarOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length); // the number is read there, never baked into a program
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      // Two single numbers spread over out (a scalar's gradient broadcast back to a shape).
+      if (op !== undefined && a.length === 1 && b.length === 1 && ctx.inMemory(a) && ctx.inMemory(b) && ctx.inMemory(out) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
+        ctx.module().fillOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+        return;
+      }
+      if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
+        a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
+        ctx.module().addRow(ctx.placed[0], ctx.placed[1], ctx.placed[2], outShape[0], outShape[1]);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape);
+    },
+    sumInto(x, xShape, out, outStrides) {
+      // A sum of everything (a cost), on arrays that live here: float64 in order, as the JS kernel.
+      if (out.length === 1 && ctx.inMemory(x) && ctx.inMemory(out) && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
+        ctx.module().sumAll(ctx.placed[0], ctx.placed[2], x.length);
+        return;
+      }
+      if (xShape.length === 2 && xShape[0] >= 1 && outStrides[0] === 0 && outStrides[1] === 1 && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
+        ctx.module().sumRows(ctx.placed[0], ctx.placed[2], xShape[0], xShape[1]);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().sumInto(x, xShape, out, outStrides);
+    },
+    binary(kind, a, b, out) {
+      const op = wasmOp[kind];
+      if (op !== undefined && ctx.worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
+        ctx.module().binaryOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
+        ctx.module().sigmoidGrad(ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().binary(kind, a, b, out);
+    },
+  };
+}
+
+/** Convolution windows, the block transpose and 2×2 pooling: the common cases in wasm, the rest on the JS loops. */
+function imageKernels(ctx: WasmContext): Pick<Kernels, "im2col" | "col2im" | "permute" | "maxPool" | "maxPoolScatter"> {
+  return {
+    // Convolution and pooling: the common cases in wasm, the rest (strides, padding) on the JS loops.
+    im2col: (x, g, out) => ctx.windows("im2col", x, g, out),
+    col2im: (cols, g, out) => ctx.windows("col2im", cols, g, out),
+    permute(x, shape, axes, out) {
+      if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1 && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
+        ctx.module().transposeBlocks(ctx.placed[0], ctx.placed[2], shape[0], shape[1], shape[2]);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().permute(x, shape, axes, out);
+    },
+    maxPool(x, g, out) {
+      if (twoByTwo(g) && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
+        ctx.module().maxPool2(ctx.placed[0], ctx.placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().maxPool(x, g, out);
+    },
+    maxPoolScatter(x, grad, g, out) {
+      if (twoByTwo(g) && x instanceof Float32Array && grad instanceof Float32Array && out instanceof Float32Array && ctx.place(x, grad, out)) {
+        ctx.module().maxPool2Scatter(ctx.placed[0], ctx.placed[1], ctx.placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().maxPoolScatter(x, grad, g, out);
+    },
+  };
+}
+
+/** Gathering a batch's rows of a data set's bytes as floats, where the bytes lie when they are resident. */
+function gatherKernels(ctx: WasmContext): Pick<Kernels, "bytesToFloat"> {
+  return {
+    bytesToFloat(bytes, rows, rowLength, divisor, out) {
+      if (ctx.recording()) {
+        ctx.markImpure(); // it writes row numbers from JavaScript
+        return;
+      }
+      const len = rows.length * rowLength;
+      const outHere = out.buffer === ctx.mem.buffer;
+      if (!(out instanceof Float32Array) || !ctx.mem.fits((outHere ? 0 : bytesOf(len)) + bytesOf(Math.ceil(len / 4)))) {
+        ctx.fallback().bytesToFloat(bytes, rows, rowLength, divisor, out);
+        return;
+      }
+      const source = rows.length <= SCRATCH_ENTRIES ? ctx.mem.residentOffset(bytes) : undefined;
+      // A row outside `bytes` would be read from whatever lies beside it in wasm memory: refused. (Gathering
+      // in place, the row numbers go in the index scratch on the same pass.)
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
+        if (!(Number.isInteger(row) && row >= 0 && (row + 1) * rowLength <= bytes.length)) {
+          throw new Error(`bytesToFloat: row ${row} is outside the ${Math.floor(bytes.length / rowLength)} rows of ${rowLength} bytes`);
+        }
+        if (source !== undefined) ctx.heapInts[(RESERVED >> 2) + r] = row;
+      }
+      // Room for the output, and for the rows' bytes when they are staged.
+      ctx.mem.reserve((outHere ? 0 : bytesOf(len)) + (source === undefined ? bytesOf(Math.ceil(len / 4)) : 0));
+      const at = outHere ? out.byteOffset : ctx.mem.claim(len);
+      if (source !== undefined) {
+        // The rows are read where the dataset inMemory.
+        ctx.module().gatherRows(source, rows.length, rowLength, divisor, at);
+      } else {
+        // The rows' bytes are copied in side by side and converted in SIMD.
+        const staging = ctx.mem.claim(Math.ceil(len / 4));
+        for (let r = 0; r < rows.length; r++) ctx.mem.heapBytes.set(bytes.subarray(rows[r] * rowLength, (rows[r] + 1) * rowLength), staging + r * rowLength);
+        ctx.module().bytesToFloat(staging, at, len, divisor);
+      }
+      ctx.finish(out, at);
+    },
+  };
 }
