@@ -94,8 +94,8 @@ export function wasmSupported(): boolean {
   }
 }
 
-/** A Kernels backend on WebAssembly; throws if WebAssembly SIMD is not available. */
-export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels {
+/** The module instantiated on a memory laid out for it: static data | scratch per thread | control block | ring | persistent | resident. */
+function instantiate(options: WasmKernelOptions) {
   const scratchBytes = SCRATCH_ENTRIES * 12; // non-zero positions, their values, a transposed operand
   const arenaBytes = options.arenaBytes ?? 16 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
@@ -104,7 +104,6 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   // without it the kernels run on one thread (the same numbers as without a helper) and say so in `note`.
   const sharing = sharedMemoryAvailable();
   const threaded = options.startHelper !== undefined && sharing;
-  // Layout: module's static data | scratch per thread | control block | cache ring | persistent buffers | resident bytes.
   const control = RESERVED + scratchBytes * (threaded ? 2 : 1);
   const base = control + CONTROL_BYTES * (threaded ? 1 : 0);
   const pages = Math.ceil((base + arenaBytes + persistentBytes + residentBytes) / PAGE);
@@ -116,63 +115,103 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const scratchAt = (s: number): [number, number, number] => [s, s + SCRATCH_ENTRIES * 4, s + SCRATCH_ENTRIES * 8];
   wasm.setScratch(...scratchAt(RESERVED));
   const helperScratch = scratchAt(RESERVED + scratchBytes);
-  const helperTemp = helperScratch[2];
-  const mainTemp = scratchAt(RESERVED)[2];
   const helper = threaded ? new HelperLink(memory, control, wasm) : undefined;
-  // The methods call the module through `moduleNow` and fall back to the JS kernels through `fallback`: while `compile`
-  // records a program, these are a recorder and a stand-in that computes nothing and marks the call as one
-  // that must stay a JS call (see wasm-program.ts).
-  let moduleNow: WasmExports = wasm;
-  let fallback: Kernels = fastKernels;
-  let recording = false;
-  let impure = false;
   if (threaded) options.startHelper?.({ module, memory, control, scratch: helperScratch });
   const mem = new WasmMemory(memory, base, arenaBytes, persistentBytes);
-  const heapInts = new Int32Array(memory.buffer);
-  const heapBuffer = mem.buffer;
+  return { memory, wasm, helper, sharing, mem, helperTemp: helperScratch[2], mainTemp: scratchAt(RESERVED)[2] };
+}
+
+/**
+ * Where the kernels' calls go: the module and the JS kernels, or, while `compile` records a program, a
+ * recorder of module calls and a stand-in that computes nothing and marks the call as one that must stay a
+ * JS call (see wasm-program.ts).
+ */
+class CallRoute {
+  module: WasmExports;
+  fallback: Kernels = fastKernels;
+  recording = false;
+  impure = false;
+  constructor(readonly wasm: WasmExports) {
+    this.module = wasm;
+  }
+}
+
+/** The context the kernel sections share, with placing refused while recording arrays that do not live here. */
+function wasmContext(mem: WasmMemory, route: CallRoute, threads: ThreadSplit, self: () => Kernels): WasmContext {
   const inMemory = (a: FloatArray) => mem.lives(a);
   const placed = mem.placed;
-
-  /** mem.place, except while recording a program: a program holds only arrays that live here. */
-  function place(a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean {
-    if (recording && !(inMemory(a) && (b === undefined || inMemory(b)) && inMemory(out))) {
-      impure = true;
+  const place = (a: Float32Array, b: Float32Array | undefined, out: Float32Array): boolean => {
+    // A program holds only arrays that live here.
+    if (route.recording && !(inMemory(a) && (b === undefined || inMemory(b)) && inMemory(out))) {
+      route.impure = true;
       return false;
     }
     return mem.place(a, b, out);
-  }
-  const finish = (out: Float32Array, at: number) => mem.finish(out, at);
-
-  // The large products and the update, split between the threads when a helper is there and it is worth it.
-  const threads = new ThreadSplit(helper, () => moduleNow, helperTemp, mainTemp);
-
-  /**
-   * Whether an elementwise call is worth making in wasm: long, or on arrays that live here (no copying in). The
-   * choice never changes a number: + − × ÷ are correctly rounded in float32 here and in JS (double, rounded).
-   */
-  const worthWasm = (out: FloatArray, a: FloatArray, b?: FloatArray) => out.length >= WASM_ELEMENTWISE || (inMemory(out) && inMemory(a) && (b === undefined || inMemory(b)));
-
-  /** im2col and col2im (its transpose): in wasm for stride-1 unpadded windows, else on the JS loops. */
-  function windows(kernel: "im2col" | "col2im", x: FloatArray, g: ConvGeometry, out: FloatArray): void {
-    if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-      (kernel === "im2col" ? moduleNow.im2colValid : moduleNow.col2imValid)(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
-      finish(out, placed[2]);
-      return;
-    }
-    fallback[kernel](x, g, out);
-  }
-  const persistentArray = (dtype: "float32" | "float64", size: number) => mem.persistent(dtype, size);
-  const releaseArray = (a: FloatArray) => mem.release(a);
-
-  const context: WasmContext = {
-    mem, placed, threads, heapInts,
-    module: () => moduleNow,
-    fallback: () => fallback,
-    place, finish, worthWasm, inMemory, windows,
-    recording: () => recording,
-    markImpure: () => void (impure = true),
-    self: () => backend,
   };
+  const finish = (out: Float32Array, at: number) => mem.finish(out, at);
+  return {
+    mem, placed, threads, heapInts: new Int32Array(mem.buffer),
+    module: () => route.module,
+    fallback: () => route.fallback,
+    place, finish, inMemory,
+    // Long, or on arrays that live here (no copying in). The choice never changes a number: + − × ÷ are
+    // correctly rounded in float32 here and in JS (double, rounded).
+    worthWasm: (out, a, b) => out.length >= WASM_ELEMENTWISE || (inMemory(out) && inMemory(a) && (b === undefined || inMemory(b))),
+    // im2col and col2im (its transpose): in wasm for stride-1 unpadded windows, else on the JS loops.
+    windows(kernel, x, g, out) {
+      if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
+        (kernel === "im2col" ? route.module.im2colValid : route.module.col2imValid)(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        finish(out, placed[2]);
+        return;
+      }
+      route.fallback[kernel](x, g, out);
+    },
+    recording: () => route.recording,
+    markImpure: () => void (route.impure = true),
+    self,
+  };
+}
+
+/** What the program compiler needs of the backend: its methods run against a recorder, its memory, its `run`. */
+function recordingHost(backend: Kernels, route: CallRoute, mem: WasmMemory): ProgramHost {
+  // The kernels this backend computes itself (the others are the JS kernels', always called from JS).
+  const own = new Set((Object.keys(outArgument) as KernelName[]).filter((name) => backend[name] !== (fastKernels as Kernels)[name]));
+  const moduleNames = Object.keys(route.wasm);
+  // What `fallback` is while recording: no JS kernel may run then; a call that would need one stays a JS call.
+  const standIn = Object.fromEntries(Object.keys(outArgument).map((name) => [name, () => void (route.impure = true)])) as unknown as Kernels;
+  const methods = backend as unknown as Record<KernelName, (...a: unknown[]) => void>;
+  return {
+    buffer: mem.buffer,
+    record(kernel, args) {
+      if (!own.has(kernel)) return undefined;
+      const recorded: ModuleCall[] = [];
+      route.module = moduleRecorder<WasmExports>(moduleNames, recorded);
+      route.fallback = standIn;
+      route.recording = true;
+      route.impure = false;
+      try {
+        methods[kernel](...args);
+      } finally {
+        route.module = route.wasm;
+        route.fallback = fastKernels;
+        route.recording = false;
+      }
+      return route.impure || recorded.some((r) => r.op < 0) ? undefined : recorded;
+    },
+    hold: (length) => mem.persistent("float32", Math.max(length, 1)) as Float32Array | undefined,
+    release: (a) => mem.release(a),
+    run: (program, count) => route.wasm.run(program, count),
+    call: (kernel, args) => methods[kernel](...args),
+  };
+}
+
+/** A Kernels backend on WebAssembly; throws if WebAssembly SIMD is not available. */
+export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels {
+  const { memory, wasm, helper, sharing, mem, helperTemp, mainTemp } = instantiate(options);
+  const route = new CallRoute(wasm);
+  // The large products and the update, split between the threads when a helper is there and it is worth it.
+  const threads = new ThreadSplit(helper, () => route.module, helperTemp, mainTemp);
+  const context = wasmContext(mem, route, threads, () => backend);
   const backend: WasmKernels = {
     ...fastKernels,
     name: "wasm",
@@ -181,8 +220,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       helper?.stop();
     },
     threads: () => (helper?.running() === true ? 2 : 1),
-    persistent: persistentArray,
-    release: releaseArray,
+    persistent: (dtype, size) => mem.persistent(dtype, size),
+    release: (a) => mem.release(a),
     residentBytes(length) {
       const at = Number.isSafeInteger(length) && length >= 0 ? mem.claimResident(length) : undefined;
       return at === undefined ? undefined : new Uint8Array(memory.buffer, at, length);
@@ -198,38 +237,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     },
     ...productKernels(context),
     ...elementwiseKernels(context),
+    ...broadcastKernels(context),
     ...imageKernels(context),
     ...gatherKernels(context),
   };
-  // The kernels this backend computes itself (the others are the JS kernels', always called from JS).
-  const own = new Set((Object.keys(outArgument) as KernelName[]).filter((name) => backend[name] !== (fastKernels as Kernels)[name]));
-  const moduleNames = Object.keys(wasm);
-  // What `fallback` is while recording: no JS kernel may run then; a call that would need one stays a JS call.
-  const standIn = Object.fromEntries(Object.keys(outArgument).map((name) => [name, () => void (impure = true)])) as unknown as Kernels;
-  const methods = backend as unknown as Record<KernelName, (...a: unknown[]) => void>;
-  const host: ProgramHost = {
-    buffer: heapBuffer,
-    record(kernel, args) {
-      if (!own.has(kernel)) return undefined;
-      const recorded: ModuleCall[] = [];
-      moduleNow = moduleRecorder<WasmExports>(moduleNames, recorded);
-      fallback = standIn;
-      recording = true;
-      impure = false;
-      try {
-        methods[kernel](...args);
-      } finally {
-        moduleNow = wasm;
-        fallback = fastKernels;
-        recording = false;
-      }
-      return impure || recorded.some((r) => r.op < 0) ? undefined : recorded;
-    },
-    hold: (length) => persistentArray("float32", Math.max(length, 1)) as Float32Array | undefined,
-    release: releaseArray,
-    run: (program, count) => wasm.run(program, count),
-    call: (kernel, args) => methods[kernel](...args),
-  };
+  const host = recordingHost(backend, route, mem);
   return backend;
 }
 
@@ -292,8 +304,8 @@ function productKernels(ctx: WasmContext): Pick<Kernels, "matmul" | "matmulAxpy"
   };
 }
 
-/** Elementwise maps, broadcasts and sums: in wasm where it is worth it (long, or on arrays that live here). */
-function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binaryBroadcast" | "sumInto" | "binary"> {
+/** Elementwise maps: in wasm where it is worth it (long, or on arrays that live here). */
+function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binary"> {
   return {
     unary(kind, x, out) {
       // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
@@ -313,6 +325,26 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binaryBr
       }
       ctx.fallback().unary(kind, x, out);
     },
+    binary(kind, a, b, out) {
+      const op = wasmOp[kind];
+      if (op !== undefined && ctx.worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
+        ctx.module().binaryOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
+        ctx.module().sigmoidGrad(ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().binary(kind, a, b, out);
+    },
+  };
+}
+
+/** Broadcasts (a bias row, a scalar factor) and sums (a cost, a bias gradient): the common shapes in wasm. */
+function broadcastKernels(ctx: WasmContext): Pick<Kernels, "binaryBroadcast" | "sumInto"> {
+  return {
     // The bias add, its gradient and the sigmoid's VJP: small, but on every step of every dense layer.
     binaryBroadcast(kind, a, aStrides, b, bStrides, out, outShape) {
       // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
@@ -347,20 +379,6 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binaryBr
         return;
       }
       ctx.fallback().sumInto(x, xShape, out, outStrides);
-    },
-    binary(kind, a, b, out) {
-      const op = wasmOp[kind];
-      if (op !== undefined && ctx.worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
-        ctx.module().binaryOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
-        ctx.finish(out, ctx.placed[2]);
-        return;
-      }
-      if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
-        ctx.module().sigmoidGrad(ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
-        ctx.finish(out, ctx.placed[2]);
-        return;
-      }
-      ctx.fallback().binary(kind, a, b, out);
     },
   };
 }
