@@ -16,7 +16,8 @@ import { scriptArgs } from "./cli/script-command.ts";
 import { booleanFlag, commandLine, layerSizes, nonEmpty, oneOf, positiveInt } from "./cli/flags.ts";
 import { measureSpec, runTorchPeer, type SpecMeasurement } from "./cli/bench-spec.ts";
 import { wholeRun, wholeRunReport } from "./cli/bench-whole-run.ts";
-import { peerScript } from "./cli/peers.ts";
+import { peerScript, runCPeer } from "./cli/peers.ts";
+import { mnistDirectory } from "../node/index.ts";
 import { readJsonFile } from "./cli/files.ts";
 import { mapLeft } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -28,7 +29,7 @@ const table = {
   backend: backendFlag,
   threads: { ...threadsFlag, many: true, help: "threads for the wasm kernels; give 1 2 to measure both" },
   path: { codec: oneOf("both", "autodiff", "backprop"), default: "both", placeholder: "WHICH", help: "autodiff (train's path), backprop (hand-written), or both" },
-  peers: { codec: oneOf("none", "numpy", "torch"), default: "none", placeholder: "WHICH", help: "also run a peer (../shared/peers) and print ratios: numpy for --layers, torch (conv_torch.py, 1 thread) for --spec" },
+  peers: { codec: oneOf("none", "numpy", "c", "torch"), default: "none", placeholder: "WHICH", help: "also run a peer (../shared/peers) and print ratios: numpy or c (sparse_sgd.c, built with gcc) for --layers, torch (conv_torch.py, 1 thread) for --spec" },
   spec: { codec: nonEmpty, placeholder: "FILE", help: "measure a spec network instead (chapter 6's settings: log-likelihood, sgd η 0.03, λ 0.1), e.g. examples/specs/ch6-conv2.json" },
   limit: { codec: positiveInt, default: "500", placeholder: "N", help: "with --spec: mini-batches timed per run (after one that traces)" },
   rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "with --spec or --whole-run: runs of tsgrad and the peer, alternating (medians reported)" },
@@ -180,9 +181,13 @@ runMain(async () => {
   }
   // The peer is looked for before anything is measured, not after minutes of measuring.
   if (f.peers === "numpy") peerScript("mnist_numpy.py", "--peers numpy");
+  if (f.peers === "c") {
+    peerScript("sparse_sgd.c", "--peers c");
+    for (const sizes of f.layers) if (sizes.length !== 3) throw new UserError(`--peers c: sparse_sgd.c has one hidden layer; --layers ${sizes.join(",")} has ${sizes.length - 2}`);
+  }
   const paths = f.path === "both" ? (["autodiff", "backprop"] as const) : [f.path];
   const results: Measurement[] = [];
-  const peers: { layers: readonly number[]; dtype: string; result: PeerResult }[] = [];
+  const peers: { layers: readonly number[]; peer: string; dtype: string; result: PeerResult & { cpuSecondsPerEpoch?: number } }[] = [];
   for (const sizes of f.layers) {
     for (const threads of f.threads) {
       for (const path of paths) {
@@ -194,8 +199,13 @@ runMain(async () => {
     if (f.peers === "numpy") {
       for (const dtype of ["float32", "float64"]) {
         process.stderr.write(`measuring ${sizes.join("-")} numpy ${dtype} …\n`);
-        peers.push({ layers: sizes, dtype, result: await runPeer(sizes, epochs, batch, dtype) });
+        peers.push({ layers: sizes, peer: "numpy", dtype, result: await runPeer(sizes, epochs, batch, dtype) });
       }
+    }
+    if (f.peers === "c") {
+      process.stderr.write(`measuring ${sizes.join("-")} sparse_sgd.c …\n`);
+      const c = await runCPeer(sizes[1], epochs, mnistDirectory());
+      peers.push({ layers: sizes, peer: "C (sparse_sgd.c)", dtype: "float32", result: { medianSecondsPerEpoch: c.medianSecondsPerEpoch, secondsPerEpoch: [], cpuSecondsPerEpoch: c.cpuSecondsPerEpoch } });
     }
   }
   if (f.json) {
@@ -206,7 +216,7 @@ runMain(async () => {
   for (const r of results) {
     rows.push([r.layers.join("-"), r.path, r.backend, r.medianSecondsPerEpoch.toFixed(3), Math.round(r.imagesPerSecond).toString(), r.gflops.toFixed(2), r.peakRssMB.toFixed(0), r.rssPerEpochMB.join(" "), `${(r.correct / 100).toFixed(2)}%`]);
   }
-  for (const p of peers) rows.push([p.layers.join("-"), "numpy peer", p.dtype, p.result.medianSecondsPerEpoch.toFixed(3), Math.round(50000 / p.result.medianSecondsPerEpoch).toString(), "", "", "", ""]);
+  for (const p of peers) rows.push([p.layers.join("-"), `${p.peer} peer`, p.dtype, p.result.medianSecondsPerEpoch.toFixed(3), Math.round(50000 / p.result.medianSecondsPerEpoch).toString(), "", "", "", ""]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(" | ")} |`;
   const out = [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
@@ -215,7 +225,7 @@ runMain(async () => {
   for (const p of peers) {
     for (const backend of backends) {
       const ours = ofRun("autodiff", p.layers, backend);
-      if (ours) out.push(`${p.layers.join("-")}: autodiff (${backend}) is ${(p.result.medianSecondsPerEpoch / ours.medianSecondsPerEpoch).toFixed(2)}× the speed of numpy ${p.dtype}`);
+      if (ours) out.push(`${p.layers.join("-")}: autodiff (${backend}) is ${(p.result.medianSecondsPerEpoch / ours.medianSecondsPerEpoch).toFixed(2)}× the speed of ${p.peer} ${p.dtype}`);
     }
   }
   for (const sizes of f.layers) {

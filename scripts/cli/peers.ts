@@ -25,3 +25,40 @@ export function peerScript(name: string, flag: string): string {
   }
   return path;
 }
+
+/** What the C yardstick reports: seconds per epoch of training (wall and CPU) and of whole epochs. */
+export interface CPeerResult {
+  readonly medianSecondsPerEpoch: number;
+  readonly cpuSecondsPerEpoch: number;
+  readonly wholeSecondsPerEpoch: number;
+}
+
+/**
+ * Builds `sparse_sgd.c` (the seed's algorithm in plain C, first layer sparse) for `hidden` units with the
+ * machine's gcc, into a temporary folder, and runs it for `epochs` on the data in `dataDir`.
+ */
+export async function runCPeer(hidden: number, epochs: number, dataDir: string): Promise<CPeerResult> {
+  const { execFile } = await import("node:child_process");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const source = peerScript("sparse_sgd.c", "--peers c");
+  const dir = mkdtempSync(join(tmpdir(), "tsgrad-c-peer-"));
+  const binary = join(dir, "sparse_sgd");
+  const run = (cmd: string, args: string[]) => new Promise<string>((ok, fail) => {
+    execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err === null) return ok(stdout);
+      const code = (err as { code?: unknown }).code;
+      fail(new UserError(code === "ENOENT" ? `--peers c: ${cmd} is not on this machine (apt-get install -y gcc)` : `--peers c: ${cmd} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
+    });
+  });
+  try {
+    await run("gcc", ["-O3", "-march=native", `-DNH=${hidden}`, "-o", binary, source, "-lm"]);
+    const out = await run(binary, [dataDir, String(epochs)]);
+    const last = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { trainPerEpoch?: number; cpuTrainPerEpoch?: number; wholePerEpoch?: number };
+    if (typeof last.trainPerEpoch !== "number" || typeof last.cpuTrainPerEpoch !== "number" || typeof last.wholePerEpoch !== "number") throw new UserError("--peers c: sparse_sgd printed no timing line");
+    return { medianSecondsPerEpoch: last.trainPerEpoch, cpuSecondsPerEpoch: last.cpuTrainPerEpoch, wholeSecondsPerEpoch: last.wholePerEpoch };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

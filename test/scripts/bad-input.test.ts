@@ -130,11 +130,19 @@ test("inputs that used to end in a stack trace are one line: bench's flags and s
   assert.ok(r.code === 0 || r.code === 2, r.stderr);
 });
 
-test("bench --peers without the peer scripts says where they come from", async () => {
+test("bench --peers without the peer scripts says where they come from; the C yardstick takes one hidden layer", async () => {
   const { execFile } = await import("node:child_process");
-  const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--peers", "numpy", "--epochs", "1"], { env: { ...process.env, TSGRAD_PEERS: tempDir() } }, (err, _out, stderr) => resolve({ code: err === null ? 0 : Number(err.code), stderr }));
+  const bench = (args: string[], peers: string) => new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], { env: { ...process.env, TSGRAD_PEERS: peers } }, (err, _out, stderr) => resolve({ code: err === null ? 0 : Number(err.code), stderr }));
   });
-  assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /^error: --peers numpy: the peer script mnist_numpy\.py is not in .*; the peers are not part of tsgrad's package: they live in its development workspace \(shared\/peers beside the checkout\), or set TSGRAD_PEERS/m);
+  const empty = tempDir();
+  for (const [peer, script] of [["numpy", "mnist_numpy.py"], ["c", "sparse_sgd.c"]]) {
+    const r = await bench(["--peers", peer, "--epochs", "1"], empty);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: --peers ${peer}: the peer script ${script.replace(".", "\\.")} is not in .*; the peers are not part of tsgrad's package: they live in its development workspace \\(shared\\/peers beside the checkout\\), or set TSGRAD_PEERS`, "m"));
+  }
+  writeFileSync(join(empty, "sparse_sgd.c"), "/* stands in for the yardstick: never built, the flags are refused first */\n");
+  const deep = await bench(["--peers", "c", "--layers", "784,30,30,10", "--epochs", "1"], empty);
+  assert.equal(deep.code, 2, deep.stderr);
+  assert.match(deep.stderr, /^error: --peers c: sparse_sgd\.c has one hidden layer; --layers 784,30,30,10 has 2$/m);
 });
