@@ -25,6 +25,8 @@ export interface EpochResult {
   readonly etaScale: number;
   /** Seconds spent on the epoch's training steps (evaluation excluded). */
   readonly seconds: number;
+  /** CPU seconds of the epoch's training steps, when the setup has a cpuClock. */
+  readonly cpuSeconds?: number;
 }
 
 /** What a history keeps of an evaluation. */
@@ -42,6 +44,7 @@ export interface EpochSummary {
   readonly monitors?: Partial<Record<MonitorName, Score>>;
   readonly etaScale?: number;
   readonly seconds: number;
+  readonly cpuSeconds?: number;
 }
 
 const scoreOf = (e: Evaluation): Score => ({ correct: e.correct, total: e.total, cost: e.cost });
@@ -57,6 +60,7 @@ export function summarise(r: EpochResult): EpochSummary {
     ...(r.monitors === undefined ? {} : { monitors }),
     etaScale: r.etaScale,
     seconds: r.seconds,
+    ...(r.cpuSeconds === undefined ? {} : { cpuSeconds: r.cpuSeconds }),
   };
 }
 
@@ -87,6 +91,8 @@ export interface TrainSetup {
   readonly batchSize: number;
   /** Shuffles derive from this key and the epoch number, so a resumed run shuffles as an unbroken one. */
   readonly key: Key;
+  /** Seconds of CPU this process has used so far (in Node, from its cpuUsage), to report each epoch's training CPU time beside its wall time. */
+  readonly cpuClock?: () => number;
 }
 
 export interface TrainHooks {
@@ -160,7 +166,7 @@ async function askInterrupted(loop: Loop): Promise<boolean> {
 }
 
 type EpochEnd =
-  | { readonly kind: "trained"; readonly at: Position; readonly seconds: number }
+  | { readonly kind: "trained"; readonly at: Position; readonly seconds: number; readonly cpuSeconds?: number }
   | { readonly kind: "interrupted"; readonly at: Position }
   | { readonly kind: "diverged"; readonly batch: number; readonly cost: number };
 
@@ -172,7 +178,7 @@ async function trainBatches(loop: Loop, state: TrainState, epoch: number, update
   const order = permutation(foldIn(setup.key, epoch), data.size);
   let { params, optState } = state;
   let costSum = state.batchCostSum;
-  const t0 = performance.now();
+  const t0 = performance.now(), cpu0 = setup.cpuClock?.();
   let paused = 0;
   // Dropout's randomness: a key per batch from the run's key, the epoch and the batch (so a resumed run draws the same).
   const noise = net.stochastic ? foldIn(foldIn(setup.key, NOISE_STREAM), epoch) : undefined;
@@ -192,15 +198,16 @@ async function trainBatches(loop: Loop, state: TrainState, epoch: number, update
     }
   }
   const seconds = (performance.now() - t0 - paused) / 1000;
+  const cpuSeconds = cpu0 === undefined ? undefined : setup.cpuClock!() - cpu0;
   if (!finite(params)) return { kind: "diverged", batch: batches - 1, cost: NaN };
   // A signal must be seen even when an epoch is one mini-batch (the loop above never yields then):
   // stop with the epoch's batches done and its evaluation not yet made, which a resume picks up.
   const at = { params, optState, batch: batches, costSum };
-  return (await askInterrupted(loop)) ? { kind: "interrupted", at } : { kind: "trained", at, seconds };
+  return (await askInterrupted(loop)) ? { kind: "interrupted", at } : { kind: "trained", at, seconds, ...(cpuSeconds === undefined ? {} : { cpuSeconds }) };
 }
 
 /** The epoch's result (its evaluations) and the state after it, with the best epoch's parameters kept. */
-function endEpoch(loop: Loop, state: TrainState, epoch: number, etaScale: number, trained: { at: Position; seconds: number }): { result: EpochResult; state: TrainState } {
+function endEpoch(loop: Loop, state: TrainState, epoch: number, etaScale: number, trained: { at: Position; seconds: number; cpuSeconds?: number }): { result: EpochResult; state: TrainState } {
   const { net, cost, evalData, monitors: sets } = loop.setup;
   const { params, optState, costSum } = trained.at;
   const monitors: Partial<Record<MonitorName, Evaluation>> = {};
@@ -212,6 +219,7 @@ function endEpoch(loop: Loop, state: TrainState, epoch: number, etaScale: number
     ...(sets === undefined ? {} : { monitors }),
     etaScale,
     seconds: trained.seconds,
+    ...(trained.cpuSeconds === undefined ? {} : { cpuSeconds: trained.cpuSeconds }),
   };
   // The history keeps numbers only: an evaluation's per-example predictions and confusion matrix stay with
   // this epoch's result (a long run's history would otherwise grow by a set's predictions every epoch).

@@ -22,6 +22,12 @@ import { stopRequest } from "./cli/stop-request.ts";
 import { runFlags, trainFlags } from "./cli/train-flags.ts";
 
 const usage = "npm run train -- [flags]";
+
+/** CPU seconds this process has used (user + system). */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const about = "Trains a network by mini-batch SGD: the seed's sigmoid network of chapter 1 of Neural Networks and Deep Learning by default, or any --spec.";
 
 /** The run the command line asks for: flags (a resumed run's from its checkpoint), checked outputs, data, network, cost, optimizer. */
@@ -111,6 +117,7 @@ async function trainPrinting(run: Run, rootKey: Key, start: TrainState, writeChe
       data: f.expand === "shift" ? shiftedExamples(splits.training, dtype) : examples(splits.training, dtype),
       evalData: examples(f.eval === "test" ? splits.test : splits.validation, dtype),
       epochs: f.epochs, batchSize: f["batch-size"], key: rootKey,
+      cpuClock: cpuSeconds,
     },
     start,
     {
@@ -169,7 +176,7 @@ function recordedSettings(run: Run): Record<string, string | number> {
 }
 
 /** The summary (and, on a terminal, the chart), the models asked for and the curves. */
-function finish(run: Run, state: TrainState, stopped: string | undefined, seconds: number): void {
+function finish(run: Run, state: TrainState, stopped: string | undefined, seconds: number, cpu: number): void {
   const { f, net, quiet } = run;
   const history = state.history;
   if (history.length === 0) return;
@@ -187,8 +194,11 @@ function finish(run: Run, state: TrainState, stopped: string | undefined, second
     process.stdout.write(`keeping the parameters of epoch ${b.epoch} (validation ${v?.correct} / ${v?.total}; ${f.eval} ${b.evaluation?.correct} / ${b.evaluation?.total})\n`);
   }
   const trainSeconds = history.reduce((s, r) => s + r.seconds, 0);
+  // CPU seconds beside wall seconds (on a shared host the wall clock also counts the neighbours' share).
+  const timed = history.filter((r) => r.cpuSeconds !== undefined);
+  const cpuPerEpoch = timed.length === 0 ? "" : `, ${(timed.reduce((s, r) => s + (r.cpuSeconds ?? 0), 0) / timed.length).toFixed(2)} s CPU`;
   process.stdout.write(
-    `${bestLine(history, f.eval)}; ${history.length} epoch${history.length === 1 ? "" : "s"} in ${seconds.toFixed(1)} s (${(trainSeconds / history.length).toFixed(2)} s per epoch training)\n`,
+    `${bestLine(history, f.eval)}; ${history.length} epoch${history.length === 1 ? "" : "s"} in ${seconds.toFixed(1)} s, ${cpu.toFixed(1)} s CPU (${(trainSeconds / history.length).toFixed(2)} s per epoch training${cpuPerEpoch})\n`,
   );
   // The chart is for a terminal (or asked for): a pipe or a log file gets the lines and the summary.
   const chart = f.chart ?? (process.stdout.isTTY === true && !quiet) ? terminalChart(history.map((r) => percentOf(r.evaluation?.correct ?? 0, r.evaluation?.total ?? 1))) : "";
@@ -219,8 +229,8 @@ runMain(async () => {
   if (cli === undefined) return 0;
   const run = setUp(cli);
   const { rootKey, start } = startState(run);
-  const started = performance.now();
+  const started = performance.now(), startedCpu = cpuSeconds();
   const outcome = await trainPrinting(run, rootKey, start, checkpointWriter(run, rootKey));
-  finish(run, outcome.state, outcome.kind === "stopped" ? outcome.reason : undefined, (performance.now() - started) / 1000);
+  finish(run, outcome.state, outcome.kind === "stopped" ? outcome.reason : undefined, (performance.now() - started) / 1000, cpuSeconds() - startedCpu);
   return 0;
 });

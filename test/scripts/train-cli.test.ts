@@ -145,3 +145,13 @@ test("no escape codes on a terminal under NO_COLOR or TERM=dumb", async (t) => {
   assert.doesNotMatch(run({ TERM: "dumb" }), /\x1b\[/, "none under TERM=dumb");
   assert.match(run({ TERM: "xterm", NO_COLOR: "" }), /\x1b\[/, "the bar's codes on an ordinary terminal");
 });
+
+test("train reports CPU seconds beside wall seconds: in its summary and in each --log record", async () => {
+  const log = join(tempDir(), "log.jsonl");
+  const r = await runScript("train", [...small, "--epochs", "2", "--log", log]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^best: .*; 2 epochs in [\d.]+ s, [\d.]+ s CPU \([\d.]+ s per epoch training, [\d.]+ s CPU\)$/m);
+  const records = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seconds: number; cpuSeconds: number });
+  assert.equal(records.length, 2);
+  for (const rec of records) assert.ok(rec.cpuSeconds > 0 && Number.isFinite(rec.cpuSeconds), JSON.stringify(rec));
+});
