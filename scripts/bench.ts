@@ -44,6 +44,8 @@ interface Measurement {
   readonly backend: string;
   readonly secondsPerEpoch: readonly number[];
   readonly medianSecondsPerEpoch: number;
+  /** CPU seconds per epoch (process.cpuUsage), median: what a busy host does not inflate. */
+  readonly medianCpuSecondsPerEpoch: number;
   readonly imagesPerSecond: number;
   readonly gflops: number;
   readonly peakRssMB: number;
@@ -73,18 +75,23 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
   let state: Tree = opt.init(params);
   const update = step(net, quadratic, opt, { donate: true }); // as the training loop steps
   let layers = denseLayers(params as readonly Tree[]);
-  const seconds: number[] = [];
+  const seconds: number[] = [], cpu: number[] = [];
+  const cpuNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   const rss: number[] = [];
   const nextBatch = batchGatherer(training, dtype); // as the training loop gathers
   for (let e = 0; e < epochs; e++) {
     const order = permutation(foldIn(key(1), e), training.count);
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = cpuNow();
     for (let b = 0; b < training.count; b += batchSize) {
       const batch = nextBatch(order.subarray(b, Math.min(b + batchSize, training.count)));
       if (path === "autodiff") ({ params, optState: state } = update(params, state, batch));
       else layers = updateMiniBatch(layers, batch.x, batch.y, 3, "quadratic");
     }
     seconds.push((performance.now() - t0) / 1000);
+    cpu.push(cpuNow() - c0);
     rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
   }
   // A sanity check that the measured run learned: test accuracy after the last epoch.
@@ -92,7 +99,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
   const { correct } = evaluate(net, final, examples(test, dtype), quadratic);
   const med = median(seconds);
   return {
-    layers: sizes, path, backend: name, secondsPerEpoch: seconds, medianSecondsPerEpoch: med,
+    layers: sizes, path, backend: name, secondsPerEpoch: seconds, medianSecondsPerEpoch: med, medianCpuSecondsPerEpoch: median(cpu),
     imagesPerSecond: training.count / med,
     gflops: (flopsPerExample(sizes) * training.count) / med / 1e9,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
@@ -187,7 +194,7 @@ runMain(async () => {
   }
   const paths = f.path === "both" ? (["autodiff", "backprop"] as const) : [f.path];
   const results: Measurement[] = [];
-  const peers: { layers: readonly number[]; peer: string; dtype: string; result: PeerResult & { cpuSecondsPerEpoch?: number } }[] = [];
+  const peers: { layers: readonly number[]; peer: string; dtype: string; result: PeerResult & { medianCpuSecondsPerEpoch?: number } }[] = [];
   for (const sizes of f.layers) {
     for (const threads of f.threads) {
       for (const path of paths) {
@@ -205,18 +212,18 @@ runMain(async () => {
     if (f.peers === "c") {
       process.stderr.write(`measuring ${sizes.join("-")} sparse_sgd.c …\n`);
       const c = await runCPeer(sizes[1], epochs, mnistDirectory());
-      peers.push({ layers: sizes, peer: "C (sparse_sgd.c)", dtype: "float32", result: { medianSecondsPerEpoch: c.medianSecondsPerEpoch, secondsPerEpoch: [], cpuSecondsPerEpoch: c.cpuSecondsPerEpoch } });
+      peers.push({ layers: sizes, peer: "C (sparse_sgd.c)", dtype: "float32", result: { medianSecondsPerEpoch: c.medianSecondsPerEpoch, secondsPerEpoch: [], medianCpuSecondsPerEpoch: c.cpuSecondsPerEpoch } });
     }
   }
   if (f.json) {
     process.stdout.write(`${JSON.stringify({ batchSize: batch, epochs, results, peers })}\n`);
     return 0;
   }
-  const rows = [["network", "path", "backend", "s/epoch (median)", "images/s", "GFLOP/s", "peak RSS MB", "RSS after each epoch MB", "test acc"]];
+  const rows = [["network", "path", "backend", "s/epoch (median)", "CPU s/epoch", "images/s", "GFLOP/s", "peak RSS MB", "RSS after each epoch MB", "test acc"]];
   for (const r of results) {
-    rows.push([r.layers.join("-"), r.path, r.backend, r.medianSecondsPerEpoch.toFixed(3), Math.round(r.imagesPerSecond).toString(), r.gflops.toFixed(2), r.peakRssMB.toFixed(0), r.rssPerEpochMB.join(" "), `${(r.correct / 100).toFixed(2)}%`]);
+    rows.push([r.layers.join("-"), r.path, r.backend, r.medianSecondsPerEpoch.toFixed(3), r.medianCpuSecondsPerEpoch.toFixed(3), Math.round(r.imagesPerSecond).toString(), r.gflops.toFixed(2), r.peakRssMB.toFixed(0), r.rssPerEpochMB.join(" "), `${(r.correct / 100).toFixed(2)}%`]);
   }
-  for (const p of peers) rows.push([p.layers.join("-"), `${p.peer} peer`, p.dtype, p.result.medianSecondsPerEpoch.toFixed(3), Math.round(50000 / p.result.medianSecondsPerEpoch).toString(), "", "", "", ""]);
+  for (const p of peers) rows.push([p.layers.join("-"), `${p.peer} peer`, p.dtype, p.result.medianSecondsPerEpoch.toFixed(3), p.result.medianCpuSecondsPerEpoch?.toFixed(3) ?? "", Math.round(50000 / p.result.medianSecondsPerEpoch).toString(), "", "", "", ""]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(" | ")} |`;
   const out = [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
