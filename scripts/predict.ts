@@ -8,7 +8,7 @@ import { basename, extname, join } from "node:path";
 import { PNG } from "pngjs";
 import { argmaxRows, cast, Tensor } from "../core/index.ts";
 import { toMnistDigit } from "../datasets/index.ts";
-import { kindOf, readPicture } from "./cli/picture.ts";
+import { readPicture } from "./cli/picture.ts";
 import { backendFlag } from "./cli/backend.ts";
 import { runMain, UserError } from "./cli/exit.ts";
 import { checkOutputs, makeDirectory, readInputFile, writeFileAtomicBytes } from "./cli/files.ts";
@@ -79,10 +79,7 @@ runMain(() => {
   if (parsed === undefined) return 0;
   const [modelPath, ...given] = parsed.positionals;
   // A picture where the model should be (the arguments swapped) gets one clear line, not a JSON parser's.
-  const first = readBytes(modelPath);
-  const firstKind = kindOf(first);
-  if (firstKind === "png" || firstKind === "jpeg") throw new UserError(`${modelPath}: a picture where the model file should be; give the model first: ${invokedAs("predict")} MODEL.json PICTURE...`);
-  const model = readModel(modelPath, parsed.flags.backend);
+  const model = readModel(modelPath, parsed.flags.backend, `a picture where the model file should be; give the model first: ${invokedAs("predict")} MODEL.json PICTURE...`);
   if (model.net.inputSize !== 784) throw new UserError(`${modelPath}: the model takes ${model.net.inputSize} inputs; predict reads 28×28 digits (784)`);
   const { files, several } = pictures(given);
   const show = parsed.flags["show-input"];

@@ -4,9 +4,11 @@
  * followed to its target, and a device, FIFO or socket is refused, so `--save /dev/full` cannot replace
  * a device with a file. Paths are checked before any work, so a run never fails at its end.
  */
-import { accessSync, closeSync, constants, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statfsSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { left } from "fp-ts/lib/Either.js";
 import { decodeSafetensors, looksLikeSafetensors } from "../../nn/index.ts";
+import { readFully, withRegularFile } from "../../node/index.ts";
 import { orFail, UserError } from "./exit.ts";
 
 const reason = (e: unknown) => {
@@ -147,7 +149,6 @@ export function checkOutputs(
   }
 }
 
-const tempPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.tmp$`);
 
 /** Whether a process with this pid exists (ours or another user's). */
 export function alive(pid: number): boolean {
@@ -159,18 +160,22 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Removes temp files of our own naming that a killed writer left beside `target`. */
-function sweepStaleTemps(target: string): void {
-  const dir = dirname(target), pattern = tempPattern(basename(target));
+/**
+ * Removes what a killed writer left beside `target`: entries named by `name(base)` (a pattern whose one group is
+ * the writer's pid) whose process is gone. Temp files and a build's temporary folder alike.
+ */
+export function sweepLeftovers(target: string, name: (escapedBase: string) => string): void {
+  const dir = dirname(target);
+  const pattern = new RegExp(`^${name(basename(target).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))}$`);
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return;
   }
-  for (const name of names) {
-    const m = pattern.exec(name);
-    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+  for (const entry of names) {
+    const m = pattern.exec(entry);
+    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(dir, entry), { recursive: true, force: true });
   }
 }
 
@@ -183,7 +188,7 @@ export function writeFileAtomic(path: string, text: string, flag = `cannot write
 export function writeFileAtomicBytes(path: string, content: Uint8Array | readonly Uint8Array[], flag = `cannot write ${path}`): void {
   const chunks = content instanceof Uint8Array ? [content] : content;
   const target = outputTarget(path, flag);
-  sweepStaleTemps(target);
+  sweepLeftovers(target, (base) => `\\.${base}\\.(\\d+)\\.tmp`);
   const tmp = tempName(target);
   try {
     const fd = openSync(tmp, "w");
@@ -207,44 +212,16 @@ export function writeFileAtomicBytes(path: string, content: Uint8Array | readonl
   }
 }
 
-/** What went wrong opening an input, in words. */
-function readReason(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" || code === "EPERM" ? "permission denied"
-    : code === "ELOOP" ? "a symlink loop" : code === "ENOTDIR" ? "a part of the path is not a directory" : code === "ENAMETOOLONG" ? "the name is too long"
-    : `cannot read (${code ?? (e instanceof Error ? e.message : String(e))})`;
-}
-
 /**
- * The bytes of an input file, refusing (one line naming it) anything but a regular file before reading:
- * a FIFO or /dev/zero would block or never end. The file is opened without blocking and checked again on
- * the open descriptor, and a file above `maxBytes` is refused by its size, before any of it is read.
+ * The bytes of an input file, refusing (one line naming it) anything but a regular file before reading: a
+ * FIFO or /dev/zero would block or never end. A file above `maxBytes` is refused by its size, before any of
+ * it is read. `what` names what was expected ("picture", "model file").
  */
 export function readInputFile(path: string, maxBytes: number, what = "file"): Buffer {
-  let fd: number;
-  try {
-    if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a ${what}`);
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: ${readReason(e)}`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new UserError(`${path}: is a directory, not a ${what}`);
-    if (!st.isFile()) throw new UserError(`${path}: not a regular file (a FIFO, device or socket); give the path of a ${what}`);
-    if (st.size > maxBytes) throw new UserError(`${path}: ${(st.size / 2 ** 20).toFixed(0)} MiB is larger than any ${what} this reads (at most ${(maxBytes / 2 ** 20).toFixed(0)} MiB)`);
-    const bytes = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    for (let n = 1; got < st.size && n > 0; got += n) n = readSync(fd, bytes, got, st.size - got, got);
-    if (got !== st.size) throw new UserError(`${path}: changed size while being read (${got} of ${st.size} bytes)`);
-    return bytes;
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: ${readReason(e)}`);
-  } finally {
-    closeSync(fd);
-  }
+  const article = /^[aeiou]/i.test(what) ? "an" : "a";
+  return orFail(withRegularFile(path, `${article} ${what}`, (fd, size) => size > maxBytes
+    ? left(new Error(`${path}: ${(size / 2 ** 20).toFixed(0)} MiB is larger than any ${what} this reads (at most ${(maxBytes / 2 ** 20).toFixed(0)} MiB)`))
+    : readFully(fd, Buffer.allocUnsafe(size), size, path)));
 }
 
 /** The largest JSON file read: V8's strings stop at ~512 M characters, and no spec, model or checkpoint tsgrad writes as JSON comes near. */

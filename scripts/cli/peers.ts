@@ -2,8 +2,10 @@
  * The peer benchmarks bench runs beside tsgrad (numpy, PyTorch, the C yardstick): scripts kept outside the
  * package, in the development workspace's shared/peers/ beside this checkout, or wherever TSGRAD_PEERS says.
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./exit.ts";
 
@@ -38,10 +40,6 @@ export interface CPeerResult {
  * machine's gcc, into a temporary folder, and runs it for `epochs` on the data in `dataDir`.
  */
 export async function runCPeer(hidden: number, epochs: number, dataDir: string): Promise<CPeerResult> {
-  const { execFile } = await import("node:child_process");
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
   const source = peerScript("sparse_sgd.c", "--peers c");
   const dir = mkdtempSync(join(tmpdir(), "tsgrad-c-peer-"));
   const binary = join(dir, "sparse_sgd");

@@ -20,12 +20,13 @@ export const WORKING_PIXELS = 1_200_000;
 
 const PNG_SIGNATURE = "89504e470d0a1a0a";
 
-export type PictureKind = "png" | "jpeg" | "json" | "other";
+export type PictureKind = "png" | "jpeg" | "gif" | "json" | "other";
 
 export function kindOf(bytes: Uint8Array): PictureKind {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length >= 8 && b.subarray(0, 8).toString("hex") === PNG_SIGNATURE) return "png";
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
+  if (b.subarray(0, 4).toString("latin1") === "GIF8") return "gif";
   return b.subarray(0, 64).toString("utf8").trimStart().startsWith("{") ? "json" : "other";
 }
 
