@@ -1,4 +1,5 @@
 /** tsgrad core: immutable tensors, ops with their gradients, the tape and the transforms. */
+export { CsrMatrix, SparseBatch } from "./sparse.ts";
 export { Tensor, allocate, cast, fromArray, full, ones, scalar, sameShape, shapeSize, shapeString, tensor, zeros, zerosLike } from "./tensor.ts";
 export type { DType, FloatArray, NestedArray, Shape } from "./tensor.ts";
 export * from "./ops/index.ts";

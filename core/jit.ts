@@ -19,6 +19,7 @@ import { outArgument, type CompiledCalls, type KernelName, type Kernels } from "
 import { batching } from "./batch-tracer.ts";
 import { poison, poisoningReused } from "./reuse.ts";
 import { activeTapes } from "./tape.ts";
+import { SparseBatch } from "./sparse.ts";
 import { sameShape, Tensor, watchAllocations, watchReads, type DType, type FloatArray } from "./tensor.ts";
 import { findNonTree, isPlainRecord, treeBuilder, treeLeaves, type Tree } from "./tree.ts";
 
@@ -107,6 +108,12 @@ function walkArg(x: unknown, acc: { leaves: Tensor[]; key: string }, build: bool
     acc.key += shapeKey(x);
     return build ? { kind: "tensor", dtype: x.dtype, shape: x.shape } : null;
   }
+  if (x instanceof SparseBatch) {
+    // The matrix is static (part of the key, as JAX's static aux data); its row numbers are traced.
+    acc.key += `S${x.matrix.id}:`;
+    const rows = walkArg(x.rows, acc, build);
+    return build ? { kind: "sparse", matrix: x.matrix, rows: rows as Skeleton } : null;
+  }
   if (Array.isArray(x)) {
     const items: Skeleton[] = [];
     acc.key += "(";
@@ -149,6 +156,7 @@ type Skeleton =
   | { readonly kind: "tensor"; readonly dtype: DType; readonly shape: readonly number[] }
   | { readonly kind: "array"; readonly items: readonly Skeleton[] }
   | { readonly kind: "record"; readonly keys: readonly string[]; readonly values: readonly Skeleton[] }
+  | { readonly kind: "sparse"; readonly matrix: SparseBatch["matrix"]; readonly rows: Skeleton }
   | { readonly kind: "static"; readonly value: unknown };
 
 const hasOwn = (x: object, k: string) => Object.prototype.hasOwnProperty.call(x, k);
@@ -160,6 +168,8 @@ function matches(s: Skeleton, x: unknown, leaves: Tensor[]): boolean {
       if (!(x instanceof Tensor) || x.dtype !== s.dtype || (x.shape !== s.shape && !sameShape(x.shape, s.shape))) return false;
       leaves.push(x);
       return true;
+    case "sparse":
+      return x instanceof SparseBatch && x.matrix === s.matrix && matches(s.rows, x.rows, leaves);
     case "array":
       if (!Array.isArray(x) || x.length !== s.items.length) return false;
       for (let i = 0; i < x.length; i++) if (!matches(s.items[i], x[i], leaves)) return false;
@@ -175,7 +185,7 @@ function matches(s: Skeleton, x: unknown, leaves: Tensor[]): boolean {
 
 /** Where the first value jit cannot key is, and what it is, e.g. "argument 1 at lr is a function". */
 function describeArgument(args: readonly unknown[]): string {
-  const isStatic = (x: unknown) => x === null || x === undefined || ["number", "string", "boolean"].includes(typeof x);
+  const isStatic = (x: unknown) => x instanceof SparseBatch || x === null || x === undefined || ["number", "string", "boolean"].includes(typeof x);
   for (let i = 0; i < args.length; i++) {
     const bad = findNonTree(args[i], isStatic);
     if (bad !== undefined) return `argument ${i}${bad.path === "" ? "" : ` at ${bad.path}`} is ${bad.what}`;
@@ -189,6 +199,7 @@ function fromSkeleton(skeleton: readonly Skeleton[], leaves: readonly Tensor[]):
   const rebuild = (s: Skeleton): unknown => {
     switch (s.kind) {
       case "tensor": return leaves[at++];
+      case "sparse": return new SparseBatch(s.matrix, rebuild(s.rows) as Tensor);
       case "array": return s.items.map(rebuild);
       case "record": return Object.fromEntries(s.keys.map((k, i) => [k, rebuild(s.values[i])]));
       case "static": return s.value;
@@ -334,12 +345,13 @@ const isArray = (v: unknown): v is FloatArray => v instanceof Float64Array || v 
 type RawCall = { readonly [K in KernelName]: { readonly kernel: K; readonly args: Parameters<NonNullable<Kernels[K]>> } }[KernelName];
 
 /**
- * A weight gradient read only by its update becomes one call: aᵀ·b followed by an axpy that is the only
- * reader of the product (and the product not an output) is replaced, in the axpy's place, by the kernels'
- * `matmulAxpy`, when they have one, so the gradient is never written out. Its contract is the same numbers.
+ * A weight gradient read only by its update becomes one call: aᵀ·b (dense, or a sparse batch's rows
+ * transposed) followed by an axpy that is the only reader of the product (and the product not an output)
+ * is replaced, in the axpy's place, by the kernels' `matmulAxpy` or `sparseMatmulTAxpy`, when they have it,
+ * so the gradient is never written out. Their contract is the same numbers.
  */
 function fuse(raw: readonly RawCall[], outputs: ReadonlySet<FloatArray>, k: Kernels): readonly RawCall[] {
-  if (k.matmulAxpy === undefined) return raw;
+  if (k.matmulAxpy === undefined && k.sparseMatmulTAxpy === undefined) return raw;
   const reads = new Map<FloatArray, number>();
   const producer = new Map<FloatArray, number>();
   raw.forEach(({ kernel, args }, i) => {
@@ -354,11 +366,16 @@ function fuse(raw: readonly RawCall[], outputs: ReadonlySet<FloatArray>, k: Kern
     if (call.kernel !== "axpy") return;
     const [alpha, x, y, out] = call.args;
     const p = producer.get(x);
-    const product = p === undefined ? undefined : raw[p];
-    if (p === undefined || product?.kernel !== "matmul" || reads.get(x) !== 1 || outputs.has(x)) return;
-    const [a, b, , m, kk, n, transA, transB] = product.args;
-    if (transA !== true || transB !== false) return;
-    fused[i] = { kernel: "matmulAxpy", args: [alpha, a, b, y, out, m, kk, n, transA, transB] };
+    if (p === undefined || reads.get(x) !== 1 || outputs.has(x)) return;
+    const product = raw[p];
+    if (product.kernel === "matmul" && k.matmulAxpy !== undefined) {
+      const [a, b, , m, kk, n, transA, transB] = product.args;
+      if (transA !== true || transB !== false) return;
+      fused[i] = { kernel: "matmulAxpy", args: [alpha, a, b, y, out, m, kk, n, transA, transB] };
+    } else if (product.kernel === "sparseMatmulT" && k.sparseMatmulTAxpy !== undefined) {
+      const [matrix, rows, g, , n, h] = product.args;
+      fused[i] = { kernel: "sparseMatmulTAxpy", args: [alpha, matrix, rows, g, y, out, n, h] };
+    } else return;
     dropped.add(p);
   });
   return fused.filter((_, i) => !dropped.has(i));

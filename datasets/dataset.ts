@@ -2,7 +2,7 @@
  * A labelled image set kept as bytes: one contiguous array of pixels (count × features) and one of labels.
  * Subsets are views into the same arrays; mini-batches are gathered from them as float tensors.
  */
-import { Tensor, allocate, kernels, poison, poisoningReused, type DType, type FloatArray, type Kernels } from "../core/index.ts";
+import { CsrMatrix, SparseBatch, Tensor, allocate, kernels, poison, poisoningReused, type DType, type FloatArray, type Kernels } from "../core/index.ts";
 
 export interface Dataset {
   readonly count: number;
@@ -13,9 +13,9 @@ export interface Dataset {
   readonly labels: Uint8Array;
 }
 
-/** Inputs and one-hot targets, rows aligned (the shape nn's training step takes). */
-export interface LabelledBatch {
-  readonly x: Tensor;
+/** Inputs and one-hot targets, rows aligned (the shape nn's training step takes); X is a SparseBatch for sparse rows. */
+export interface LabelledBatch<X extends Tensor | SparseBatch = Tensor> {
+  readonly x: X;
   readonly y: Tensor;
 }
 
@@ -51,7 +51,7 @@ export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "
 type Buffers = {
   readonly x: FloatArray; readonly y: FloatArray; readonly xShape: readonly number[]; readonly yShape: readonly number[];
   /** With poisoning on (core/reuse.ts): the batch last written here, poisoned when these buffers are written again. */
-  handed?: LabelledBatch;
+  handed?: LabelledBatch<Tensor | SparseBatch>;
 };
 
 // Buffers of collected gatherers go back to their backend.
@@ -70,9 +70,53 @@ const releaser = new FinalizationRegistry<{ readonly kernels: Kernels; readonly 
  * On other backends this is plain `gather`.
  */
 export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: ArrayLike<number>) => LabelledBatch {
+  return reusingGatherer(ds, dtype, ds.features, (indices) => gather(ds, indices, dtype), (owner, indices, x, xShape) => {
+    owner.bytesToFloat(ds.images, indices, ds.features, 255, x);
+    return new Tensor(xShape, x);
+  });
+}
+
+const matrices = new WeakMap<Uint8Array, CsrMatrix>();
+
+/** A data set's images as sparse rows (core's CsrMatrix, pixels / 255), made once per images array. */
+export function sparseImages(ds: Dataset): CsrMatrix {
+  let m = matrices.get(ds.images);
+  if (m === undefined) matrices.set(ds.images, (m = CsrMatrix.fromBytes(ds.images, ds.count, ds.features, 255)));
+  return m;
+}
+
+/** The examples at `indices` with x as sparse rows (a SparseBatch of `sparseImages(ds)`), y one-hot. */
+export function gatherSparse(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch<SparseBatch> {
+  checkIndices(ds, indices);
+  const n = indices.length, c = ds.classes;
+  const y = allocate(dtype, n * c);
+  for (let r = 0; r < n; r++) y[r * c + ds.labels[indices[r]]] = 1;
+  const rows = allocate(dtype, n);
+  for (let r = 0; r < n; r++) rows[r] = indices[r];
+  return { x: new SparseBatch(sparseImages(ds), new Tensor([n], rows)), y: new Tensor([n, c], y) };
+}
+
+/**
+ * `batchGatherer` with x as sparse rows (a SparseBatch): the batch is its row numbers, no pixels are
+ * copied, and a network whose first layer is dense reads only their non-zeros. The same numbers.
+ */
+export function sparseBatchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: ArrayLike<number>) => LabelledBatch<SparseBatch> {
+  const matrix = sparseImages(ds);
+  return reusingGatherer(ds, dtype, 1, (indices) => gatherSparse(ds, indices, dtype), (_owner, indices, x, xShape) => {
+    for (let r = 0; r < indices.length; r++) x[r] = indices[r];
+    return new SparseBatch(matrix, new Tensor([xShape[0]], x));
+  });
+}
+
+/** The two-sets-of-buffers loop of batchGatherer, with x's numbers per example and its filling given. */
+function reusingGatherer<X extends Tensor | SparseBatch>(
+  ds: Dataset, dtype: DType, xPerExample: number,
+  plain: (indices: ArrayLike<number>) => LabelledBatch<X>,
+  fillX: (owner: Kernels, indices: ArrayLike<number>, x: FloatArray, xShape: readonly number[]) => X,
+): (indices: ArrayLike<number>) => LabelledBatch<X> {
   const owner = kernels();
   const persistent = owner.persistent;
-  if (persistent === undefined) return (indices) => gather(ds, indices, dtype);
+  if (persistent === undefined) return plain;
   const pairs = new Map<number, Buffers[]>();
   const roomless = new Set<number>(); // batch sizes the backend had no room for: plain gather
   let turn = 0;
@@ -82,7 +126,7 @@ export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: 
       if (roomless.has(n)) return undefined;
       const got: FloatArray[] = [];
       for (let i = 0; i < 4; i++) {
-        const a = persistent.call(owner, dtype, n * (i < 2 ? ds.features : ds.classes));
+        const a = persistent.call(owner, dtype, n * (i < 2 ? xPerExample : ds.classes));
         if (a === undefined) {
           for (const b of got) owner.release?.(b);
           roomless.add(n);
@@ -97,21 +141,22 @@ export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: 
     }
     return pair[(turn ^= 1)];
   };
-  const gatherer = (indices: ArrayLike<number>): LabelledBatch => {
+  const gatherer = (indices: ArrayLike<number>): LabelledBatch<X> => {
     checkIndices(ds, indices);
-    const n = indices.length, f = ds.features, c = ds.classes;
+    const n = indices.length, c = ds.classes;
     const buffers = kernels() === owner ? buffersFor(n) : undefined;
-    if (buffers === undefined) return gather(ds, indices, dtype);
+    if (buffers === undefined) return plain(indices);
     const { x, y, xShape, yShape } = buffers;
     if (buffers.handed !== undefined) {
-      poison(buffers.handed.x, "batchGatherer");
+      const hx = buffers.handed.x;
+      poison(hx instanceof SparseBatch ? hx.rows : hx, "batchGatherer");
       poison(buffers.handed.y, "batchGatherer");
       buffers.handed = undefined;
     }
-    owner.bytesToFloat(ds.images, indices, f, 255, x);
+    const xValue = fillX(owner, indices, x, xShape);
     y.fill(0);
     for (let r = 0; r < n; r++) y[r * c + ds.labels[indices[r]]] = 1;
-    const batch = { x: new Tensor(xShape, x), y: new Tensor(yShape, y) };
+    const batch = { x: xValue, y: new Tensor(yShape, y) };
     if (poisoningReused()) buffers.handed = batch;
     return batch;
   };

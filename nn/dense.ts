@@ -3,7 +3,7 @@
  * input k to neuron j: the seed's matrix transposed, as in JAX's stax). Rows of w are then
  * contiguous per input, so a zero input pixel skips a whole row in the product and its gradient.
  */
-import { add, matmul, normal, split, mul, zeros, type Key, type Tensor } from "../core/index.ts";
+import { add, matmul, normal, split, mul, sparseMatmul, zeros, type Key, type Tensor } from "../core/index.ts";
 import type { Layer, Shape } from "./layer.ts";
 
 export type DenseParams = { readonly w: Tensor; readonly b: Tensor };
@@ -41,5 +41,6 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
       return { params: initWeights(key, scheme, [inputShape[0], units], [units], inputShape[0]), outputShape };
     },
     apply: (p, x) => add(matmul(x, p.w), p.b),
+    applySparse: (p, x) => add(sparseMatmul(x, p.w), p.b),
   };
 }

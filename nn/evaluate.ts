@@ -1,5 +1,5 @@
 /** How well a network does on a set of examples: accuracy, cost, and the confusion matrix. */
-import { argmaxRows, jit, type Tensor, type Tree } from "../core/index.ts";
+import { argmaxRows, jit, type SparseBatch, type Tensor, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import type { Network } from "./spec.ts";
 import type { Batch } from "./step.ts";
@@ -13,6 +13,11 @@ export interface Examples {
    * it may reuse two sets of buffers instead of allocating (see datasets' `batchGatherer`).
    */
   reusingGather?(): (indices: ArrayLike<number>) => Batch;
+  /**
+   * Optionally, a gatherer like `reusingGather` whose batches' x are sparse rows (core's SparseBatch): what
+   * training uses for a network whose first layer takes them (Network.sparseInput). The same numbers.
+   */
+  sparseGather?(): (indices: ArrayLike<number>) => Batch;
 }
 
 export interface Evaluation {
@@ -25,7 +30,7 @@ export interface Evaluation {
   readonly predicted: Int32Array;
 }
 
-type Pass = (params: Tree, x: Tensor, y: Tensor) => { readonly out: Tensor; readonly cost: Tensor };
+type Pass = (params: Tree, x: Tensor | SparseBatch, y: Tensor) => { readonly out: Tensor; readonly cost: Tensor };
 
 // One jitted forward pass (with the cost) per network and cost, so each epoch's evaluation replays kernel calls
 // into kept buffers instead of going through the op layer; and one reusing gatherer per set of examples.
@@ -37,7 +42,7 @@ function passOf(net: Network, cost: Cost): Pass {
   if (byCost === undefined) passes.set(net, (byCost = new WeakMap()));
   let pass = byCost.get(cost);
   if (pass === undefined) {
-    pass = jit((params: Tree, x: Tensor, y: Tensor) => {
+    pass = jit((params: Tree, x: Tensor | SparseBatch, y: Tensor) => {
       const out = net.apply(params, x);
       return { out, cost: cost(out, y) };
     });

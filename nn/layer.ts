@@ -1,5 +1,5 @@
 /** A layer is a pair of pure functions: init makes parameters, apply uses them. Nothing is mutated. */
-import type { Key, Tensor, Tree } from "../core/index.ts";
+import type { Key, SparseBatch, Tensor, Tree } from "../core/index.ts";
 import { split } from "../core/index.ts";
 
 /** One example's shape (no batch axis): [features] for dense layers, [channels, height, width] for images. */
@@ -31,6 +31,8 @@ export interface Layer<P extends Tree = Tree> {
   init(key: Key, inputShape: Shape): { readonly params: P; readonly outputShape: Shape };
   /** The layer's output for a batch `x` (batch first, then one example's shape). */
   apply(params: P, x: Tensor, context?: ApplyContext): Tensor;
+  /** Optionally, apply to sparse rows as they are (a dense layer's product reads only their non-zeros). */
+  applySparse?(params: P, x: SparseBatch, context?: ApplyContext): Tensor;
 }
 
 /** Layers applied one after another; the parameters are an array, one entry per layer. */
@@ -40,6 +42,13 @@ export function serial(...layers: readonly Layer[]): Layer<readonly Tree[]> {
 
 /** serial over an array of layers (no spread: a spec's layer list may be longer than a call's arguments). */
 export function serialOf(layers: readonly Layer[]): Layer<readonly Tree[]> {
+  // Context for layer i: the key, salted by the layer's place.
+  const contextOf = (context: ApplyContext | undefined, i: number): ApplyContext | undefined =>
+    context?.key === undefined ? undefined : { key: context.key, salt: (context.salt ?? 0) * 1009 + i + 1 };
+  const checkCount = (params: readonly Tree[]) => {
+    if (params.length !== layers.length) throw new Error(`serial: ${layers.length} layers but ${params.length} parameter entries`);
+  };
+  const first = layers[0];
   return {
     shape(inputShape) {
       let outputShape = inputShape, parameters = 0, working = 0;
@@ -62,13 +71,19 @@ export function serialOf(layers: readonly Layer[]): Layer<readonly Tree[]> {
       return { params, outputShape: shape };
     },
     apply(params, x, context) {
-      if (params.length !== layers.length) throw new Error(`serial: ${layers.length} layers but ${params.length} parameter entries`);
+      checkCount(params);
       let y = x;
-      for (let i = 0; i < layers.length; i++) {
-        const inner = context?.key === undefined ? undefined : { key: context.key, salt: (context.salt ?? 0) * 1009 + i + 1 };
-        y = layers[i].apply(params[i], y, inner);
-      }
+      for (let i = 0; i < layers.length; i++) y = layers[i].apply(params[i], y, contextOf(context, i));
       return y;
     },
+    // Sparse rows go to the first layer as they are, when it takes them.
+    ...(first?.applySparse === undefined ? {} : {
+      applySparse(params: readonly Tree[], x: SparseBatch, context?: ApplyContext) {
+        checkCount(params);
+        let y = first.applySparse!(params[0], x, contextOf(context, 0));
+        for (let i = 1; i < layers.length; i++) y = layers[i].apply(params[i], y, contextOf(context, i));
+        return y;
+      },
+    }),
   };
 }

@@ -2,7 +2,7 @@
 import { chain, left, map, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
-import { reshape, type Key, type Tensor, type Tree } from "../core/index.ts";
+import { reshape, SparseBatch, toDense, type Key, type Tensor, type Tree } from "../core/index.ts";
 import { activations, type ActivationName } from "./activations.ts";
 import { closed, decodeWith, described, PositiveInt } from "./decode.ts";
 import { dense, type InitScheme } from "./dense.ts";
@@ -91,9 +91,14 @@ export interface Network {
   readonly chunk: number;
   /** Whether apply draws randomness in training (dropout): then training passes it a key. */
   readonly stochastic: boolean;
+  /**
+   * Whether its first layer reads a SparseBatch as it is (a dense layer: only the non-zero inputs are read,
+   * and only their weights' rows get a gradient). Any network takes one; others see it made dense.
+   */
+  readonly sparseInput: boolean;
   init(key: Key): Tree;
-  /** The output for a batch x (batch × inputSize); with a context key, in training mode (dropout on). */
-  apply(params: Tree, x: Tensor, context?: ApplyContext): Tensor;
+  /** The output for a batch x (batch × inputSize, dense or sparse rows); with a context key, in training mode (dropout on). */
+  apply(params: Tree, x: Tensor | SparseBatch, context?: ApplyContext): Tensor;
 }
 
 const inputShapeOf = (spec: NetworkSpec): Shape => (typeof spec.input === "number" ? [spec.input] : spec.input);
@@ -200,9 +205,17 @@ export function compile(spec: NetworkSpec, defaults: { readonly init?: InitSchem
     outputSize: lastSize(spec, shapes.right.shapes),
     chunk: Math.max(1, Math.min(1000, Math.floor(1_000_000 / shapes.right.largest))),
     stochastic: spec.layers.some((l) => typeof l !== "string" && "dropout" in l && l.dropout > 0),
+    sparseInput: !image && layer.applySparse !== undefined,
     init: (key) => layer.init(key, inputShape).params,
     // The data gives each example as a row of numbers; an image network sees it in its shape.
-    apply: (params, x, context) => layer.apply(params as readonly Tree[], image ? reshape(x, [x.shape[0], ...inputShape]) : x, context),
+    apply(params, x, context) {
+      if (x instanceof SparseBatch) {
+        if (x.shape[1] !== inputSize) throw new Error(`network: a sparse batch of ${x.shape[1]} numbers per example, the network takes ${inputSize}`);
+        if (!image && layer.applySparse !== undefined) return layer.applySparse(params as readonly Tree[], x, context);
+        x = toDense(x);
+      }
+      return layer.apply(params as readonly Tree[], image ? reshape(x, [x.shape[0], ...inputShape]) : x, context);
+    },
   };
 }
 

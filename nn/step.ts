@@ -1,11 +1,12 @@
 /** One training step: the cost's value and gradient by the tape, then the optimizer. Pure. */
-import { jit, valueAndGrad, type Tensor, type Tree } from "../core/index.ts";
+import { jit, valueAndGrad, type SparseBatch, type Tensor, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import type { Optimizer } from "./optimizers.ts";
 import type { Network } from "./spec.ts";
 
 export interface Batch {
-  readonly x: Tensor;
+  /** The inputs, dense or as sparse rows (for a network whose first layer is dense: see Network.sparseInput). */
+  readonly x: Tensor | SparseBatch;
   readonly y: Tensor;
   /** For a network with dropout: this step's randomness (core's keyTensor); training mode when present. */
   readonly key?: Tensor;

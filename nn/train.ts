@@ -238,7 +238,7 @@ export async function train(setup: TrainSetup, start: TrainState, hooks: TrainHo
     setup, hooks,
     batches: Math.ceil(setup.data.size / setup.batchSize),
     // Each batch is used up by its step before the next is gathered: buffers may be reused.
-    nextBatch: setup.data.reusingGather?.() ?? ((indices: ArrayLike<number>) => setup.data.gather(indices)),
+    nextBatch: (setup.net.sparseInput ? setup.data.sparseGather?.() : undefined) ?? setup.data.reusingGather?.() ?? ((indices: ArrayLike<number>) => setup.data.gather(indices)),
     lastYield: Date.now(),
   };
   let state = start;

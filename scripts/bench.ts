@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
 import { compile, decodeSpec, denseLayers, MAX_FILE_PARAMETERS, specInputSize, specOutputSize, specParameterCount, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
-import { batchGatherer } from "../datasets/index.ts";
+import { batchGatherer, sparseBatchGatherer } from "../datasets/index.ts";
 import { backendFlag, checkBackend, threadsFlag, useBackend, type BackendName, type Threads } from "./cli/backend.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
@@ -81,14 +81,20 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
     return (u.user + u.system) / 1e6;
   };
   const rss: number[] = [];
-  const nextBatch = batchGatherer(training, dtype); // as the training loop gathers
+  // As the training loop gathers: sparse rows for autodiff (the seed's network takes them), dense rows for the backprop.
+  const sparse = path === "autodiff" && net.sparseInput;
+  const nextSparse = sparse ? sparseBatchGatherer(training, dtype) : undefined, nextDense = batchGatherer(training, dtype);
   for (let e = 0; e < epochs; e++) {
     const order = permutation(foldIn(key(1), e), training.count);
     const t0 = performance.now(), c0 = cpuNow();
     for (let b = 0; b < training.count; b += batchSize) {
-      const batch = nextBatch(order.subarray(b, Math.min(b + batchSize, training.count)));
-      if (path === "autodiff") ({ params, optState: state } = update(params, state, batch));
-      else layers = updateMiniBatch(layers, batch.x, batch.y, 3, "quadratic");
+      const indices = order.subarray(b, Math.min(b + batchSize, training.count));
+      if (nextSparse !== undefined) ({ params, optState: state } = update(params, state, nextSparse(indices)));
+      else {
+        const batch = nextDense(indices);
+        if (path === "autodiff") ({ params, optState: state } = update(params, state, batch));
+        else layers = updateMiniBatch(layers, batch.x, batch.y, 3, "quadratic");
+      }
     }
     seconds.push((performance.now() - t0) / 1000);
     cpu.push(cpuNow() - c0);

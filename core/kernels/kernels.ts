@@ -4,6 +4,7 @@
  * (another language, SIMD, float32) implements this interface and nothing else changes.
  */
 import type { FloatArray } from "../tensor.ts";
+import type { CsrMatrix } from "../sparse.ts";
 
 export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "heaviside"] as const;
 export type UnaryKind = (typeof unaryKinds)[number];
@@ -98,6 +99,17 @@ export interface Kernels {
   matmulAxpy?(alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, out: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
   /** Row r of out = row rows[r] of `bytes` (rows of rowLength bytes) divided by `divisor`: pixels to numbers. */
   bytesToFloat(bytes: Uint8Array, rows: ArrayLike<number>, rowLength: number, divisor: number, out: FloatArray): void;
+  /** out (n×h) = the matrix's rows `rows` (n of them) · b (cols×h): only their stored entries are read. */
+  sparseMatmul(m: CsrMatrix, rows: FloatArray, b: FloatArray, out: FloatArray, n: number, h: number): void;
+  /** out (cols×h) = (the matrix's rows `rows`)ᵀ · g (n×h): each row of out summed over the examples that have its column, in order. */
+  sparseMatmulT(m: CsrMatrix, rows: FloatArray, g: FloatArray, out: FloatArray, n: number, h: number): void;
+  /**
+   * Optional: out = alpha·(rows)ᵀ·g + c, exactly the numbers of `sparseMatmulT` into a temporary and then `axpy`;
+   * jit puts it in place of such a pair, as it does `matmulAxpy`.
+   */
+  sparseMatmulTAxpy?(alpha: number, m: CsrMatrix, rows: FloatArray, g: FloatArray, c: FloatArray, out: FloatArray, n: number, h: number): void;
+  /** out (n×cols) = the matrix's rows `rows`, dense. */
+  sparseToDense(m: CsrMatrix, rows: FloatArray, out: FloatArray): void;
   /** out[i] = min(max(x[i], lo), hi). */
   clip(x: FloatArray, out: FloatArray, lo: number, hi: number): void;
   /** out[i] = g[i] where lo < x[i] < hi, else 0: the VJP of clip. */
@@ -145,4 +157,5 @@ export interface CompiledCalls {
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
+  sparseMatmul: 3, sparseMatmulT: 3, sparseMatmulTAxpy: 5, sparseToDense: 2,
 };

@@ -4,6 +4,7 @@
  */
 import type { FloatArray } from "../tensor.ts";
 import type { BinaryKind, ConvGeometry, Kernels, UnaryKind } from "./kernels.ts";
+import { sparseJsKernels } from "./sparse-js.ts";
 
 /** sigmoid in a form that never overflows exp. */
 export function sigmoid(x: number): number {
@@ -270,6 +271,7 @@ export const referenceKernels: Kernels = {
       for (let j = 0; j < rowLength; j++) out[dst + j] = bytes[src + j] / divisor;
     }
   },
+  ...sparseJsKernels,
   clip(x, out, lo, hi) {
     for (let i = 0; i < x.length; i++) out[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
   },

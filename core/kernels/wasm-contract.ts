@@ -44,6 +44,9 @@ export const PROGRAM_OPS = [
   ["maxPool2Scatter", "pppiiiii"],
   ["sumAll", "ppi"],
   ["fillOp", "ipppi"],
+  ["sparseMatmul", "ppppii"],
+  ["sparseMatmulTAxpy", "ppppppiif"],
+  ["sparseToDense", "pppi"],
 ] as const;
 
 /** The AssemblyScript side of this contract: its constants, and `run`, which replays a program's records. */

@@ -25,5 +25,10 @@ export interface WasmExports {
   maxPool2Scatter(x: number, grad: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   sumAll(x: number, out: number, len: number): void;
   fillOp(op: number, a: number, b: number, out: number, len: number): void;
+  sparseMatmul(desc: number, rows: number, w: number, out: number, n: number, h: number): void;
+  sparseMatmulTAxpy(desc: number, rows: number, g: number, c: number, out: number, acc: number, n: number, h: number, alpha: number): void;
+  sparseToDense(desc: number, rows: number, out: number, n: number): void;
+  csrCount(bytes: number, rows: number, cols: number, start: number): number;
+  csrFill(bytes: number, rows: number, cols: number, columns: number, values: number): void;
   run(program: number, count: number): void;
 }

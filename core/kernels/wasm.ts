@@ -16,6 +16,7 @@ import { outArgument, type ConvGeometry, type KernelName, type Kernels } from ".
 import { CONTROL_BYTES, HelperLink, type WasmHelperData } from "./wasm-helper.ts";
 import type { WasmExports } from "./wasm-exports.ts";
 import { ThreadSplit } from "./wasm-split.ts";
+import { sparseKernels } from "./wasm-sparse.ts";
 import { compileCalls, moduleRecorder, type ModuleCall, type ProgramHost } from "./wasm-program.ts";
 import { wasmKernelsBase64, wasmSharedKernelsBase64 } from "./wasm-module.generated.ts";
 
@@ -37,9 +38,10 @@ export interface WasmKernelOptions {
   /** Bytes of wasm memory for jit's long-lived buffers (default 32 MiB); when they run out, jit runs eagerly. */
   readonly persistentBytes?: number;
   /**
-   * Bytes of wasm memory for byte arrays that `bytesToFloat` gathers rows from (datasets: default 64 MiB,
-   * all of MNIST). Each is copied in on first use and kept, so a mini-batch is gathered without copying
-   * its pixels in; arrays that do not fit are staged row by row on each call.
+   * Bytes of wasm memory for byte arrays that `bytesToFloat` gathers rows from, and sparse matrices (datasets:
+   * default 96 MiB: all of MNIST, and its training images as sparse rows). Each is copied in on first use
+   * and kept, so a mini-batch is gathered without copying its pixels in; arrays that do not fit are staged
+   * row by row on each call (sparse matrices that do not fit are read by the JS kernels).
    */
   readonly residentBytes?: number;
   /**
@@ -99,7 +101,7 @@ function instantiate(options: WasmKernelOptions) {
   const scratchBytes = SCRATCH_ENTRIES * 12; // non-zero positions, their values, a transposed operand
   const arenaBytes = options.arenaBytes ?? 16 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
-  const residentBytes = options.residentBytes ?? 64 * 1024 * 1024;
+  const residentBytes = options.residentBytes ?? 96 * 1024 * 1024;
   // A helper thread needs shared memory, which a browser grants only to cross-origin isolated pages:
   // without it the kernels run on one thread (the same numbers as without a helper) and say so in `note`.
   const sharing = sharedMemoryAvailable();
@@ -240,6 +242,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     ...broadcastKernels(context),
     ...imageKernels(context),
     ...gatherKernels(context),
+    ...sparseKernels({ ...context, wasm }),
   };
   const host = recordingHost(backend, route, mem);
   return backend;

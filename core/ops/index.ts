@@ -6,3 +6,4 @@ export { logSumExp, max, mean, sum, type ReduceOptions } from "./reduce.ts";
 export { concat, moveAxis, permute, reshape, slice, stack } from "./shape.ts";
 export { logSoftmax, softmax } from "./softmax.ts";
 export { dropoutMask, keyTensor, keyTensors } from "./random-ops.ts";
+export { sparseMatmul, sparseMatmulT, toDense } from "./sparse.ts";

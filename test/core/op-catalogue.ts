@@ -33,7 +33,12 @@ export const notOps: Readonly<Record<string, string>> = {
   convGeometry: "shape arithmetic",
   keyTensor: "makes a key's tensor from a key (not a tensor)",
   keyTensors: "makes key tensors from a key (not a tensor)",
+  toDense: "takes a SparseBatch (row numbers, no tensor to differentiate): test/core/sparse.test.ts",
 };
+
+// A fixed sparse matrix (4 rows of 5 bytes, some rows empty) and a batch of its rows, repeats included.
+const sparseBytes = Uint8Array.from([0, 51, 0, 0, 255, 0, 0, 0, 0, 0, 102, 0, 7, 0, 1, 0, 0, 0, 200, 0]);
+const sparseRows = new T.SparseBatch(T.CsrMatrix.fromBytes(sparseBytes, 4, 5, 255), T.tensor([2, 0, 1, 2, 3]));
 
 const small = fc.integer({ min: 1, max: 3 });
 const anyShape = fc.array(small, { minLength: 0, maxLength: 3 });
@@ -179,6 +184,8 @@ export const opCases: readonly OpCase[] = [
   { name: "greaterEqual", inputs: apart, f: T.greaterEqual, flat: true },
   { name: "less", inputs: apart, f: T.less, flat: true },
   unary("stopGradient", T.stopGradient, -2, 2, [], { noGradCheck: true }),
+  { name: "sparseMatmul (fixed rows, w)", inputs: small.chain((h) => tensorOf([5, h]).map((w) => [w])), f: (w) => T.sparseMatmul(sparseRows, w), smooth: true },
+  { name: "sparseMatmulT (fixed rows, g)", inputs: small.chain((h) => tensorOf([5, h]).map((g) => [g])), f: (g) => T.sparseMatmulT(sparseRows, g), smooth: true },
   { name: "matmul", inputs: fc.tuple(small, small, small).chain(([m, k, n]) => fc.tuple(tensorOf([m, k]), tensorOf([k, n]))), f: T.matmul, smooth: true },
   { name: "moveAxis (first to last)", inputs: one(fc.array(small, { minLength: 2, maxLength: 3 })), f: (x) => T.moveAxis(x, 0, -1), smooth: true },
   { name: "im2col (3×3 windows)", inputs: one(fc.tuple(small, small, small).map(([c, h, w]) => [1, c, h + 2, w + 2])), f: (x) => T.im2col(x, 3, 3), smooth: true },

@@ -620,3 +620,172 @@ export function fillOp(op: i32, a: usize, b: usize, out: usize, len: i32): void 
 // A program is `count` records of RECORD_WORDS 32-bit words: an op code, then that kernel's arguments in its
 // own order (float32 ones as their bits). The records' layout and `run`, which replays them, are generated
 // from core/kernels/wasm-contract.ts at build.
+
+let touched: i32 = 0;
+
+// ---- Sparse rows (core/sparse.ts): a matrix of bytes kept as its non-zero entries, row by row ----
+// A matrix is described by six words at `desc`: where its row starts (i32, rows + 1), columns (u16), bytes
+// (u8) and byte-to-number table (f32, 256) are, its row count and its column count.
+
+// Row number i of `rows` (f32), checked: a number that names no row stops the module rather than read past the matrix.
+@inline function rowAt(desc: usize, rows: usize, i: i32): i32 {
+  const v = load<f32>(at(rows, i));
+  const r = <i32>v;
+  if (<f32>r != v || r < 0 || r >= load<i32>(desc, 16)) unreachable();
+  return r;
+}
+
+// Puts row r's entries in the scratch lists (columns, numbers) as compactRow does a dense row's; returns their count.
+@inline function sparseRow(desc: usize, r: i32): i32 {
+  const start = <usize>load<i32>(desc), columns = <usize>load<i32>(desc, 4), bytes = <usize>load<i32>(desc, 8), table = <usize>load<i32>(desc, 12);
+  const s = load<i32>(at(start, r)), e = load<i32>(at(start, r + 1));
+  let nnz = 0;
+  for (let q = s; q < e; q++, nnz++) {
+    store<i32>(at(scratchIdx, nnz), <i32>load<u16>(columns + ((<usize>q) << 1)));
+    store<f32>(at(scratchVal, nnz), load<f32>(at(table, <i32>load<u8>(bytes + <usize>q))));
+  }
+  return nnz;
+}
+
+// Reads one word of every cache line of the rows' entries before any is used: the loads are independent, so
+// their misses (random rows of a large matrix) overlap instead of stalling the sums one row at a time.
+@inline function touchRows(desc: usize, rows: usize, n: i32): i32 {
+  const start = <usize>load<i32>(desc), columns = <usize>load<i32>(desc, 4), bytes = <usize>load<i32>(desc, 8);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rowAt(desc, rows, i);
+    const s = load<i32>(at(start, r)), e = load<i32>(at(start, r + 1));
+    for (let q = s; q < e; q += 32) t += <i32>load<u16>(columns + ((<usize>q) << 1));
+    for (let q = s; q < e; q += 64) t += <i32>load<u8>(bytes + <usize>q);
+  }
+  return t;
+}
+
+/** out (n×h) = rows `rows` of the matrix · w (cols×h): matmulNN's sums over the rows' stored entries. */
+export function sparseMatmul(desc: usize, rows: usize, w: usize, out: usize, n: i32, h: i32): void {
+  // (The sum is kept in a global so that the loads are not optimised away.)
+  touched = touchRows(desc, rows, n);
+  const cols = load<i32>(desc, 20);
+  const overRead = cols < SCRATCH_TAIL && at(w, cols * h + 32) <= (<usize>memory.size() << 16);
+  for (let i = 0; i < n; i++) combineRows(sparseRow(desc, rowAt(desc, rows, i)), w, h, at(out, i * h), overRead);
+}
+
+// The width of a row of the fused update's sums: h rounded up to whole blocks of 32 (aligned, register-sized).
+@inline function sumsWidth(h: i32): i32 {
+  return (h + 31) & ~31;
+}
+
+// sums[column, jb … jb + 31] += number · g[jb …] for each stored entry of row r: g's 32 numbers held in
+// registers (those past h read as zero), the sums' rows `width` wide. (g is read 32 wide: past its end, which
+// the caller allows only where that memory exists.)
+@inline function scatterBlock(desc: usize, r: i32, g: usize, h: i32, jb: i32, sums: usize, width: i32): void {
+  const start = <usize>load<i32>(desc), columns = <usize>load<i32>(desc, 4), bytes = <usize>load<i32>(desc, 8), table = <usize>load<i32>(desc, 12);
+  const s = load<i32>(at(start, r)), e = load<i32>(at(start, r + 1));
+  const gb = at(g, jb), lanes = i32x4(0, 1, 2, 3), left = i32x4.splat(h - jb);
+  // Lanes at or past h are zeroed, so they add +0 (never a stray NaN) to the sums' padding.
+  const g0 = v128.and(v128.load(gb), i32x4.lt_s(lanes, left)), g1 = v128.and(v128.load(gb, 16), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(4)), left));
+  const g2 = v128.and(v128.load(gb, 32), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(8)), left)), g3 = v128.and(v128.load(gb, 48), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(12)), left));
+  const g4 = v128.and(v128.load(gb, 64), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(16)), left)), g5 = v128.and(v128.load(gb, 80), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(20)), left));
+  const g6 = v128.and(v128.load(gb, 96), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(24)), left)), g7 = v128.and(v128.load(gb, 112), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(28)), left));
+  const block = at(sums, jb);
+  for (let q = s; q < e; q++) {
+    const v = f32x4.splat(load<f32>(at(table, <i32>load<u8>(bytes + <usize>q))));
+    const o = at(block, <i32>load<u16>(columns + ((<usize>q) << 1)) * width);
+    v128.store(o, f32x4.add(v128.load(o), f32x4.mul(v, g0)));
+    v128.store(o, f32x4.add(v128.load(o, 16), f32x4.mul(v, g1)), 16);
+    v128.store(o, f32x4.add(v128.load(o, 32), f32x4.mul(v, g2)), 32);
+    v128.store(o, f32x4.add(v128.load(o, 48), f32x4.mul(v, g3)), 48);
+    v128.store(o, f32x4.add(v128.load(o, 64), f32x4.mul(v, g4)), 64);
+    v128.store(o, f32x4.add(v128.load(o, 80), f32x4.mul(v, g5)), 80);
+    v128.store(o, f32x4.add(v128.load(o, 96), f32x4.mul(v, g6)), 96);
+    v128.store(o, f32x4.add(v128.load(o, 112), f32x4.mul(v, g7)), 112);
+  }
+}
+
+/**
+ * out (cols×h) = (rows `rows` of the matrix)ᵀ · g (n×h), each row of out summed from +0 over the examples in
+ * order (matmulTNRows' numbers), with c ≠ 0 fused with the update that reads it: alpha·that + c. The sums go
+ * into `acc` (cols rows of sumsWidth(h), all zero, and left all zero), 32 columns at a time with g's in
+ * registers, then one pass writes out. g is read 32 wide past its end: the caller makes sure that memory exists.
+ */
+export function sparseMatmulTAxpy(desc: usize, rows: usize, g: usize, c: usize, out: usize, acc: usize, n: i32, h: i32, alpha: f32): void {
+  // Every row number is checked before anything is written: a stop half-way would leave acc unclean.
+  for (let i = 0; i < n; i++) rowAt(desc, rows, i);
+  const cols = load<i32>(desc, 20), width = sumsWidth(h);
+  for (let jb = 0; jb < h; jb += 32) for (let i = 0; i < n; i++) scatterBlock(desc, rowAt(desc, rows, i), at(g, i * h), h, jb, acc, width);
+  // out = alpha·acc + c (a row no example has: alpha·(+0) + c, as the sums give it), or the sums alone; acc back to zero.
+  const av = f32x4.splat(alpha), zero = f32x4.splat(0);
+  for (let p = 0; p < cols; p++) {
+    const a = at(acc, p * width), o = at(out, p * h), cp = at(c, p * h);
+    let j = 0;
+    if (c == 0) {
+      for (; j + 4 <= h; j += 4) v128.store(at(o, j), v128.load(at(a, j)));
+      for (; j < h; j++) store<f32>(at(o, j), load<f32>(at(a, j)));
+    } else {
+      for (; j + 4 <= h; j += 4) v128.store(at(o, j), f32x4.add(f32x4.mul(av, v128.load(at(a, j))), v128.load(at(cp, j))));
+      for (; j < h; j++) store<f32>(at(o, j), alpha * load<f32>(at(a, j)) + load<f32>(at(cp, j)));
+    }
+    for (let k = 0; k < width; k += 4) v128.store(at(a, k), zero);
+  }
+}
+
+/** out (n×cols) = rows `rows` of the matrix, dense. */
+export function sparseToDense(desc: usize, rows: usize, out: usize, n: i32): void {
+  const cols = load<i32>(desc, 20);
+  const start = <usize>load<i32>(desc), columns = <usize>load<i32>(desc, 4), bytes = <usize>load<i32>(desc, 8), table = <usize>load<i32>(desc, 12);
+  memory.fill(out, 0, (<usize>(n * cols)) << 2);
+  for (let i = 0; i < n; i++) {
+    const r = rowAt(desc, rows, i), o = at(out, i * cols);
+    for (let q = load<i32>(at(start, r)), e = load<i32>(at(start, r + 1)); q < e; q++) {
+      store<f32>(at(o, <i32>load<u16>(columns + ((<usize>q) << 1))), load<f32>(at(table, <i32>load<u8>(bytes + <usize>q))));
+    }
+  }
+}
+
+/** Writes each row's first entry (rows + 1 numbers) of the sparse form of a rows×cols byte matrix; returns the entry count. */
+export function csrCount(bytes: usize, rows: i32, cols: i32, start: usize): i32 {
+  let q = 0;
+  const zero = i8x16.splat(0);
+  for (let r = 0; r < rows; r++) {
+    store<i32>(at(start, r), q);
+    const row = bytes + <usize>r * <usize>cols;
+    let c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      const v = v128.load(row + <usize>c);
+      if (v128.any_true(v)) q += popcnt(i8x16.bitmask(i8x16.ne(v, zero)));
+    }
+    for (; c < cols; c++) q += i32(load<u8>(row + <usize>c) != 0);
+  }
+  store<i32>(at(start, rows), q);
+  return q;
+}
+
+/**
+ * Writes the columns (u16) and bytes of the non-zero entries of a rows×cols byte matrix, row by row. Both
+ * lists need room for 16 entries more than there are (a block's zeros are written past the last entry).
+ */
+export function csrFill(bytes: usize, rows: i32, cols: i32, columns: usize, values: usize): void {
+  let q = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = bytes + <usize>r * <usize>cols;
+    let p = 0;
+    for (; p + 16 <= cols; p += 16) {
+      if (!v128.any_true(v128.load(row + <usize>p))) continue;
+      // Every byte of the block written at the next place, which moves on only past a non-zero one: no branches.
+      for (let b = p; b < p + 16; b++) {
+        const x = load<u8>(row + <usize>b);
+        store<u16>(columns + ((<usize>q) << 1), <u16>b);
+        store<u8>(values + <usize>q, x);
+        q += i32(x != 0);
+      }
+    }
+    for (; p < cols; p++) {
+      const v = load<u8>(row + <usize>p);
+      if (v != 0) {
+        store<u16>(columns + ((<usize>q) << 1), <u16>p);
+        store<u8>(values + <usize>q, v);
+        q++;
+      }
+    }
+  }
+}
