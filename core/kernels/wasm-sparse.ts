@@ -62,11 +62,11 @@ export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" 
     if (d === undefined) descriptors.set(m, (d = residentMatrix(ctx.mem, ctx.wasm, m) ?? null));
     return d ?? undefined;
   };
-  // The fused update's sums (cols rows of h rounded up to 32), all zero between calls, one per size; never
-  // given back, since a compiled program keeps its address.
+  // The fused update's sums (cols rows of h rounded up to 32) and its list of columns (cols + 1 words and cols
+  // bytes), all zero between calls, one per size; never given back, since a compiled program keeps its address.
   const accumulators = new Map<number, Float32Array | null>();
   const accumulator = (cols: number, h: number): Float32Array | undefined => {
-    const len = cols * ((h + 31) & ~31);
+    const len = cols * ((h + 31) & ~31) + cols + 1 + Math.ceil(cols / 4);
     let a = accumulators.get(len);
     if (a === undefined) accumulators.set(len, (a = (ctx.mem.persistent("float32", len) as Float32Array | undefined) ?? null));
     return a ?? undefined;

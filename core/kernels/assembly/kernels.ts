@@ -677,8 +677,9 @@ export function sparseMatmul(desc: usize, rows: usize, w: usize, out: usize, n: 
 
 // sums[column, jb … jb + 31] += number · g[jb …] for each stored entry of row r: g's 32 numbers held in
 // registers (those past h read as zero), the sums' rows `width` wide. (g is read 32 wide: past its end, which
-// the caller allows only where that memory exists.)
-@inline function scatterBlock(desc: usize, r: i32, g: usize, h: i32, jb: i32, sums: usize, width: i32): void {
+// the caller allows only where that memory exists.) With `track`, each column met for the first time is added
+// to `list` (a byte in `seen` marks it, branch-free); returns the list's new length.
+@inline function scatterBlock(desc: usize, r: i32, g: usize, h: i32, jb: i32, sums: usize, width: i32, track: bool, list: usize, seen: usize, count: i32): i32 {
   const start = <usize>load<i32>(desc), columns = <usize>load<i32>(desc, 4), bytes = <usize>load<i32>(desc, 8), table = <usize>load<i32>(desc, 12);
   const s = load<i32>(at(start, r)), e = load<i32>(at(start, r + 1));
   const gb = at(g, jb), lanes = i32x4(0, 1, 2, 3), left = i32x4.splat(h - jb);
@@ -688,9 +689,16 @@ export function sparseMatmul(desc: usize, rows: usize, w: usize, out: usize, n: 
   const g4 = v128.and(v128.load(gb, 64), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(16)), left)), g5 = v128.and(v128.load(gb, 80), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(20)), left));
   const g6 = v128.and(v128.load(gb, 96), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(24)), left)), g7 = v128.and(v128.load(gb, 112), i32x4.lt_s(i32x4.add(lanes, i32x4.splat(28)), left));
   const block = at(sums, jb);
+  let listed = count;
   for (let q = s; q < e; q++) {
     const v = f32x4.splat(load<f32>(at(table, <i32>load<u8>(bytes + <usize>q))));
-    const o = at(block, <i32>load<u16>(columns + ((<usize>q) << 1)) * width);
+    const col = <i32>load<u16>(columns + ((<usize>q) << 1));
+    if (track) {
+      store<i32>(at(list, listed), col);
+      listed += 1 - <i32>load<u8>(seen + <usize>col);
+      store<u8>(seen + <usize>col, 1);
+    }
+    const o = at(block, col * width);
     v128.store(o, f32x4.add(v128.load(o), f32x4.mul(v, g0)));
     v128.store(o, f32x4.add(v128.load(o, 16), f32x4.mul(v, g1)), 16);
     v128.store(o, f32x4.add(v128.load(o, 32), f32x4.mul(v, g2)), 32);
@@ -700,46 +708,87 @@ export function sparseMatmul(desc: usize, rows: usize, w: usize, out: usize, n: 
     v128.store(o, f32x4.add(v128.load(o, 96), f32x4.mul(v, g6)), 96);
     v128.store(o, f32x4.add(v128.load(o, 112), f32x4.mul(v, g7)), 112);
   }
+  return listed;
 }
 
 /**
  * out (cols×h) = (rows `rows` of the matrix)ᵀ · g (n×h), each row of out summed from +0 over the examples in
  * order (matmulTNRows' numbers), with c ≠ 0 fused with the update that reads it: alpha·that + c. The sums go
- * into `acc` (cols rows of sumsWidth(h), all zero, and left all zero), 32 columns at a time with g's in
- * registers, then one pass writes out. g is read 32 wide past its end: the caller makes sure that memory exists.
+ * into `acc` (cols rows of sumsWidth(h), then room for cols + 1 i32 and cols bytes; all zero, and left all zero),
+ * 32 columns at a time with g's in registers, then out is written. A row no example has is +0 in the product,
+ * and alpha·(+0) + c = c in the update when alpha < 0 (−0 + c is c): such rows are copied, and only the
+ * batch's columns are computed. g is read 32 wide past its end: the caller makes sure that memory exists.
  */
 export function sparseMatmulTAxpy(desc: usize, rows: usize, g: usize, c: usize, out: usize, acc: usize, n: i32, h: i32, alpha: f32): void {
   // Every row number is checked before anything is written: a stop half-way would leave acc unclean.
   for (let i = 0; i < n; i++) rowAt(desc, rows, i);
   const cols = load<i32>(desc, 20), width = sumsWidth(h);
-  for (let jb = 0; jb < h; jb += 32) for (let i = 0; i < n; i++) scatterBlock(desc, rowAt(desc, rows, i), at(g, i * h), h, jb, acc, width);
-  // out = alpha·acc + c (a row no example has: alpha·(+0) + c, as the sums give it), or the sums alone; acc back to zero.
-  const av = f32x4.splat(alpha), zero = f32x4.splat(0);
-  for (let p = 0; p < cols; p++) {
-    const a = at(acc, p * width), o = at(out, p * h), cp = at(c, p * h);
-    let j = 0;
-    if (c == 0) {
-      for (; j + 4 <= h; j += 4) v128.store(at(o, j), v128.load(at(a, j)));
-      for (; j < h; j++) store<f32>(at(o, j), load<f32>(at(a, j)));
-    } else {
-      for (; j + 4 <= h; j += 4) v128.store(at(o, j), f32x4.add(f32x4.mul(av, v128.load(at(a, j))), v128.load(at(cp, j))));
-      for (; j < h; j++) store<f32>(at(o, j), alpha * load<f32>(at(a, j)) + load<f32>(at(cp, j)));
+  if (h > 32 && n <= 32) {
+    // Wide rows: summed in registers per row of out (matmulTNRows, each written once) beat scattering into
+    // sums that outgrow the cache. Its dense operand is the rows written into acc (n×cols ≤ cols×width), then cleared.
+    denseRowsInto(desc, rows, n, acc, true);
+    matmulTNRows(acc, g, out, cols, n, h, 0, cols, alpha, c);
+    denseRowsInto(desc, rows, n, acc, false);
+    return;
+  }
+  // (The list takes one word more than the columns: an entry is written at its end before it is known to be new.)
+  const list = at(acc, cols * width), seen = at(list, cols + 1);
+  // The batch's columns are listed when the rows no example has can be copied (or zeroed) instead of computed.
+  const copies = c == 0 || (alpha < 0 && alpha > -Infinity);
+  let count = 0;
+  for (let jb = 0; jb < h; jb += 32) {
+    for (let i = 0; i < n; i++) {
+      const r = rowAt(desc, rows, i), gi = at(g, i * h);
+      if (copies && jb == 0) count = scatterBlock(desc, r, gi, h, jb, acc, width, true, list, seen, count);
+      else scatterBlock(desc, r, gi, h, jb, acc, width, false, list, seen, count);
     }
-    for (let k = 0; k < width; k += 4) v128.store(at(a, k), zero);
+  }
+  const av = f32x4.splat(alpha), zero = f32x4.splat(0);
+  if (copies) {
+    if (c == 0) memory.fill(out, 0, (<usize>(cols * h)) << 2);
+    else if (out != c) memory.copy(out, c, (<usize>(cols * h)) << 2);
+    for (let t = 0; t < count; t++) {
+      const p = load<i32>(at(list, t));
+      store<u8>(seen + <usize>p, 0);
+      updateRow(at(acc, p * width), at(out, p * h), at(c, p * h), h, width, c != 0, av);
+    }
+    return;
+  }
+  // out = alpha·acc + c for every row (alpha ≥ 0 or not finite: alpha·(+0) + c need not be c), acc back to zero.
+  for (let p = 0; p < cols; p++) updateRow(at(acc, p * width), at(out, p * h), at(c, p * h), h, width, true, av);
+}
+
+// One row of out: alpha·acc + c (or, without c, acc), then acc's row (width numbers) back to zero.
+@inline function updateRow(a: usize, o: usize, cp: usize, h: i32, width: i32, withC: bool, av: v128): void {
+  const alpha = f32x4.extract_lane(av, 0);
+  let j = 0;
+  if (withC) {
+    for (; j + 4 <= h; j += 4) v128.store(at(o, j), f32x4.add(f32x4.mul(av, v128.load(at(a, j))), v128.load(at(cp, j))));
+    for (; j < h; j++) store<f32>(at(o, j), alpha * load<f32>(at(a, j)) + load<f32>(at(cp, j)));
+  } else {
+    for (; j + 4 <= h; j += 4) v128.store(at(o, j), v128.load(at(a, j)));
+    for (; j < h; j++) store<f32>(at(o, j), load<f32>(at(a, j)));
+  }
+  const zero = f32x4.splat(0);
+  for (let k = 0; k < width; k += 4) v128.store(at(a, k), zero);
+}
+
+// Writes the rows' stored numbers into a zeroed n×cols block (or, with write false, zeros them again).
+@inline function denseRowsInto(desc: usize, rows: usize, n: i32, out: usize, write: bool): void {
+  const cols = load<i32>(desc, 20);
+  const start = <usize>load<i32>(desc), columns = <usize>load<i32>(desc, 4), bytes = <usize>load<i32>(desc, 8), table = <usize>load<i32>(desc, 12);
+  for (let i = 0; i < n; i++) {
+    const r = rowAt(desc, rows, i), o = at(out, i * cols);
+    for (let q = load<i32>(at(start, r)), e = load<i32>(at(start, r + 1)); q < e; q++) {
+      store<f32>(at(o, <i32>load<u16>(columns + ((<usize>q) << 1))), write ? load<f32>(at(table, <i32>load<u8>(bytes + <usize>q))) : 0);
+    }
   }
 }
 
 /** out (n×cols) = rows `rows` of the matrix, dense. */
 export function sparseToDense(desc: usize, rows: usize, out: usize, n: i32): void {
-  const cols = load<i32>(desc, 20);
-  const start = <usize>load<i32>(desc), columns = <usize>load<i32>(desc, 4), bytes = <usize>load<i32>(desc, 8), table = <usize>load<i32>(desc, 12);
-  memory.fill(out, 0, (<usize>(n * cols)) << 2);
-  for (let i = 0; i < n; i++) {
-    const r = rowAt(desc, rows, i), o = at(out, i * cols);
-    for (let q = load<i32>(at(start, r)), e = load<i32>(at(start, r + 1)); q < e; q++) {
-      store<f32>(at(o, <i32>load<u16>(columns + ((<usize>q) << 1))), load<f32>(at(table, <i32>load<u8>(bytes + <usize>q))));
-    }
-  }
+  memory.fill(out, 0, (<usize>(n * load<i32>(desc, 20))) << 2);
+  denseRowsInto(desc, rows, n, out, true);
 }
 
 /** Writes each row's first entry (rows + 1 numbers) of the sparse form of a rows×cols byte matrix; returns the entry count. */
