@@ -31,6 +31,8 @@ interface Call {
   /** The arguments for each buffer set, with buffers, constants and plain values in place; inputs are filled in per replay. */
   readonly args: readonly [unknown[], unknown[]];
   readonly inputs: readonly (readonly [argument: number, input: number])[];
+  /** For each argument that is a kept buffer, its number. */
+  readonly bufferOf: readonly (number | undefined)[];
 }
 
 interface Program {
@@ -49,6 +51,10 @@ interface Program {
   readonly compiled: [CompiledCalls | null | undefined, CompiledCalls | null | undefined];
   /** With poisoning on (core/reuse.ts): the tensors each buffer set's last donated replay handed out. */
   readonly handedOut: [Tensor[], Tensor[]];
+  /** With JitOptions.inPlace: outputs whose one buffer (shared by both sets) may be written over the input it updates. */
+  readonly inPlace: readonly { readonly input: number; readonly buffer: number }[];
+  /** With poisoning on: the last replay's outputs from those shared buffers (the next replay overwrites them). */
+  readonly handedInPlace: Tensor[];
 }
 
 export interface JitOptions {
@@ -59,6 +65,15 @@ export interface JitOptions {
    * keeps a result longer must copy it.
    */
   readonly donate?: boolean;
+  /**
+   * With donate, the stronger promise JAX's donate_argnums asks for: the caller gives up its arguments as
+   * soon as the call starts. An output that is an update of an argument (a weight's sgd step, fused with its
+   * sparse gradient: `sparseMatmulTAxpy`) then keeps one buffer, and when the argument passed is that
+   * buffer (the call before handed it out), the update is written over it: only the rows the batch touches.
+   * Such outputs are valid until the next call starts. A call whose other arguments share that buffer runs
+   * eagerly.
+   */
+  readonly inPlace?: boolean;
 }
 
 /**
@@ -283,7 +298,7 @@ function record(f: (...args: unknown[]) => unknown, args: readonly unknown[], ba
  * arrays made in JavaScript (scalars, seeds, zeros) are constants, inputs are read from the call's arguments.
  * Undefined when the backend has no room for the buffers.
  */
-function programOf(r: Recording, base: Kernels): Program | undefined {
+function programOf(r: Recording, base: Kernels, inPlace: boolean): Program | undefined {
   const bufferOf = new Map<FloatArray, number>();
   const buffers: [FloatArray[], FloatArray[]] = [[], []];
   // A backend that caches by identity must know which arrays jit rewrites: only its persistent arrays may be buffers.
@@ -320,22 +335,56 @@ function programOf(r: Recording, base: Kernels): Program | undefined {
       return ref;
     });
     const argsFor = (set: 0 | 1) => refs.map((x) => ("value" in x ? x.value : "input" in x ? undefined : "buffer" in x ? buffers[set][x.buffer] : x.constant));
-    return { kernel, args: [argsFor(0), argsFor(1)], inputs };
+    return { kernel, args: [argsFor(0), argsFor(1)], inputs, bufferOf: refs.map((x) => ("buffer" in x ? x.buffer : undefined)) };
   });
   const outputs = outLeaves.map((t) => ({ ref: refOf(t.data), shape: t.shape }));
   if (roomless) {
     releaseBuffers(base, buffers);
     return undefined;
   }
-  return { kernels: base, calls, buffers, outputs, build: treeBuilder(r.result as Tree), skeleton: r.skeleton, parity: 1, compiled: [undefined, undefined], handedOut: [[], []] };
+  const shared = inPlace ? inPlaceUpdates(calls, outputs) : [];
+  for (const { buffer } of shared) {
+    base.release?.(buffers[1][buffer]);
+    buffers[1][buffer] = buffers[0][buffer];
+    for (const call of calls) call.bufferOf.forEach((b, j) => {
+      if (b === buffer) call.args[1][j] = buffers[0][buffer];
+    });
+  }
+  return { kernels: base, calls, buffers, outputs, build: treeBuilder(r.result as Tree), skeleton: r.skeleton, parity: 1, compiled: [undefined, undefined], handedOut: [[], []], inPlace: shared, handedInPlace: [] };
+}
+
+/**
+ * The updates that may be written over their input: a fused sparse update (elementwise in its c and out)
+ * whose c is an input no later call reads and that is not itself an output, and whose out is a buffer
+ * written by no other call and handed out.
+ */
+function inPlaceUpdates(calls: readonly Call[], outputs: readonly { readonly ref: Ref }[]): { input: number; buffer: number }[] {
+  const found: { input: number; buffer: number }[] = [];
+  const outputBuffers = new Set(outputs.flatMap(({ ref }) => ("buffer" in ref ? [ref.buffer] : [])));
+  const outputInputs = new Set(outputs.flatMap(({ ref }) => ("input" in ref ? [ref.input] : [])));
+  const writers = new Map<number, number>();
+  calls.forEach((call) => {
+    const out = call.bufferOf[outArgument[call.kernel]];
+    if (out !== undefined) writers.set(out, (writers.get(out) ?? 0) + 1);
+  });
+  calls.forEach((call, i) => {
+    if (call.kernel !== "sparseMatmulTAxpy") return;
+    const c = call.inputs.find(([arg]) => arg === 4)?.[1];
+    const out = call.bufferOf[5];
+    if (c === undefined || out === undefined || outputInputs.has(c) || !outputBuffers.has(out) || writers.get(out) !== 1) return;
+    if (calls.slice(i + 1).some((later) => later.inputs.some(([, input]) => input === c))) return;
+    if (found.some((f) => f.input === c || f.buffer === out)) return;
+    found.push({ input: c, buffer: out });
+  });
+  return found;
 }
 
 /** Traces f: its result now, and a program to replay it by when it can be replayed. */
-function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[]): { result: unknown; program?: Program } {
+function trace(f: (...args: unknown[]) => unknown, args: readonly unknown[], inPlace: boolean): { result: unknown; program?: Program } {
   const base = kernels();
   const r = record(f, args, base);
   if (r.untraceable || !rebuildable(r.result)) return { result: r.result };
-  const program = programOf(r, base);
+  const program = programOf(r, base, inPlace);
   return program === undefined ? { result: r.result } : { result: r.result, program };
 }
 
@@ -401,6 +450,22 @@ function compiledCalls(p: Program, set: 0 | 1, leaves: readonly Tensor[]): Compi
   return p.kernels.compile?.(calls, leaves.map((l) => l.size)) ?? null;
 }
 
+/** Whether an argument other than the one an in-place update reads lies in (or over) that update's buffer. */
+function sharesInPlaceBuffer(p: Program, leaves: readonly Tensor[]): boolean {
+  for (const { input, buffer } of p.inPlace) {
+    const b = p.buffers[0][buffer];
+    const lo = b.byteOffset, hi = lo + b.byteLength;
+    for (let i = 0; i < leaves.length; i++) {
+      const d = leaves[i].data;
+      if (i !== input && d.buffer === b.buffer && d.byteOffset < hi && d.byteOffset + d.byteLength > lo) return true;
+    }
+    // The updated input itself must be the buffer or lie apart from it (a view half over it would be read as it is written).
+    const d = leaves[input].data;
+    if (d !== b && d.buffer === b.buffer && d.byteOffset < hi && d.byteOffset + d.byteLength > lo) return true;
+  }
+  return false;
+}
+
 function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
   // Donated calls alternate buffer sets, so this call's inputs (the last call's outputs) are not overwritten.
   const set = (donate ? (p.parity ^= 1) : 0) as 0 | 1;
@@ -423,13 +488,19 @@ function replay(p: Program, leaves: readonly Tensor[], donate: boolean): Tree {
       k[call.kernel](...args);
     }
   }
+  // Outputs written over in place are overwritten by the next replay: what the last one handed out is now stale.
+  const poisoning = donate && poisoningReused();
+  if (p.handedInPlace.length > 0) {
+    for (const t of p.handedInPlace) poison(t, "a jit call that updates in place");
+    p.handedInPlace.length = 0;
+  }
   // Without donation, buffers are overwritten by the next replay: hand out copies.
   const outs: Tensor[] = new Array(p.outputs.length);
   for (let i = 0; i < p.outputs.length; i++) {
     const { ref, shape } = p.outputs[i];
     const data = "input" in ref ? leaves[ref.input].data : "buffer" in ref ? (donate ? buffers[ref.buffer] : buffers[ref.buffer].slice()) : ref.constant;
     outs[i] = new Tensor(shape, data);
-    if (donate && "buffer" in ref && poisoningReused()) handedOut.push(outs[i]);
+    if (poisoning && "buffer" in ref) (p.inPlace.some((u) => u.buffer === ref.buffer) ? p.handedInPlace : handedOut).push(outs[i]);
   }
   return p.build(outs);
 }
@@ -460,6 +531,7 @@ export function jitCounts(f: (...args: never[]) => unknown): JitCounts | undefin
  */
 export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): (...args: A) => R {
   const donate = options.donate === true;
+  const inPlace = donate && options.inPlace === true;
   const programs = new Map<string, Program | "eager">();
   // The program the last call replayed or traced: a loop's next call most likely has the same kind of arguments.
   let last: Program | undefined;
@@ -468,7 +540,9 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
     count.eager++;
     return f(...args);
   };
-  const replayed = (p: Program, leaves: readonly Tensor[]): R => {
+  const replayed = (p: Program, leaves: readonly Tensor[], args: A): R => {
+    // An update written in place must not change an argument the program reads elsewhere.
+    if (p.inPlace.length > 0 && sharesInPlaceBuffer(p, leaves)) return eager(args);
     count.replays++;
     return replay(p, leaves, donate) as unknown as R;
   };
@@ -478,19 +552,19 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
       const leaves: Tensor[] = [];
       let fits = args.length === last.skeleton.length;
       for (let i = 0; fits && i < args.length; i++) fits = matches(last.skeleton[i], args[i], leaves);
-      if (fits) return replayed(last, leaves);
+      if (fits) return replayed(last, leaves, args);
     }
     const { leaves, key } = flattenArgs(args);
     const known = programs.get(key);
     if (known === "eager") return eager(args);
     if (known !== undefined && known.kernels === kernels()) {
       last = known;
-      return replayed(known, leaves);
+      return replayed(known, leaves, args);
     }
     if (known !== undefined) releaseProgram(known); // traced for other kernels: trace again
     else if (programs.size >= MAX_TRACES) return eager(args);
     count.traces++;
-    const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args);
+    const { result, program } = trace(f as unknown as (...a: unknown[]) => unknown, args, inPlace);
     programs.set(key, program ?? "eager");
     last = program;
     return result as R;

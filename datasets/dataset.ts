@@ -102,6 +102,8 @@ export function gatherSparse(ds: Dataset, indices: ArrayLike<number>, dtype: DTy
  */
 export function sparseBatchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: ArrayLike<number>) => LabelledBatch<SparseBatch> {
   const matrix = sparseImages(ds);
+  // Made ready now (in wasm memory, on that backend), before a training loop starts its clock: set-up, as reading the data is.
+  kernels().prepareSparse?.(matrix);
   return reusingGatherer(ds, dtype, 1, (indices) => gatherSparse(ds, indices, dtype), (_owner, indices, x, xShape) => {
     for (let r = 0; r < indices.length; r++) x[r] = indices[r];
     return new SparseBatch(matrix, new Tensor([xShape[0]], x));

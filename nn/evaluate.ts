@@ -36,6 +36,8 @@ type Pass = (params: Tree, x: Tensor | SparseBatch, y: Tensor) => { readonly out
 // into kept buffers instead of going through the op layer; and one reusing gatherer per set of examples.
 const passes = new WeakMap<Network, WeakMap<Cost, Pass>>();
 const gatherers = new WeakMap<Examples, (indices: ArrayLike<number>) => Batch>();
+// Sparse rows for a network whose first layer reads them (Network.sparseInput): the same numbers, fewer read.
+const sparseGatherers = new WeakMap<Examples, (indices: ArrayLike<number>) => Batch>();
 
 function passOf(net: Network, cost: Cost): Pass {
   let byCost = passes.get(net);
@@ -51,12 +53,13 @@ function passOf(net: Network, cost: Cost): Pass {
   return pass;
 }
 
-function gathererOf(data: Examples): (indices: ArrayLike<number>) => Batch {
-  let g = gatherers.get(data);
+function gathererOf(data: Examples, sparse: boolean): (indices: ArrayLike<number>) => Batch {
+  const kept = sparse ? sparseGatherers : gatherers;
+  let g = kept.get(data);
   if (g === undefined) {
     // Each chunk is used up before the next is gathered: buffers may be reused (see Examples.reusingGather).
-    g = data.reusingGather?.() ?? ((indices: ArrayLike<number>) => data.gather(indices));
-    gatherers.set(data, g);
+    g = (sparse ? data.sparseGather?.() : undefined) ?? data.reusingGather?.() ?? ((indices: ArrayLike<number>) => data.gather(indices));
+    kept.set(data, g);
   }
   return g;
 }
@@ -70,7 +73,7 @@ export function evaluate(net: Network, params: Tree, data: Examples, cost: Cost,
   for (let start = 0; start < data.size; start += chunk) {
     const end = Math.min(start + chunk, data.size);
     const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
-    const { x, y } = gathererOf(data)(indices);
+    const { x, y } = gathererOf(data, net.sparseInput)(indices);
     const { out, cost: c } = passOf(net, cost)(params, x, y);
     costSum += c.item() * (end - start);
     const predicted = argmaxRows(out), truth = argmaxRows(y);

@@ -37,7 +37,7 @@ export function step(net: Network, cost: Cost, optimizer: Optimizer, options: St
     const r = optimizer.update(grad, optState, params);
     return { params: r.params, optState: r.state, loss: output };
   };
-  const run = options.jit === false ? update : jit(update, { donate: options.donate === true });
+  const run = options.jit === false ? update : jit(update, { donate: options.donate === true, inPlace: options.donate === true });
   return (params: Tree, optState: Tree, batch: Batch): StepResult => {
     const r = run(params, optState, batch);
     return { params: r.params, optState: r.optState, loss: r.loss.item() };

@@ -33,7 +33,7 @@ const table = {
   spec: { codec: nonEmpty, placeholder: "FILE", help: "measure a spec network instead (chapter 6's settings: log-likelihood, sgd η 0.03, λ 0.1), e.g. examples/specs/ch6-conv2.json" },
   limit: { codec: positiveInt, default: "500", placeholder: "N", help: "with --spec: mini-batches timed per run (after one that traces)" },
   rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "with --spec or --whole-run: runs of tsgrad and the peer, alternating (medians reported)" },
-  "whole-run": booleanFlag("time whole default runs (npm run train, --epochs of them) against the numpy float32 peer's: wall time, reported s/epoch, whole epochs from outside"),
+  "whole-run": booleanFlag("time whole default runs (npm run train, --epochs of them) against the numpy float32 peer's (or with --peers c the C yardstick's): wall and CPU time, reported s/epoch, whole epochs from outside"),
   json: booleanFlag("print one JSON object instead of a table"),
   child: { codec: oneOf("autodiff", "backprop", "spec"), placeholder: "", help: "(internal) run one measurement in this process" },
 } as const;
@@ -185,7 +185,8 @@ runMain(async () => {
     if (sizes[sizes.length - 1] !== 10) throw new UserError(`--layers ${sizes.join(",")}: the last size must be MNIST's 10 classes`);
   }
   if (f["whole-run"]) {
-    process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, (s) => process.stderr.write(s)), epochs));
+    if (f.peers === "torch") throw new UserError("--whole-run compares the seed's run with --peers numpy (the default) or c");
+    process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, f.peers === "c" ? "c" : "numpy", mnistDirectory(), (s) => process.stderr.write(s)), epochs));
     return 0;
   }
   if (f.child !== undefined) {

@@ -55,7 +55,7 @@ function residentMatrix(mem: WasmMemory, wasm: WasmExports, m: CsrMatrix): numbe
 
 const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
 
-export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" | "sparseMatmulT" | "sparseMatmulTAxpy" | "sparseToDense"> {
+export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" | "sparseMatmulT" | "sparseMatmulTAxpy" | "sparseToDense" | "prepareSparse"> {
   const descriptors = new WeakMap<CsrMatrix, number | null>();
   const descriptor = (m: CsrMatrix): number | undefined => {
     let d = descriptors.get(m);
@@ -74,6 +74,9 @@ export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" 
   // The kernel reads g 32 numbers past its end (those lanes are zeroed): that memory must exist.
   const readable = (g: number, n: number, h: number) => g + 4 * (n * h + 32) <= ctx.mem.buffer.byteLength;
   return {
+    prepareSparse(m) {
+      descriptor(m);
+    },
     sparseMatmul(m, rows, b, out, n, h) {
       const d = descriptor(m);
       if (d !== undefined && rows instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(rows, b, out)) {

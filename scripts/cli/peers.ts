@@ -35,28 +35,44 @@ export interface CPeerResult {
   readonly wholeSecondsPerEpoch: number;
 }
 
+/** Runs a command for a peer, its failure (or a missing command) as one line naming the peer's flag. */
+function runFor(flag: string, cmd: string, args: readonly string[]): Promise<string> {
+  return new Promise<string>((ok, fail) => {
+    execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err === null) return ok(stdout);
+      const code = (err as { code?: unknown }).code;
+      fail(new UserError(code === "ENOENT" ? `${flag}: ${cmd} is not on this machine (apt-get install -y gcc)` : `${flag}: ${cmd} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
+    });
+  });
+}
+
+/** `sparse_sgd.c` built for `hidden` units with the machine's gcc into a temporary folder; `dispose` removes it. */
+export async function buildCPeer(hidden: number, flag: string): Promise<{ readonly binary: string; dispose(): void }> {
+  const source = peerScript("sparse_sgd.c", flag);
+  const dir = mkdtempSync(join(tmpdir(), "tsgrad-c-peer-"));
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  const binary = join(dir, "sparse_sgd");
+  try {
+    await runFor(flag, "gcc", ["-O3", "-march=native", `-DNH=${hidden}`, "-o", binary, source, "-lm"]);
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  return { binary, dispose };
+}
+
 /**
  * Builds `sparse_sgd.c` (the seed's algorithm in plain C, first layer sparse) for `hidden` units with the
  * machine's gcc, into a temporary folder, and runs it for `epochs` on the data in `dataDir`.
  */
 export async function runCPeer(hidden: number, epochs: number, dataDir: string): Promise<CPeerResult> {
-  const source = peerScript("sparse_sgd.c", "--peers c");
-  const dir = mkdtempSync(join(tmpdir(), "tsgrad-c-peer-"));
-  const binary = join(dir, "sparse_sgd");
-  const run = (cmd: string, args: string[]) => new Promise<string>((ok, fail) => {
-    execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err === null) return ok(stdout);
-      const code = (err as { code?: unknown }).code;
-      fail(new UserError(code === "ENOENT" ? `--peers c: ${cmd} is not on this machine (apt-get install -y gcc)` : `--peers c: ${cmd} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-    });
-  });
+  const { binary, dispose } = await buildCPeer(hidden, "--peers c");
   try {
-    await run("gcc", ["-O3", "-march=native", `-DNH=${hidden}`, "-o", binary, source, "-lm"]);
-    const out = await run(binary, [dataDir, String(epochs)]);
+    const out = await runFor("--peers c", binary, [dataDir, String(epochs)]);
     const last = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { trainPerEpoch?: number; cpuTrainPerEpoch?: number; wholePerEpoch?: number };
     if (typeof last.trainPerEpoch !== "number" || typeof last.cpuTrainPerEpoch !== "number" || typeof last.wholePerEpoch !== "number") throw new UserError("--peers c: sparse_sgd printed no timing line");
     return { medianSecondsPerEpoch: last.trainPerEpoch, cpuSecondsPerEpoch: last.cpuTrainPerEpoch, wholeSecondsPerEpoch: last.wholePerEpoch };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }

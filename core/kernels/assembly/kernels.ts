@@ -250,7 +250,8 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
 // `vectors` is 2, 4 or 8, a constant at each call: what it leaves out is compiled away.
 @inline function rowBlock(mask: i32, column: usize, m: i32, b: usize, n: i32, j: i32, alpha: f32, none: v128, c: usize, out: usize, row: i32, more: bool, vectors: i32): void {
   const width = vectors * 4, count = min(width, n - j);
-  const direct = count == width || (more && width - count <= n);
+  // (Not when out is c: the next row's c would be overwritten before it is read.)
+  const direct = count == width || (more && width - count <= n && out != c);
   const dst = direct ? at(out, row * n + j) : at(scratchVal, SCRATCH_TAIL);
   const cj = at(c, row * n + j);
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
@@ -723,9 +724,11 @@ export function sparseMatmulTAxpy(desc: usize, rows: usize, g: usize, c: usize, 
   // Every row number is checked before anything is written: a stop half-way would leave acc unclean.
   for (let i = 0; i < n; i++) rowAt(desc, rows, i);
   const cols = load<i32>(desc, 20), width = sumsWidth(h);
-  if (h > 32 && n <= 32) {
+  const end = <usize>memory.size() << 16;
+  if (h > 32 && n <= 32 && h <= TN_REGISTER_WIDTH && at(g, n * h + 32) <= end && (c == 0 || at(c, cols * h + 32) <= end)) {
     // Wide rows: summed in registers per row of out (matmulTNRows, each written once) beat scattering into
-    // sums that outgrow the cache. Its dense operand is the rows written into acc (n×cols ≤ cols×width), then cleared.
+    // sums that outgrow the cache. Its dense operand is the rows written into acc (n×cols ≤ cols×width), then
+    // cleared. (Under these bounds it takes its register path, which also holds with out = c.)
     denseRowsInto(desc, rows, n, acc, true);
     matmulTNRows(acc, g, out, cols, n, h, 0, cols, alpha, c);
     denseRowsInto(desc, rows, n, acc, false);
