@@ -141,3 +141,48 @@ test("a matrix whose bytes live in wasm memory is made there, with the lists Jav
     }), { numRuns: 30 });
   });
 });
+
+test("jit's inPlace: a fused sparse update is written over the weights it was handed back, with eager's numbers; shared arguments run eagerly; stale outputs are poisoned", () => {
+  T.withKernels(T.createWasmKernels(), () => {
+    const bytes = Uint8Array.from({ length: 9 * 16 }, (_, i) => ((i * 5) % 7 < 2 ? (i * 37) % 256 : 0));
+    const m = T.CsrMatrix.fromBytes(bytes, 9, 16, 255);
+    const sgdStep = (w: T.Tensor, other: T.Tensor, x: T.SparseBatch) => {
+      const g = T.grad((p: T.Tensor) => T.sum(T.square(T.sigmoid(T.add(T.sparseMatmul(x, p), T.sum(other))))))(w);
+      return { w: T.addScaled(w, g, -0.25), s: T.sum(other) };
+    };
+    const jitted = T.jit(sgdStep, { donate: true, inPlace: true });
+    const batch = (rows: number[]) => new T.SparseBatch(m, T.fromArray(rows, [rows.length], "float32"));
+    let w = T.cast(T.normal(T.key(7), [16, 6]), "float32"), wEager = w;
+    const other = T.cast(T.normal(T.key(8), [3]), "float32");
+    const datas: T.FloatArray[] = [];
+    for (let s = 0; s < 6; s++) {
+      const rows = [s % 9, (s * 4) % 9, 8];
+      wEager = sgdStep(wEager, other, batch(rows)).w;
+      w = jitted(w, other, batch(rows)).w;
+      datas.push(w.data);
+      sameBits(w.data, wEager.data, `step ${s}`);
+    }
+    assert.ok(datas[3] === datas[4] && datas[4] === datas[5], "the weights' buffer is written in place once the last output is handed back");
+    // The same buffer passed as another argument too: the update must not change what that argument reads.
+    const shared = jitted(w, w, batch([1, 2, 3])), expected = sgdStep(T.fromArray(Array.from(w.data), [16, 6], "float32"), T.fromArray(Array.from(w.data), [16, 6], "float32"), batch([1, 2, 3]));
+    sameBits(shared.w.data, expected.w.data, "arguments sharing the buffer");
+    sameBits(shared.s.data, expected.s.data, "the other argument's sum");
+    assert.equal(T.jitCounts(jitted)?.eager, 1, "the call with shared arguments ran eagerly");
+  });
+  T.poisonReused(true);
+  try {
+    T.withKernels(T.createWasmKernels(), () => {
+      const m = T.CsrMatrix.fromBytes(Uint8Array.from({ length: 12 }, (_, i) => (i % 2) * 100), 3, 4, 255);
+      const f = T.jit((w: T.Tensor, x: T.SparseBatch) => ({ w: T.addScaled(w, T.sparseMatmulT(x, T.ones([2, 2], "float32")), -0.5) }), { donate: true, inPlace: true });
+      const x = new T.SparseBatch(m, T.fromArray([0, 2], [2], "float32"));
+      let w = T.zeros([4, 2], "float32");
+      for (let s = 0; s < 3; s++) w = f(w, x).w;
+      const last = w;
+      w = f(w, x).w;
+      assert.throws(() => last.data, /a tensor from a jit call that updates in place was read after its memory was reused/);
+      assert.equal(w.data.length, 8);
+    });
+  } finally {
+    T.poisonReused(false);
+  }
+});
