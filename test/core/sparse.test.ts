@@ -153,7 +153,7 @@ test("jit's inPlace: a fused sparse update is written over the weights it was ha
     const jitted = T.jit(sgdStep, { donate: true, inPlace: true });
     const batch = (rows: number[]) => new T.SparseBatch(m, T.fromArray(rows, [rows.length], "float32"));
     let w = T.cast(T.normal(T.key(7), [16, 6]), "float32"), wEager = w;
-    const other = T.cast(T.normal(T.key(8), [3]), "float32");
+    const other = T.cast(T.normal(T.key(8), [16, 6]), "float32");
     const datas: T.FloatArray[] = [];
     for (let s = 0; s < 6; s++) {
       const rows = [s % 9, (s * 4) % 9, 8];
