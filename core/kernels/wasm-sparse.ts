@@ -35,17 +35,32 @@ function residentMatrix(mem: WasmMemory, wasm: WasmExports, m: CsrMatrix): numbe
   const at = mem.claimResident(startAt + 4 * (m.rows + 1));
   if (at === undefined) return undefined;
   new Float32Array(mem.buffer, at + tableAt, 256).set(valueTable(m, "float32"));
-  let entries: number;
-  if (source !== undefined) entries = wasm.csrCount(source, m.rows, m.cols, at + startAt);
-  else {
+  let entries = 0;
+  // In chunks of rows: V8 runs a wasm function's first calls unoptimised, and one call over a whole data set
+  // would run so from start to end. (The chunks' starts are relative: each is shifted by the entries before it.)
+  const CHUNK = 1024;
+  const starts = new Int32Array(mem.buffer, at + startAt, m.rows + 1);
+  if (source !== undefined) {
+    for (let r = 0; r < m.rows; r += CHUNK) {
+      const rows = Math.min(CHUNK, m.rows - r);
+      const count = wasm.csrCount(source + r * m.cols, rows, m.cols, at + startAt + 4 * r);
+      if (entries !== 0) for (let i = r; i < r + rows; i++) starts[i] += entries;
+      entries += count;
+    }
+    starts[m.rows] = entries;
+  } else {
     new Int32Array(mem.buffer, at + startAt, m.rows + 1).set(m.start);
     entries = m.entries;
   }
   // (csrFill writes up to 16 entries past the last.)
   const columnsAt = mem.claimResident(2 * (entries + 16)), bytesAt = mem.claimResident(entries + 16);
   if (columnsAt === undefined || bytesAt === undefined) return undefined;
-  if (source !== undefined) wasm.csrFill(source, m.rows, m.cols, columnsAt, bytesAt);
-  else {
+  if (source !== undefined) {
+    for (let r = 0; r < m.rows; r += CHUNK) {
+      const q = starts[r];
+      wasm.csrFill(source + r * m.cols, Math.min(CHUNK, m.rows - r), m.cols, columnsAt + 2 * q, bytesAt + q);
+    }
+  } else {
     new Uint16Array(mem.buffer, columnsAt, entries).set(m.columns);
     mem.heapBytes.set(m.values, bytesAt);
   }

@@ -186,3 +186,17 @@ test("jit's inPlace: a fused sparse update is written over the weights it was ha
     T.poisonReused(false);
   }
 });
+
+test("a resident matrix of many rows (made in chunks) has every row right (wasm)", () => {
+  const k = T.createWasmKernels();
+  T.withKernels(k, () => {
+    const rows = 2600, cols = 37;
+    const bytes = k.residentBytes!(rows * cols)!;
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) % 7 < 2 ? ((i * 97) % 255) + 1 : 0;
+    const m = T.CsrMatrix.fromBytes(bytes, rows, cols, 255);
+    const picks = [0, 1023, 1024, 1025, 2047, 2048, 2599];
+    const dense = T.toDense(new T.SparseBatch(m, T.fromArray(picks, [picks.length], "float32")));
+    const truth = picks.flatMap((r) => Array.from(bytes.subarray(r * cols, (r + 1) * cols), (b) => Math.fround(b / 255)));
+    sameBits(dense.data, truth, "rows across chunk boundaries");
+  });
+});
