@@ -17,6 +17,7 @@ import { booleanFlag, commandLine, layerSizes, nonEmpty, oneOf, positiveInt } fr
 import { measureSpec, runTorchPeer, type SpecMeasurement } from "./cli/bench-spec.ts";
 import { wholeRun, wholeRunReport } from "./cli/bench-whole-run.ts";
 import { peerScript, runCPeer } from "./cli/peers.ts";
+import { stealText, watchSteal } from "./cli/host.ts";
 import { mnistDirectory } from "../node/index.ts";
 import { readJsonFile } from "./cli/files.ts";
 import { mapLeft } from "fp-ts/lib/Either.js";
@@ -29,10 +30,10 @@ const table = {
   backend: backendFlag,
   threads: { ...threadsFlag, many: true, help: "threads for the wasm kernels; give 1 2 to measure both" },
   path: { codec: oneOf("both", "autodiff", "backprop"), default: "both", placeholder: "WHICH", help: "autodiff (train's path), backprop (hand-written), or both" },
-  peers: { codec: oneOf("none", "numpy", "c", "torch"), default: "none", placeholder: "WHICH", help: "also run a peer (../shared/peers) and print ratios: numpy or c (sparse_sgd.c, built with gcc) for --layers, torch (conv_torch.py, 1 thread) for --spec" },
+  peers: { codec: oneOf("none", "numpy", "c", "torch"), default: "none", placeholder: "WHICH", many: true, help: "also run peers (../shared/peers), alternating with tsgrad, and print ratios: numpy and/or c (sparse_sgd.c, built with gcc) for --layers and --whole-run, torch (conv_torch.py, 1 thread) for --spec" },
   spec: { codec: nonEmpty, placeholder: "FILE", help: "measure a spec network instead (chapter 6's settings: log-likelihood, sgd η 0.03, λ 0.1), e.g. examples/specs/ch6-conv2.json" },
   limit: { codec: positiveInt, default: "500", placeholder: "N", help: "with --spec: mini-batches timed per run (after one that traces)" },
-  rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "with --spec or --whole-run: runs of tsgrad and the peer, alternating (medians reported)" },
+  rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "runs of tsgrad and its peers, alternating (medians of the rounds reported)" },
   "whole-run": booleanFlag("time whole default runs (npm run train, --epochs of them) against the numpy float32 peer's (or with --peers c the C yardstick's): wall and CPU time, reported s/epoch, whole epochs from outside"),
   json: booleanFlag("print one JSON object instead of a table"),
   child: { codec: oneOf("autodiff", "backprop", "spec"), placeholder: "", help: "(internal) run one measurement in this process" },
@@ -131,6 +132,8 @@ interface PeerResult {
 }
 
 
+type PeerRow = { readonly layers: readonly number[]; readonly peer: string; readonly dtype: string; readonly result: PeerResult & { readonly medianCpuSecondsPerEpoch?: number } };
+
 function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dtype: string): Promise<PeerResult> {
   const script = peerScript("mnist_numpy.py", "--peers numpy");
   return new Promise((res, rej) => {
@@ -141,7 +144,7 @@ function runPeer(sizes: readonly number[], epochs: number, batchSize: number, dt
   });
 }
 
-type BenchFlags = { readonly spec?: string; readonly limit: number; readonly rounds: number; readonly backend: BackendName; readonly threads: readonly Threads[]; readonly peers: string; readonly child?: string; readonly "batch-size": number; readonly json: boolean };
+type BenchFlags = { readonly spec?: string; readonly limit: number; readonly rounds: number; readonly backend: BackendName; readonly threads: readonly Threads[]; readonly peers: readonly string[]; readonly child?: string; readonly "batch-size": number; readonly json: boolean };
 
 /** --spec: tsgrad (a child process per run) and, with --peers torch, PyTorch, alternating; medians of images/s. */
 async function benchSpec(path: string, f: BenchFlags): Promise<number> {
@@ -161,8 +164,8 @@ async function benchSpec(path: string, f: BenchFlags): Promise<number> {
   for (let r = 0; r < f.rounds; r++) {
     const out = await runChild(["--spec", path, "--limit", String(f.limit), "--batch-size", String(f["batch-size"]), "--backend", f.backend, "--threads", threads, "--child", "spec"]);
     ours.push((JSON.parse(out) as SpecMeasurement).imagesPerSecond);
-    if (f.peers === "torch") peer.push(await runTorchPeer(f.limit, 1));
-    process.stderr.write(`round ${r + 1}: tsgrad ${Math.round(ours[r])} images/s${f.peers === "torch" ? `, PyTorch ${Math.round(peer[r])}` : ""}\n`);
+    if (f.peers.includes("torch")) peer.push(await runTorchPeer(f.limit, 1));
+    process.stderr.write(`round ${r + 1}: tsgrad ${Math.round(ours[r])} images/s${f.peers.includes("torch") ? `, PyTorch ${Math.round(peer[r])}` : ""}\n`);
   }
   const mine = median(ours);
   const lines = [`${path} (${f.limit} batches of ${f["batch-size"]}, ${f.backend}, ${threads} thread(s)): tsgrad ${Math.round(mine)} images/s, ${(50000 / mine).toFixed(1)} s per 50,000-image epoch (median of ${f.rounds})`];
@@ -185,45 +188,64 @@ runMain(async () => {
     if (sizes[sizes.length - 1] !== 10) throw new UserError(`--layers ${sizes.join(",")}: the last size must be MNIST's 10 classes`);
   }
   if (f["whole-run"]) {
-    if (f.peers === "torch") throw new UserError("--whole-run compares the seed's run with --peers numpy (the default) or c");
-    process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, f.peers === "c" ? "c" : "numpy", mnistDirectory(), (s) => process.stderr.write(s)), epochs));
+    if (f.peers.includes("torch") || f.peers.length > 1) throw new UserError("--whole-run compares the seed's run with one peer: --peers numpy (the default) or c");
+    process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, f.peers.includes("c") ? "c" : "numpy", mnistDirectory(), (s) => process.stderr.write(s)), epochs));
     return 0;
   }
   if (f.child !== undefined) {
     process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.threads[0], f.child as "autodiff" | "backprop"))}\n`);
     return 0;
   }
-  // The peer is looked for before anything is measured, not after minutes of measuring.
-  if (f.peers === "numpy") peerScript("mnist_numpy.py", "--peers numpy");
-  if (f.peers === "c") {
+  // The peers are looked for before anything is measured, not after minutes of measuring.
+  if (f.peers.includes("torch")) throw new UserError("--peers torch measures a conv net: give it with --spec FILE");
+  if (f.peers.includes("numpy")) peerScript("mnist_numpy.py", "--peers numpy");
+  if (f.peers.includes("c")) {
     peerScript("sparse_sgd.c", "--peers c");
     for (const sizes of f.layers) if (sizes.length !== 3) throw new UserError(`--peers c: sparse_sgd.c has one hidden layer; --layers ${sizes.join(",")} has ${sizes.length - 2}`);
   }
   const paths = f.path === "both" ? (["autodiff", "backprop"] as const) : [f.path];
-  const results: Measurement[] = [];
-  const peers: { layers: readonly number[]; peer: string; dtype: string; result: PeerResult & { medianCpuSecondsPerEpoch?: number } }[] = [];
-  for (const sizes of f.layers) {
-    for (const threads of f.threads) {
-      for (const path of paths) {
-        process.stderr.write(`measuring ${sizes.join("-")} ${path} on ${f.backend}, ${threads} thread(s) …\n`);
-        const out = await runChild(["--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batch), "--backend", f.backend, "--threads", threads, "--child", path]);
-        results.push(JSON.parse(out) as Measurement);
+  // Each round measures everything once, tsgrad and its peers one after another; the table gives each one's
+  // median over the rounds, so a host that was busier in one round moves every figure of that round alike.
+  const rounds: { results: Measurement[]; peers: PeerRow[] }[] = [];
+  const steal = watchSteal();
+  for (let r = 0; r < f.rounds; r++) {
+    const round: { results: Measurement[]; peers: PeerRow[] } = { results: [], peers: [] };
+    for (const sizes of f.layers) {
+      for (const threads of f.threads) {
+        for (const path of paths) {
+          process.stderr.write(`round ${r + 1}: measuring ${sizes.join("-")} ${path} on ${f.backend}, ${threads} thread(s) …\n`);
+          const out = await runChild(["--layers", sizes.join(","), "--epochs", String(epochs), "--batch-size", String(batch), "--backend", f.backend, "--threads", threads, "--child", path]);
+          round.results.push(JSON.parse(out) as Measurement);
+        }
+      }
+      if (f.peers.includes("numpy")) {
+        for (const dtype of ["float32", "float64"]) {
+          process.stderr.write(`round ${r + 1}: measuring ${sizes.join("-")} numpy ${dtype} …\n`);
+          round.peers.push({ layers: sizes, peer: "numpy", dtype, result: await runPeer(sizes, epochs, batch, dtype) });
+        }
+      }
+      if (f.peers.includes("c")) {
+        process.stderr.write(`round ${r + 1}: measuring ${sizes.join("-")} sparse_sgd.c …\n`);
+        const c = await runCPeer(sizes[1], epochs, mnistDirectory());
+        round.peers.push({ layers: sizes, peer: "C (sparse_sgd.c)", dtype: "float32", result: { medianSecondsPerEpoch: c.medianSecondsPerEpoch, secondsPerEpoch: [], medianCpuSecondsPerEpoch: c.cpuSecondsPerEpoch } });
       }
     }
-    if (f.peers === "numpy") {
-      for (const dtype of ["float32", "float64"]) {
-        process.stderr.write(`measuring ${sizes.join("-")} numpy ${dtype} …\n`);
-        peers.push({ layers: sizes, peer: "numpy", dtype, result: await runPeer(sizes, epochs, batch, dtype) });
-      }
-    }
-    if (f.peers === "c") {
-      process.stderr.write(`measuring ${sizes.join("-")} sparse_sgd.c …\n`);
-      const c = await runCPeer(sizes[1], epochs, mnistDirectory());
-      peers.push({ layers: sizes, peer: "C (sparse_sgd.c)", dtype: "float32", result: { medianSecondsPerEpoch: c.medianSecondsPerEpoch, secondsPerEpoch: [], medianCpuSecondsPerEpoch: c.cpuSecondsPerEpoch } });
-    }
+    rounds.push(round);
   }
+  const stolen = steal();
+  // Medians over the rounds, in the first round's order.
+  const results: Measurement[] = rounds[0].results.map((m, i) => {
+    const all = rounds.map((rd) => rd.results[i]);
+    const wall = median(all.map((x) => x.medianSecondsPerEpoch));
+    return { ...m, medianSecondsPerEpoch: wall, medianCpuSecondsPerEpoch: median(all.map((x) => x.medianCpuSecondsPerEpoch)), imagesPerSecond: 50000 / wall, gflops: (m.gflops * m.medianSecondsPerEpoch) / wall, peakRssMB: Math.max(...all.map((x) => x.peakRssMB)) };
+  });
+  const peers: PeerRow[] = rounds[0].peers.map((p, i) => {
+    const all = rounds.map((rd) => rd.peers[i].result);
+    const cpus = all.map((x) => x.medianCpuSecondsPerEpoch).filter((x): x is number => x !== undefined);
+    return { ...p, result: { ...p.result, medianSecondsPerEpoch: median(all.map((x) => x.medianSecondsPerEpoch)), ...(cpus.length === all.length ? { medianCpuSecondsPerEpoch: median(cpus) } : {}) } };
+  });
   if (f.json) {
-    process.stdout.write(`${JSON.stringify({ batchSize: batch, epochs, results, peers })}\n`);
+    process.stdout.write(`${JSON.stringify({ batchSize: batch, epochs, rounds: f.rounds, ...(stolen === undefined ? {} : { stealShare: stolen }), results, peers })}\n`);
     return 0;
   }
   const rows = [["network", "path", "backend", "s/epoch (median)", "CPU s/epoch", "images/s", "GFLOP/s", "peak RSS MB", "RSS after each epoch MB", "test acc"]];
@@ -239,7 +261,7 @@ runMain(async () => {
   for (const p of peers) {
     for (const backend of backends) {
       const ours = ofRun("autodiff", p.layers, backend);
-      if (ours) out.push(`${p.layers.join("-")}: autodiff (${backend}) is ${(p.result.medianSecondsPerEpoch / ours.medianSecondsPerEpoch).toFixed(2)}× the speed of ${p.peer} ${p.dtype}`);
+      if (ours) out.push(`${p.layers.join("-")}: autodiff (${backend}) takes ${(ours.medianSecondsPerEpoch / p.result.medianSecondsPerEpoch).toFixed(2)}× the wall time of ${p.peer} ${p.dtype}${p.result.medianCpuSecondsPerEpoch === undefined ? "" : `, ${(ours.medianCpuSecondsPerEpoch / p.result.medianCpuSecondsPerEpoch).toFixed(2)}× its CPU time`}`);
     }
   }
   for (const sizes of f.layers) {
@@ -250,6 +272,7 @@ runMain(async () => {
     const one = ofRun("autodiff", sizes, f.backend), two = ofRun("autodiff", sizes, `${f.backend} ×2`);
     if (one && two) out.push(`${sizes.join("-")}: two threads run autodiff ${(one.medianSecondsPerEpoch / two.medianSecondsPerEpoch).toFixed(2)}× as fast as one`);
   }
+  out.push(`medians of ${f.rounds} alternating round(s); ${stealText(stolen)}`);
   process.stdout.write(`${out.join("\n")}\n`);
   return 0;
 });
