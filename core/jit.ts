@@ -342,7 +342,7 @@ function programOf(r: Recording, base: Kernels, inPlace: boolean): Program | und
     releaseBuffers(base, buffers);
     return undefined;
   }
-  const shared = inPlace ? inPlaceUpdates(calls, outputs) : [];
+  const shared = inPlace ? inPlaceUpdates(calls, outputs, base) : [];
   for (const { buffer } of shared) {
     base.release?.(buffers[1][buffer]);
     buffers[1][buffer] = buffers[0][buffer];
@@ -354,11 +354,11 @@ function programOf(r: Recording, base: Kernels, inPlace: boolean): Program | und
 }
 
 /**
- * The updates that may be written over their input: a fused sparse update (elementwise in its c and out)
- * whose c is an input no later call reads and that is not itself an output, and whose out is a buffer
+ * The updates that may be written over their input: a fused sparse update (elementwise in its c and out) that
+ * the backend writes less of in place, whose c is an input no later call reads and that is not itself an output, and whose out is a buffer
  * written by no other call and handed out.
  */
-function inPlaceUpdates(calls: readonly Call[], outputs: readonly { readonly ref: Ref }[]): { input: number; buffer: number }[] {
+function inPlaceUpdates(calls: readonly Call[], outputs: readonly { readonly ref: Ref }[], k: Kernels): { input: number; buffer: number }[] {
   const found: { input: number; buffer: number }[] = [];
   const outputBuffers = new Set(outputs.flatMap(({ ref }) => ("buffer" in ref ? [ref.buffer] : [])));
   const outputInputs = new Set(outputs.flatMap(({ ref }) => ("input" in ref ? [ref.input] : [])));
@@ -368,7 +368,8 @@ function inPlaceUpdates(calls: readonly Call[], outputs: readonly { readonly ref
     if (out !== undefined) writers.set(out, (writers.get(out) ?? 0) + 1);
   });
   calls.forEach((call, i) => {
-    if (call.kernel !== "sparseMatmulTAxpy") return;
+    // Only where the backend writes less in place (the rows a sparse batch touches), and so says.
+    if (call.kernel !== "sparseMatmulTAxpy" || k.inPlaceGain?.(call.kernel, call.args[0]) !== true) return;
     const c = call.inputs.find(([arg]) => arg === 4)?.[1];
     const out = call.bufferOf[5];
     if (c === undefined || out === undefined || outputInputs.has(c) || !outputBuffers.has(out) || writers.get(out) !== 1) return;

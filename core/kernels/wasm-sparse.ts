@@ -70,7 +70,7 @@ function residentMatrix(mem: WasmMemory, wasm: WasmExports, m: CsrMatrix): numbe
 
 const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
 
-export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" | "sparseMatmulT" | "sparseMatmulTAxpy" | "sparseToDense" | "prepareSparse"> {
+export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" | "sparseMatmulT" | "sparseMatmulTAxpy" | "sparseToDense" | "prepareSparse" | "inPlaceGain"> {
   const descriptors = new WeakMap<CsrMatrix, number | null>();
   const descriptor = (m: CsrMatrix): number | undefined => {
     let d = descriptors.get(m);
@@ -91,6 +91,12 @@ export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" 
   return {
     prepareSparse(m) {
       descriptor(m);
+    },
+    // In place, the update copies nothing and writes only the batch's rows: where rows are scattered 32 wide
+    // (h ≤ 32) and alpha < 0 (alpha·(+0) + c is c). Wider rows are written whole, each once, either way.
+    inPlaceGain(kernel, args) {
+      const [alpha, , , , , , , h] = args as readonly [number, unknown, unknown, unknown, unknown, unknown, number, number];
+      return kernel === "sparseMatmulTAxpy" && h <= 32 && alpha < 0 && alpha > -Infinity;
     },
     sparseMatmul(m, rows, b, out, n, h) {
       const d = descriptor(m);
