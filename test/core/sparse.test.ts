@@ -200,3 +200,32 @@ test("a resident matrix of many rows (made in chunks) has every row right (wasm)
     sameBits(dense.data, truth, "rows across chunk boundaries");
   });
 });
+
+test("wasm's sparse products are float32 sums in the entries' order, for any width (a float32 oracle)", () => {
+  T.withKernels(T.createWasmKernels(), () => {
+    fc.assert(fc.property(byteMatrix(4, 30), fc.integer({ min: 1, max: 110 }), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.nat(1000), ({ rows, cols, bytes }, h, picks, seed) => {
+      const m = T.CsrMatrix.fromBytes(bytes, rows, cols, 255);
+      const r = picks.map((p) => p % rows);
+      const w = T.cast(T.normal(T.key(seed), [cols, h]), "float32"), g = T.cast(T.normal(T.key(seed + 1), [r.length, h]), "float32");
+      const x = new T.SparseBatch(m, T.fromArray(r, [r.length], "float32"));
+      const f = Math.fround, value = (b: number) => f(b / 255);
+      const xw = new Float32Array(r.length * h), xtg = new Float32Array(cols * h);
+      r.forEach((row, i) => {
+        for (let j = 0; j < h; j++) {
+          let s = 0;
+          for (let c = 0; c < cols; c++) if (bytes[row * cols + c] !== 0) s = f(s + f(value(bytes[row * cols + c]) * w.data[c * h + j]));
+          xw[i * h + j] = s;
+        }
+      });
+      for (let c = 0; c < cols; c++) for (let j = 0; j < h; j++) {
+        let s = 0;
+        r.forEach((row, i) => {
+          if (bytes[row * cols + c] !== 0) s = f(s + f(value(bytes[row * cols + c]) * g.data[i * h + j]));
+        });
+        xtg[c * h + j] = s;
+      }
+      sameBits(T.sparseMatmul(x, w).data, xw, "x·w");
+      sameBits(T.sparseMatmulT(x, g).data, xtg, "xᵀ·g");
+    }), { numRuns: 60 });
+  });
+});
