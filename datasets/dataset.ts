@@ -9,8 +9,28 @@ export interface Dataset {
   /** Pixels per image (784 for MNIST). */
   readonly features: number;
   readonly classes: number;
+  /** The pixels, count × features. A data set read as sparse rows makes them when this is first read. */
   readonly images: Uint8Array;
   readonly labels: Uint8Array;
+  /** The pixels as sparse rows, when the data set was read that way (node's loader on the wasm backend). */
+  readonly sparse?: CsrMatrix;
+}
+
+/**
+ * A data set held as sparse rows: its dense pixels are made from them when `images` is first read (into the
+ * backend's own memory when it has room, where its kernels gather from them), not before.
+ */
+export function sparseDataset(sparse: CsrMatrix, labels: Uint8Array, classes: number): Dataset {
+  if (labels.length !== sparse.rows) throw new Error(`sparseDataset: ${labels.length} labels for ${sparse.rows} images`);
+  let dense: Uint8Array | undefined;
+  // The backend of the moment it was made (whose memory its rows were likely read into) keeps the pixels too.
+  const owner = kernels();
+  return {
+    count: sparse.rows, features: sparse.cols, classes, labels, sparse,
+    get images() {
+      return (dense ??= sparse.toBytes(owner.residentBytes?.(sparse.rows * sparse.cols)));
+    },
+  };
 }
 
 /** Inputs and one-hot targets, rows aligned (the shape nn's training step takes); X is a SparseBatch for sparse rows. */
@@ -21,6 +41,7 @@ export interface LabelledBatch<X extends Tensor | SparseBatch = Tensor> {
 
 /** Examples [start, end) as a view (no copy). */
 export function slice(ds: Dataset, start: number, end: number): Dataset {
+  if (ds.sparse !== undefined) return sparseDataset(ds.sparse.rowRange(start, end), ds.labels.subarray(start, end), ds.classes);
   return {
     ...ds,
     count: end - start,
@@ -80,6 +101,7 @@ const matrices = new WeakMap<Uint8Array, CsrMatrix>();
 
 /** A data set's images as sparse rows (core's CsrMatrix, pixels / 255), made once per images array. */
 export function sparseImages(ds: Dataset): CsrMatrix {
+  if (ds.sparse !== undefined) return ds.sparse;
   let m = matrices.get(ds.images);
   if (m === undefined) matrices.set(ds.images, (m = CsrMatrix.fromBytes(ds.images, ds.count, ds.features, 255)));
   return m;

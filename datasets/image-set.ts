@@ -1,6 +1,7 @@
 /** Pairing an images file with its labels file, checked against each other (browser-safe; node/ and fetch use it). */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
-import type { Dataset } from "./dataset.ts";
+import type { CsrMatrix } from "../core/index.ts";
+import { sparseDataset, type Dataset } from "./dataset.ts";
 import type { Idx } from "./idx.ts";
 
 /** The four files of MNIST (and of the sets named like it). */
@@ -17,8 +18,18 @@ export const DEFAULT_CLASSES = 10;
 /** Images (count × rows × cols) and labels (count) as a dataset; `labelsWhere` and `imagesName` name the files in errors. */
 export function imageSet(images: Idx, labels: Idx, imagesName: string, labelsWhere: string, classes = DEFAULT_CLASSES): Either<Error, Dataset> {
   const [count, rows, cols] = images.dims;
-  if (labels.dims[0] !== count) return left(new Error(`${labelsWhere}: ${labels.dims[0]} labels for ${count} images in ${imagesName}`));
+  const bad = badLabels(count, labels, imagesName, labelsWhere, classes);
+  return bad !== undefined ? left(bad) : right({ count, features: rows * cols, classes, images: images.data, labels: labels.data });
+}
+
+/** The same, for images read as sparse rows (a CsrMatrix of count × pixels). */
+export function sparseImageSet(images: CsrMatrix, labels: Idx, imagesName: string, labelsWhere: string, classes = DEFAULT_CLASSES): Either<Error, Dataset> {
+  const bad = badLabels(images.rows, labels, imagesName, labelsWhere, classes);
+  return bad !== undefined ? left(bad) : right(sparseDataset(images, labels.data, classes));
+}
+
+function badLabels(count: number, labels: Idx, imagesName: string, labelsWhere: string, classes: number): Error | undefined {
+  if (labels.dims[0] !== count) return new Error(`${labelsWhere}: ${labels.dims[0]} labels for ${count} images in ${imagesName}`);
   const bad = labels.data.findIndex((l) => l >= classes);
-  if (bad >= 0) return left(new Error(`${labelsWhere}: label ${labels.data[bad]} at index ${bad} is outside the ${classes} classes 0-${classes - 1}`));
-  return right({ count, features: rows * cols, classes, images: images.data, labels: labels.data });
+  return bad >= 0 ? new Error(`${labelsWhere}: label ${labels.data[bad]} at index ${bad} is outside the ${classes} classes 0-${classes - 1}`) : undefined;
 }

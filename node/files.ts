@@ -40,9 +40,9 @@ export function withRegularFile<A>(path: string, what: string, use: (fd: number,
   }
 }
 
-/** Reads `size` bytes from the start of the file into `bytes`; an error if the file changed size meanwhile. */
-export function readFully<B extends Uint8Array>(fd: number, bytes: B, size: number, path: string): Either<Error, B> {
+/** Reads `size` bytes from the file, from byte `from` (its start by default), into `bytes`; an error if the file changed size meanwhile. */
+export function readFully<B extends Uint8Array>(fd: number, bytes: B, size: number, path: string, from = 0): Either<Error, B> {
   let got = 0;
-  for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, bytes, got, Math.min(size - got, 1 << 30), got);
+  for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, bytes, got, Math.min(size - got, 1 << 30), from + got);
   return got === size ? right(bytes) : left(new Error(`${path}: changed size while being read (${got} of ${size} bytes)`));
 }

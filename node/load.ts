@@ -6,8 +6,8 @@ import { dirname, join } from "node:path";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { kernels } from "../core/index.ts";
-import { DEFAULT_CLASSES, idxDeclaredSize, imageSet, MNIST_FILES, parseIdx, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
+import { kernels, type CsrMatrix } from "../core/index.ts";
+import { DEFAULT_CLASSES, idxDeclaredSize, imageSet, MNIST_FILES, parseIdx, sparseImageSet, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
 
 export { DEFAULT_CLASSES, MNIST_FILES } from "../datasets/index.ts";
 
@@ -103,8 +103,42 @@ export function readIdxFile(dir: string, name: string, rank: number, maxBytes = 
   return bytes._tag === "Left" ? bytes : parseIdx(bytes.right, path, rank);
 }
 
+/**
+ * A plain IDX file of images (count × rows × cols) read as sparse rows, where the backend can make them in its
+ * own memory (the wasm backend): a chunk of rows at a time, so the dense pixels are never all held. Right(undefined)
+ * where it cannot (another backend, a gzipped file): the caller reads the file densely.
+ */
+function readSparseImages(dir: string, name: string): Either<Error, CsrMatrix | undefined> {
+  const make = kernels().sparseFromRows;
+  const path = join(dir, name);
+  const there = present(path);
+  if (make === undefined || there._tag === "Left" || !there.right) return right(undefined);
+  return withRegularFile(path, "an IDX file", (fd, size) => {
+    const head = new Uint8Array(Math.min(size, IDX_HEAD));
+    readSync(fd, head, 0, head.length, 0);
+    const declared = idxDeclaredSize(head, path, 3, size);
+    if (declared._tag === "Left") return declared;
+    if (size > MAX_IDX_BYTES) return left(new Error(`${path}: ${size} bytes is more than the ${MAX_IDX_BYTES / 2 ** 20} MiB this loader reads`));
+    const { header, dims: [count, rows, cols] } = declared.right;
+    const features = rows * cols;
+    if (features > 65536) return right(undefined);
+    let short: Error | undefined;
+    const matrix = make.call(kernels(), count, features, 255, (into, first, n) => {
+      const r = readFully(fd, into, n * features, path, header + first * features);
+      if (r._tag === "Left") short ??= r.left;
+    });
+    return short !== undefined ? left(short) : right(matrix);
+  });
+}
+
 /** Images (count × rows × cols) and labels (count) from two IDX files, checked against each other. */
 export function readImageSet(dir: string, imagesName: string, labelsName: string, classes = DEFAULT_CLASSES): Either<Error, Dataset> {
+  const sparse = readSparseImages(dir, imagesName);
+  if (sparse._tag === "Left") return sparse;
+  const matrix = sparse.right;
+  if (matrix !== undefined) {
+    return pipe(readIdxFile(dir, labelsName, 1), chain((labels) => sparseImageSet(matrix, labels, imagesName, join(dir, labelsName), classes)));
+  }
   return pipe(
     // The pixels are gathered from on every step: read straight into the backend's memory when it has room.
     readIdxFile(dir, imagesName, 3, MAX_IDX_BYTES, (length) => kernels().residentBytes?.(length)),

@@ -113,6 +113,13 @@ export interface Kernels {
   /** Optional: makes a matrix ready for the sparse kernels now (the wasm backend makes its copy in its memory), not on first use. */
   prepareSparse?(m: CsrMatrix): void;
   /**
+   * Optional, for backends with memory of their own: a matrix of `rows` rows of `cols` bytes made from rows
+   * that `read(into, firstRow, count)` puts into a staging block of that memory, a chunk at a time (each chunk
+   * read twice), so that the dense bytes are never all held (a data set's images read this way are held once,
+   * as sparse rows). Undefined when there is no room (the caller reads them densely).
+   */
+  sparseFromRows?(rows: number, cols: number, divisor: number, read: (into: Uint8Array, firstRow: number, count: number) => void): CsrMatrix | undefined;
+  /**
    * Optional, for jit's inPlace: whether this call would write less with its `out` the same array as its `c`
    * (a sparse update then writes only the rows its batch touches). Every kernel must give the same numbers
    * either way; this only says where sharing the buffer pays.
@@ -163,7 +170,7 @@ export interface CompiledCalls {
 }
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
-export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile" | "prepareSparse" | "inPlaceGain">, number>> = {
+export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile" | "prepareSparse" | "inPlaceGain" | "sparseFromRows">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
   sparseMatmul: 3, sparseMatmulT: 3, sparseMatmulTAxpy: 5, sparseToDense: 2,
 };

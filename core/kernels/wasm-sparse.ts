@@ -3,7 +3,7 @@
  * a six-word descriptor (where its arrays and its byte-to-number table are), and read there on every call.
  */
 import type { CsrMatrix } from "../sparse.ts";
-import { valueTable } from "../sparse.ts";
+import { checkSize, madeFromLists, valueTable } from "../sparse.ts";
 import type { FloatArray } from "../tensor.ts";
 import type { Kernels } from "./kernels.ts";
 import type { WasmMemory } from "./wasm-memory.ts";
@@ -31,41 +31,100 @@ const align = (n: number) => (n + 15) & ~15;
  */
 function residentMatrix(mem: WasmMemory, wasm: WasmExports, m: CsrMatrix): number | undefined {
   const tableAt = 32, startAt = tableAt + 1024;
-  const source = mem.lives(m.source) ? m.source.byteOffset : undefined;
+  // Lists that already live here (made here as a data set was read, or a window of such) are read in place.
+  if (m.listsMade && m.start.buffer === mem.buffer && m.columns.buffer === mem.buffer && m.values.buffer === mem.buffer) {
+    const at = mem.claimResident(startAt);
+    if (at === undefined) return undefined;
+    new Float32Array(mem.buffer, at + tableAt, 256).set(valueTable(m, "float32"));
+    new Int32Array(mem.buffer, at, 6).set([m.start.byteOffset, m.columns.byteOffset, m.values.byteOffset, at + tableAt, m.rows, m.cols]);
+    return at;
+  }
+  const source = !m.listsMade && m.source !== undefined && mem.lives(m.source) ? m.source.byteOffset : undefined;
   const at = mem.claimResident(startAt + 4 * (m.rows + 1));
   if (at === undefined) return undefined;
   new Float32Array(mem.buffer, at + tableAt, 256).set(valueTable(m, "float32"));
   let entries = 0;
-  // In chunks of rows: V8 runs a wasm function's first calls unoptimised, and one call over a whole data set
-  // would run so from start to end. (The chunks' starts are relative: each is shifted by the entries before it.)
-  const CHUNK = 1024;
   const starts = new Int32Array(mem.buffer, at + startAt, m.rows + 1);
-  if (source !== undefined) {
-    for (let r = 0; r < m.rows; r += CHUNK) {
-      const rows = Math.min(CHUNK, m.rows - r);
-      const count = wasm.csrCount(source + r * m.cols, rows, m.cols, at + startAt + 4 * r);
-      if (entries !== 0) for (let i = r; i < r + rows; i++) starts[i] += entries;
-      entries += count;
-    }
-    starts[m.rows] = entries;
-  } else {
-    new Int32Array(mem.buffer, at + startAt, m.rows + 1).set(m.start);
-    entries = m.entries;
+  if (source !== undefined) entries = countRows(wasm, source, m.rows, m.cols, at + startAt, starts);
+  else {
+    starts.set(m.start.subarray(0, m.rows + 1));
+    // (A window of a larger matrix starts where it starts: its positions are made relative here.)
+    const first = starts[0];
+    if (first !== 0) for (let i = 0; i <= m.rows; i++) starts[i] -= first;
+    entries = starts[m.rows];
   }
   // (csrFill writes up to 16 entries past the last.)
   const columnsAt = mem.claimResident(2 * (entries + 16)), bytesAt = mem.claimResident(entries + 16);
   if (columnsAt === undefined || bytesAt === undefined) return undefined;
-  if (source !== undefined) {
-    for (let r = 0; r < m.rows; r += CHUNK) {
-      const q = starts[r];
-      wasm.csrFill(source + r * m.cols, Math.min(CHUNK, m.rows - r), m.cols, columnsAt + 2 * q, bytesAt + q);
-    }
-  } else {
-    new Uint16Array(mem.buffer, columnsAt, entries).set(m.columns);
-    mem.heapBytes.set(m.values, bytesAt);
+  if (source !== undefined) fillRows(wasm, source, m.rows, m.cols, starts, columnsAt, bytesAt);
+  else {
+    const first = m.start[0];
+    new Uint16Array(mem.buffer, columnsAt, entries).set(m.columns.subarray(first, first + entries));
+    mem.heapBytes.set(m.values.subarray(first, first + entries), bytesAt);
   }
   new Int32Array(mem.buffer, at, 6).set([at + startAt, columnsAt, bytesAt, at + tableAt, m.rows, m.cols]);
   return at;
+}
+
+// In chunks of rows: V8 runs a wasm function's first calls unoptimised, and one call over a whole data set
+// would run so from start to end.
+const CHUNK = 1024;
+
+/** Each row's first entry into `starts` (at `startsAt` in memory) for rows×cols bytes at `source`; returns the entry count. */
+function countRows(wasm: WasmExports, source: number, rows: number, cols: number, startsAt: number, starts: Int32Array): number {
+  let entries = 0;
+  for (let r = 0; r < rows; r += CHUNK) {
+    const n = Math.min(CHUNK, rows - r);
+    const count = wasm.csrCount(source + r * cols, n, cols, startsAt + 4 * r);
+    // Each chunk's starts are relative to it: shifted by the entries before it.
+    if (entries !== 0) for (let i = r; i < r + n; i++) starts[i] += entries;
+    entries += count;
+  }
+  starts[rows] = entries;
+  return entries;
+}
+
+/** The entries' columns and bytes of rows×cols bytes at `source`, whose starts are known. */
+function fillRows(wasm: WasmExports, source: number, rows: number, cols: number, starts: Int32Array, columnsAt: number, bytesAt: number): void {
+  for (let r = 0; r < rows; r += CHUNK) wasm.csrFill(source + r * cols, Math.min(CHUNK, rows - r), cols, columnsAt + 2 * starts[r], bytesAt + starts[r]);
+}
+
+/**
+ * A matrix made here from rows of bytes that `read` puts, a chunk at a time, into a staging block of this
+ * memory (`read(into, firstRow, count)`, called twice for every chunk: once to count, once to fill): its lists
+ * live here from the start and the bytes never do (a data set read this way holds its images once). Undefined
+ * when there is no room.
+ */
+export function sparseFromRows(mem: WasmMemory, wasm: WasmExports, rows: number, cols: number, divisor: number, read: (into: Uint8Array, firstRow: number, count: number) => void): CsrMatrix | undefined {
+  checkSize(rows, cols, divisor);
+  const chunkRows = Math.max(1, Math.min(CHUNK, Math.floor((1 << 20) / cols)));
+  const staging = mem.persistent("float32", Math.ceil((chunkRows * cols) / 4)) as Float32Array | undefined;
+  if (staging === undefined) return undefined;
+  try {
+    const into = (n: number) => new Uint8Array(mem.buffer, staging.byteOffset, n * cols);
+    const startAt = mem.claimResident(4 * (rows + 1));
+    if (startAt === undefined) return undefined;
+    const starts = new Int32Array(mem.buffer, startAt, rows + 1);
+    let entries = 0;
+    for (let r = 0; r < rows; r += chunkRows) {
+      const n = Math.min(chunkRows, rows - r);
+      read(into(n), r, n);
+      const count = wasm.csrCount(staging.byteOffset, n, cols, startAt + 4 * r);
+      for (let i = r; i < r + n; i++) starts[i] += entries;
+      entries += count;
+    }
+    starts[rows] = entries;
+    const columnsAt = mem.claimResident(2 * (entries + 16)), bytesAt = mem.claimResident(entries + 16);
+    if (columnsAt === undefined || bytesAt === undefined) return undefined;
+    for (let r = 0; r < rows; r += chunkRows) {
+      const n = Math.min(chunkRows, rows - r);
+      read(into(n), r, n);
+      wasm.csrFill(staging.byteOffset, n, cols, columnsAt + 2 * starts[r], bytesAt + starts[r]);
+    }
+    return madeFromLists(rows, cols, divisor, starts, new Uint16Array(mem.buffer, columnsAt, entries), new Uint8Array(mem.buffer, bytesAt, entries));
+  } finally {
+    mem.release(staging);
+  }
 }
 
 const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);

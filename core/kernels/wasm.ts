@@ -16,7 +16,7 @@ import { outArgument, type ConvGeometry, type KernelName, type Kernels } from ".
 import { CONTROL_BYTES, HelperLink, type WasmHelperData } from "./wasm-helper.ts";
 import type { WasmExports } from "./wasm-exports.ts";
 import { ThreadSplit } from "./wasm-split.ts";
-import { sparseKernels } from "./wasm-sparse.ts";
+import { sparseFromRows, sparseKernels } from "./wasm-sparse.ts";
 import { compileCalls, moduleRecorder, type ModuleCall, type ProgramHost } from "./wasm-program.ts";
 import { wasmKernelsBase64, wasmSharedKernelsBase64 } from "./wasm-module.generated.ts";
 
@@ -243,6 +243,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     ...imageKernels(context),
     ...gatherKernels(context),
     ...sparseKernels({ ...context, wasm }),
+    sparseFromRows: (rows, cols, divisor, read) => sparseFromRows(mem, wasm, rows, cols, divisor, read),
   };
   const host = recordingHost(backend, route, mem);
   return backend;
