@@ -17,7 +17,7 @@ export interface Examples {
    * Optionally, a gatherer like `reusingGather` whose batches' x are sparse rows (core's SparseBatch): what
    * training uses for a network whose first layer takes them (Network.sparseInput). The same numbers.
    */
-  sparseGather?(): (indices: ArrayLike<number>) => Batch;
+  sparseGather?(): (indices: ArrayLike<number>) => Batch<SparseBatch>;
 }
 
 export interface Evaluation {
@@ -35,9 +35,9 @@ type Pass = (params: Tree, x: Tensor | SparseBatch, y: Tensor) => { readonly out
 // One jitted forward pass (with the cost) per network and cost, so each epoch's evaluation replays kernel calls
 // into kept buffers instead of going through the op layer; and one reusing gatherer per set of examples.
 const passes = new WeakMap<Network, WeakMap<Cost, Pass>>();
-const gatherers = new WeakMap<Examples, (indices: ArrayLike<number>) => Batch>();
+const gatherers = new WeakMap<Examples, (indices: ArrayLike<number>) => Batch<Tensor | SparseBatch>>();
 // Sparse rows for a network whose first layer reads them (Network.sparseInput): the same numbers, fewer read.
-const sparseGatherers = new WeakMap<Examples, (indices: ArrayLike<number>) => Batch>();
+const sparseGatherers = new WeakMap<Examples, (indices: ArrayLike<number>) => Batch<Tensor | SparseBatch>>();
 
 function passOf(net: Network, cost: Cost): Pass {
   let byCost = passes.get(net);
@@ -53,7 +53,7 @@ function passOf(net: Network, cost: Cost): Pass {
   return pass;
 }
 
-function gathererOf(data: Examples, sparse: boolean): (indices: ArrayLike<number>) => Batch {
+function gathererOf(data: Examples, sparse: boolean): (indices: ArrayLike<number>) => Batch<Tensor | SparseBatch> {
   const kept = sparse ? sparseGatherers : gatherers;
   let g = kept.get(data);
   if (g === undefined) {

@@ -4,9 +4,10 @@ import type { Cost } from "./costs.ts";
 import type { Optimizer } from "./optimizers.ts";
 import type { Network } from "./spec.ts";
 
-export interface Batch {
-  /** The inputs, dense or as sparse rows (for a network whose first layer is dense: see Network.sparseInput). */
-  readonly x: Tensor | SparseBatch;
+/** A mini-batch; `Batch<Tensor | SparseBatch>` where its inputs may be sparse rows (see Network.sparseInput). */
+export interface Batch<X extends Tensor | SparseBatch = Tensor> {
+  /** The inputs, a tensor (batch first), or sparse rows for a network whose first layer is dense. */
+  readonly x: X;
   readonly y: Tensor;
   /** For a network with dropout: this step's randomness (core's keyTensor); training mode when present. */
   readonly key?: Tensor;
@@ -30,15 +31,15 @@ export interface StepOptions {
 
 /** A function that takes one step of `optimizer` on the batch's cost. */
 export function step(net: Network, cost: Cost, optimizer: Optimizer, options: StepOptions = {}) {
-  const lossAndGrad = valueAndGrad((params: Tree, batch: Batch) =>
+  const lossAndGrad = valueAndGrad((params: Tree, batch: Batch<Tensor | SparseBatch>) =>
     cost(net.apply(params, batch.x, batch.key === undefined ? undefined : { key: batch.key }), batch.y));
-  const update = (params: Tree, optState: Tree, batch: Batch) => {
+  const update = (params: Tree, optState: Tree, batch: Batch<Tensor | SparseBatch>) => {
     const { output, grad } = lossAndGrad(params, batch);
     const r = optimizer.update(grad, optState, params);
     return { params: r.params, optState: r.state, loss: output };
   };
   const run = options.jit === false ? update : jit(update, { donate: options.donate === true, inPlace: options.donate === true });
-  return (params: Tree, optState: Tree, batch: Batch): StepResult => {
+  return (params: Tree, optState: Tree, batch: Batch<Tensor | SparseBatch>): StepResult => {
     const r = run(params, optState, batch);
     return { params: r.params, optState: r.optState, loss: r.loss.item() };
   };

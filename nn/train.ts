@@ -3,7 +3,7 @@
  * handed to a callback. It prints nothing; scripts decide what a person sees.
  * It yields to the event loop now and then, so signals, timers and progress bars stay alive.
  */
-import { foldIn, keyTensor, permutation, Tensor, treeLeaves, treeMap, type Key, type Tree } from "../core/index.ts";
+import { foldIn, keyTensor, permutation, Tensor, treeLeaves, treeMap, type Key, type SparseBatch, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
 import type { Optimizer } from "./optimizers.ts";
@@ -153,7 +153,7 @@ interface Loop {
   readonly setup: TrainSetup;
   readonly hooks: TrainHooks;
   readonly batches: number;
-  readonly nextBatch: (indices: ArrayLike<number>) => Batch;
+  readonly nextBatch: (indices: ArrayLike<number>) => Batch<Tensor | SparseBatch>;
   /** When the loop last let the event loop run (signals, a page's messages). */
   lastYield: number;
 }
