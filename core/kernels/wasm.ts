@@ -73,6 +73,8 @@ const PAGE = 65536;
 const RESERVED = PAGE;
 // The elementwise operations the wasm module has, by its op codes (the rest stay on the JS kernels).
 const wasmOp: Partial<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+// binaryOp has one more (scalarOp and fillOp do not): ReLU's VJP.
+const wasmBinaryOp: Partial<Record<string, number>> = { ...wasmOp, reluGrad: 4 };
 // Shorter elementwise operations stay in JS, where they cost less than placing their operands.
 const WASM_ELEMENTWISE = 64;
 
@@ -320,8 +322,9 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binary">
           return;
         }
       }
-      // sqrt and square: correctly rounded in float32 either way, so the same numbers as the JS loop (Adam's update).
-      const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : -1;
+      // sqrt and square: correctly rounded in float32 either way, so the same numbers as the JS loop (Adam's
+      // update); ReLU: a selection, the same numbers too.
+      const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : kind === "relu" ? 2 : -1;
       if (u >= 0 && ctx.worthWasm(out, x) && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
         ctx.module().unaryOp(u, ctx.placed[0], ctx.placed[2], out.length);
         ctx.finish(out, ctx.placed[2]);
@@ -330,7 +333,7 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binary">
       ctx.fallback().unary(kind, x, out);
     },
     binary(kind, a, b, out) {
-      const op = wasmOp[kind];
+      const op = wasmBinaryOp[kind];
       if (op !== undefined && ctx.worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
         ctx.module().binaryOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
         ctx.finish(out, ctx.placed[2]);

@@ -206,3 +206,18 @@ test("the wasm weight gradient xᵀ·δ adds the examples in order from zero, an
     { numRuns: 60 },
   );
 });
+
+test("wasm's ReLU and its VJP give the JS kernels' numbers exactly, NaN, ±0 and ±∞ included", () => {
+  const k = createWasmKernels();
+  const specials = [NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45, 3.5, -2];
+  const x = Float32Array.from({ length: 90 }, (_, i) => specials[i % specials.length]);
+  const g = Float32Array.from({ length: 90 }, (_, i) => specials[(i * 4 + 1) % specials.length]);
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).every((v, i) => Object.is(v, b[i]));
+  const [wo, fo] = [new Float32Array(90), new Float32Array(90)];
+  k.unary("relu", x, wo);
+  fastKernels.unary("relu", x, fo);
+  assert.ok(same(wo, fo), "relu");
+  k.binary("reluGrad", g, x, wo);
+  fastKernels.binary("reluGrad", g, x, fo);
+  assert.ok(same(wo, fo), "reluGrad");
+});

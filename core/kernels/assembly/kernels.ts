@@ -126,7 +126,7 @@ const COMPRESS = memory.data<u8>([
   memory.copy(out, dst, (<usize>count) << 2);
 }
 
-// Columns j … j+51 (13 vectors, `count` ≤ 52 of them stored): for rows of 33 to 104 numbers, two passes over
+// Columns j … j+51 (13 vectors, `count` ≤ 52 of them stored): for rows of 53 to 104 numbers, two passes over
 // the non-zeros instead of four (784-100-10's first layer). Reads 52 wide as block32 reads 32.
 @inline function block52(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0), s4 = f32x4.splat(0);
@@ -159,9 +159,14 @@ const COMPRESS = memory.data<u8>([
 
 // out[row, :] = Σ_q val[q] · b[idx[q], :] for one output row, b being rows of length n.
 @inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize, overRead: bool): void {
-  if (overRead && n > 32 && n <= 104 && nnz < SCRATCH_TAIL - 32) {
-    block52(nnz, b, n, 0, outRow, min(n, 52));
-    if (n > 52) block52(nnz, b, n, 52, at(outRow, 52), n - 52);
+  // Rows of 53 to 104: 52 columns, then the rest in the narrowest block that holds it (two passes, not four).
+  if (overRead && n > 52 && n <= 104 && nnz < SCRATCH_TAIL - 32) {
+    block52(nnz, b, n, 0, outRow, 52);
+    const rest = n - 52, o = at(outRow, 52);
+    if (rest > 32) block52(nnz, b, n, 52, o, rest);
+    else if (rest > 16) block32(nnz, b, n, 52, o, rest);
+    else if (rest > 8) block16(nnz, b, n, 52, o, rest);
+    else block8(nnz, b, n, 52, o, rest);
     return;
   }
   let j = 0;
@@ -510,24 +515,30 @@ export function sigmoidGrad(g: usize, y: usize, out: usize, len: i32): void {
 /** out = a ∘ b elementwise, for ∘ = + (op 0), − (1), × (2). */
 export function binaryOp(op: i32, a: usize, b: usize, out: usize, len: i32): void {
   let i = 0;
+  const zero = f32x4.splat(0);
   if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(v128.load(at(a, i)), v128.load(at(b, i))));
   else if (op == 1) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.sub(v128.load(at(a, i)), v128.load(at(b, i))));
   else if (op == 2) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.mul(v128.load(at(a, i)), v128.load(at(b, i))));
-  else for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.div(v128.load(at(a, i)), v128.load(at(b, i))));
+  else if (op == 3) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.div(v128.load(at(a, i)), v128.load(at(b, i))));
+  // op 4, ReLU's VJP: a where b > 0, else +0 (as the JS kernels: b NaN or ≤ 0 gives 0).
+  else for (; i + 4 <= len; i += 4) v128.store(at(out, i), v128.bitselect(v128.load(at(a, i)), zero, f32x4.gt(v128.load(at(b, i)), zero)));
   for (; i < len; i++) {
     const x = load<f32>(at(a, i)), y = load<f32>(at(b, i));
-    store<f32>(at(out, i), op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y);
+    store<f32>(at(out, i), op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : op == 3 ? x / y : y > 0 ? x : 0);
   }
 }
 
-// out = sqrt(x) (op 0) or x·x (op 1): correctly rounded in float32, as JavaScript's double result rounded to float32.
+// out = sqrt(x) (op 0) or x·x (op 1): correctly rounded in float32, as JavaScript's double result rounded to
+// float32; or ReLU (op 2): x where x > 0, else +0 (NaN and −0 give +0, as the JS kernels).
 export function unaryOp(op: i32, x: usize, out: usize, len: i32): void {
   let i = 0;
+  const zero = f32x4.splat(0);
   if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.sqrt(v128.load(at(x, i))));
-  else for (; i + 4 <= len; i += 4) { const v = v128.load(at(x, i)); v128.store(at(out, i), f32x4.mul(v, v)); }
+  else if (op == 1) for (; i + 4 <= len; i += 4) { const v = v128.load(at(x, i)); v128.store(at(out, i), f32x4.mul(v, v)); }
+  else for (; i + 4 <= len; i += 4) { const v = v128.load(at(x, i)); v128.store(at(out, i), v128.bitselect(v, zero, f32x4.gt(v, zero))); }
   for (; i < len; i++) {
     const v = load<f32>(at(x, i));
-    store<f32>(at(out, i), op == 0 ? sqrt<f32>(v) : v * v);
+    store<f32>(at(out, i), op == 0 ? sqrt<f32>(v) : op == 1 ? v * v : v > 0 ? v : 0);
   }
 }
 
