@@ -198,6 +198,8 @@ export const SHIFTS: readonly (readonly [number, number])[] = [[0, 0], [-1, 0], 
 export function shiftedGather(ds: Dataset, side: number, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch {
   if (side * side !== ds.features) throw new Error(`shiftedGather: images of ${ds.features} pixels are not ${side}×${side}`);
   const n = indices.length, f = ds.features, c = ds.classes;
+  // Read once: a set held as sparse rows makes its pixels behind a getter.
+  const images = ds.images;
   const x = allocate(dtype, n * f);
   const y = allocate(dtype, n * c);
   for (let r = 0; r < n; r++) {
@@ -209,7 +211,7 @@ export function shiftedGather(ds: Dataset, side: number, indices: ArrayLike<numb
       if (from < 0 || from >= side) continue;
       for (let col = 0; col < side; col++) {
         const fc = col - dx;
-        if (fc >= 0 && fc < side) x[dst + row * side + col] = ds.images[src + from * side + fc] / 255;
+        if (fc >= 0 && fc < side) x[dst + row * side + col] = images[src + from * side + fc] / 255;
       }
     }
     y[r * c + ds.labels[image]] = 1;

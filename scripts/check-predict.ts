@@ -21,12 +21,13 @@ runMain(() => {
   const model = readModel(parsed.positionals[0]);
   if (model.net.inputSize !== 784) throw new UserError(`${parsed.positionals[0]}: the model takes ${model.net.inputSize} inputs; MNIST digits have 784`);
   const test = orFail(loadIdxDirectory(mnistDirectory())).test;
+  const images = test.images; // read once: a set held as sparse rows makes its pixels behind a getter
   const n = Math.min(parsed.flags.count, test.count);
   const raw = new Float64Array(n * 784), read = new Float64Array(n * 784);
   for (let i = 0; i < n; i++) {
     const png = new PNG({ width: 28, height: 28 });
     for (let p = 0; p < 784; p++) {
-      const v = test.images[i * 784 + p];
+      const v = images[i * 784 + p];
       raw[i * 784 + p] = v / 255;
       png.data[4 * p] = png.data[4 * p + 1] = png.data[4 * p + 2] = v;
       png.data[4 * p + 3] = 255;

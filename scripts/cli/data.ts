@@ -19,5 +19,7 @@ export function examples(ds: Dataset, dtype: DType = "float64"): Examples {
 export function shiftedExamples(ds: Dataset, dtype: DType = "float64"): Examples {
   const side = Math.round(Math.sqrt(ds.features));
   if (side * side !== ds.features) throw new UserError(`--expand shift: the images have ${ds.features} pixels, not a square`);
+  // Shifting reads the dense pixels: a set held as sparse rows makes them now, in the set-up, not in the first epoch.
+  void ds.images;
   return { size: ds.count * SHIFTS.length, gather: (indices) => shiftedGather(ds, side, indices, dtype) };
 }
