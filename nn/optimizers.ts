@@ -2,7 +2,7 @@
  * Optimizers as pure (init, update) pairs over parameter trees, and gradient transforms
  * (as in optax) that `chain` puts in front of one: chain(weightDecay(5, n), sgd(0.1)).
  */
-import { add, addScaled, div, mul, pow, sqrt, square, sub, treeLeaves, treeMap, treeZip, zeros, zerosLike, type Tensor, type Tree } from "../core/index.ts";
+import { adamMoment, adamStep, add, addScaled, div, mul, pow, sub, treeLeaves, treeMap, treeUnflatten, treeZip, zeros, zerosLike, type Tensor, type Tree } from "../core/index.ts";
 
 export interface Optimizer<S extends Tree = Tree> {
   init(params: Tree): S;
@@ -110,12 +110,15 @@ export function adam(eta: number, options: AdamOptions = {}): Optimizer<Tree> {
     update(grads, state, params) {
       const s = state as { count: Tensor; mu: Tree; nu: Tree };
       const count = add(s.count, 1);
-      const mu = treeZip(s.mu as typeof params, grads, (m, g) => add(mul(m, b1), mul(g, 1 - b1)));
-      const nu = treeZip(s.nu as typeof params, grads, (v, g) => add(mul(v, b2), mul(square(g), 1 - b2)));
+      // Each in one pass (core's adamMoment and adamStep: the operations of b1·μ + (1 − b1)·g, … in order).
+      const mu = treeZip(s.mu as typeof params, grads, (m, g) => adamMoment(m, g, b1, 1 - b1));
+      const nu = treeZip(s.nu as typeof params, grads, (v, g) => adamMoment(v, g, b2, 1 - b2, true));
       // The bias corrections as tensors of the count: one trace serves every step.
       const c1 = div(-eta, sub(1, pow(b1, count))), c2 = div(1, sub(1, pow(b2, count)));
-      const step = treeZip(mu, nu, (m, v) => div(mul(m, c1), add(sqrt(mul(v, c2)), eps)));
-      return { params: treeZip(params, step, add), state: { count, mu, nu } };
+      // μ and ν have params' structure (made by treeZip from it): their leaves line up with params' leaves.
+      const ms = treeLeaves(mu), vs = treeLeaves(nu);
+      const updated = treeUnflatten(params, treeLeaves(params).map((w, i) => adamStep(w, ms[i], vs[i], c1, c2, eps)));
+      return { params: updated, state: { count, mu, nu } };
     },
   };
 }

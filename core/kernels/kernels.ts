@@ -125,6 +125,10 @@ export interface Kernels {
    * either way; this only says where sharing the buffer pays.
    */
   inPlaceGain?(kernel: KernelName, args: readonly unknown[]): boolean;
+  /** out = a·x + b·g (with square, a·x + b·g²), each operation rounded in out's dtype as the separate ops round it. */
+  adamMoment(x: FloatArray, g: FloatArray, a: number, b: number, square: boolean, out: FloatArray): void;
+  /** out = w + (m·c1)/(√(v·c2) + eps), c1 and c2 single numbers, each operation rounded as the separate ops round it. */
+  adamStep(w: FloatArray, m: FloatArray, v: FloatArray, c1: FloatArray, c2: FloatArray, eps: number, out: FloatArray): void;
   /** out[i] = min(max(x[i], lo), hi). */
   clip(x: FloatArray, out: FloatArray, lo: number, hi: number): void;
   /** out[i] = g[i] where lo < x[i] < hi, else 0: the VJP of clip. */
@@ -172,5 +176,5 @@ export interface CompiledCalls {
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
 export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile" | "prepareSparse" | "inPlaceGain" | "sparseFromRows">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
-  sparseMatmul: 3, sparseMatmulT: 3, sparseMatmulTAxpy: 5, sparseToDense: 2,
+  sparseMatmul: 3, sparseMatmulT: 3, sparseMatmulTAxpy: 5, sparseToDense: 2, adamMoment: 5, adamStep: 6,
 };

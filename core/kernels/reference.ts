@@ -5,6 +5,7 @@
 import type { FloatArray } from "../tensor.ts";
 import type { BinaryKind, ConvGeometry, Kernels, UnaryKind } from "./kernels.ts";
 import { sparseJsKernels } from "./sparse-js.ts";
+import { adamJsKernels } from "./adam-js.ts";
 
 /** sigmoid in a form that never overflows exp. */
 export function sigmoid(x: number): number {
@@ -272,6 +273,7 @@ export const referenceKernels: Kernels = {
     }
   },
   ...sparseJsKernels,
+  ...adamJsKernels,
   clip(x, out, lo, hi) {
     for (let i = 0; i < x.length; i++) out[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
   },

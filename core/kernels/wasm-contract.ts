@@ -47,6 +47,8 @@ export const PROGRAM_OPS = [
   ["sparseMatmul", "ppppii"],
   ["sparseMatmulTAxpy", "ppppppiif"],
   ["sparseToDense", "pppi"],
+  ["adamMoment", "ppffipi"],
+  ["adamStep", "pppppfpi"],
 ] as const;
 
 /** The AssemblyScript side of this contract: its constants, and `run`, which replays a program's records. */

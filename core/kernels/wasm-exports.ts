@@ -30,5 +30,7 @@ export interface WasmExports {
   sparseToDense(desc: number, rows: number, out: number, n: number): void;
   csrCount(bytes: number, rows: number, cols: number, start: number): number;
   csrFill(bytes: number, rows: number, cols: number, columns: number, values: number): void;
+  adamMoment(x: number, g: number, a: number, b: number, square: number, out: number, len: number): void;
+  adamStep(w: number, m: number, v: number, c1: number, c2: number, eps: number, out: number, len: number): void;
   run(program: number, count: number): void;
 }

@@ -35,7 +35,11 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 export interface WasmKernelOptions {
   /** Bytes of wasm memory for cached arrays (default 16 MiB: batches and jit buffers live in persistent memory, so mostly evaluation passes through here); arrays larger than this run on the JS kernels. */
   readonly arenaBytes?: number;
-  /** Bytes of wasm memory for jit's long-lived buffers (default 32 MiB); when they run out, jit runs eagerly. */
+  /**
+   * Bytes of wasm memory for jit's long-lived buffers (default 128 MiB, reserved and touched only as used:
+   * chapter 6's fc1000 network, 1.7 M parameters, did not fit in 32 with Adam and ran eagerly); when they run
+   * out, jit runs eagerly.
+   */
   readonly persistentBytes?: number;
   /**
    * Bytes of wasm memory for byte arrays that `bytesToFloat` gathers rows from, and sparse matrices (datasets:
@@ -102,7 +106,7 @@ export function wasmSupported(): boolean {
 function instantiate(options: WasmKernelOptions) {
   const scratchBytes = SCRATCH_ENTRIES * 12; // non-zero positions, their values, a transposed operand
   const arenaBytes = options.arenaBytes ?? 16 * 1024 * 1024;
-  const persistentBytes = options.persistentBytes ?? 32 * 1024 * 1024;
+  const persistentBytes = options.persistentBytes ?? 128 * 1024 * 1024;
   const residentBytes = options.residentBytes ?? 96 * 1024 * 1024;
   // A helper thread needs shared memory, which a browser grants only to cross-origin isolated pages:
   // without it the kernels run on one thread (the same numbers as without a helper) and say so in `note`.
@@ -245,6 +249,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     ...imageKernels(context),
     ...gatherKernels(context),
     ...sparseKernels({ ...context, wasm }),
+    ...adamKernels(context),
     sparseFromRows: (rows, cols, divisor, read) => sparseFromRows(mem, wasm, rows, cols, divisor, read),
   };
   const host = recordingHost(backend, route, mem);
@@ -345,6 +350,29 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binary">
         return;
       }
       ctx.fallback().binary(kind, a, b, out);
+    },
+  };
+}
+
+/** Adam's one-pass update: in wasm for float32 arrays (at least three of them placed at once: w, m and the output). */
+function adamKernels(ctx: WasmContext): Pick<Kernels, "adamMoment" | "adamStep"> {
+  return {
+    adamMoment(x, g, a, b, square, out) {
+      if (x instanceof Float32Array && g instanceof Float32Array && out instanceof Float32Array && ctx.worthWasm(out, x, g) && ctx.place(x, g, out)) {
+        ctx.module().adamMoment(ctx.placed[0], ctx.placed[1], a, b, square ? 1 : 0, ctx.placed[2], out.length);
+        ctx.finish(out, ctx.placed[2]);
+        return;
+      }
+      ctx.fallback().adamMoment(x, g, a, b, square, out);
+    },
+    adamStep(w, m, v, c1, c2, eps, out) {
+      // Five arrays: where all live here (jit's buffers), read in place; otherwise the JS loop, the same numbers.
+      if (w instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array && c1 instanceof Float32Array && c2 instanceof Float32Array &&
+        out instanceof Float32Array && [w, m, v, c1, c2, out].every((a) => ctx.inMemory(a))) {
+        ctx.module().adamStep(w.byteOffset, m.byteOffset, v.byteOffset, c1.byteOffset, c2.byteOffset, eps, out.byteOffset, out.length);
+        return;
+      }
+      ctx.fallback().adamStep(w, m, v, c1, c2, eps, out);
     },
   };
 }

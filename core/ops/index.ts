@@ -7,3 +7,4 @@ export { concat, moveAxis, permute, reshape, slice, stack } from "./shape.ts";
 export { logSoftmax, softmax } from "./softmax.ts";
 export { dropoutMask, keyTensor, keyTensors } from "./random-ops.ts";
 export { sparseMatmul, sparseMatmulT, toDense } from "./sparse.ts";
+export { adamMoment, adamStep } from "./adam.ts";

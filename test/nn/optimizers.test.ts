@@ -48,3 +48,31 @@ test("adam equals optax's formulas step by step (bias-corrected moments), throug
   // The decayed gradient is (λ/n)·w = 0.1·w; adam's first step moves each weight by about η against its sign.
   assertClose((r.params as typeof p).w.data, [0.9, 1.9], 1e-6, 1e-6, "chain(weightDecay, adam)");
 });
+
+test("adam's one-pass update gives the numbers of the op sequence it replaced, bit for bit, on every backend and under jit", () => {
+  // The sequence as nn's adam wrote it before (optax's scale_by_adam, then the step).
+  const composite = (eta: number, b1: number, b2: number, eps: number) => (grads: T.Tree, state: { count: T.Tensor; mu: T.Tree; nu: T.Tree }, params: T.Tree) => {
+    const count = T.add(state.count, 1);
+    const mu = T.treeZip(state.mu, grads, (m, g) => T.add(T.mul(m, b1), T.mul(g, 1 - b1)));
+    const nu = T.treeZip(state.nu, grads, (v, g) => T.add(T.mul(v, b2), T.mul(T.square(g), 1 - b2)));
+    const c1 = T.div(-eta, T.sub(1, T.pow(b1, count))), c2 = T.div(1, T.sub(1, T.pow(b2, count)));
+    const step = T.treeZip(mu, nu, (m, v) => T.div(T.mul(m, c1), T.add(T.sqrt(T.mul(v, c2)), eps)));
+    return { params: T.treeZip(params, step, T.add), state: { count, mu, nu } };
+  };
+  for (const [k, dtype] of [[T.referenceKernels, "float64"], [T.fastKernels, "float32"], [T.createWasmKernels(), "float32"]] as const) T.withKernels(k, () => {
+    const opt = nn.adam(0.01);
+    const old = composite(0.01, 0.9, 0.999, 1e-8);
+    const params: T.Tree = { w: T.cast(T.normal(T.key(1), [70, 9]), dtype), b: T.cast(T.normal(T.key(2), [9]), dtype) };
+    let a = opt.init(params) as { count: T.Tensor; mu: T.Tree; nu: T.Tree }, b = a, pa: T.Tree = params, pb: T.Tree = params;
+    const jitted = T.jit((g: T.Tree, s: T.Tree, p: T.Tree) => opt.update(g, s, p));
+    for (let step = 0; step < 4; step++) {
+      const grads = T.treeMap(params, (t, path) => T.cast(T.normal(T.key(10 + step + path.length), t.shape), dtype));
+      const r1: { params: T.Tree; state: T.Tree } = step % 2 === 0 ? opt.update(grads, a, pa) : (jitted(grads, a, pa) as { params: T.Tree; state: T.Tree });
+      const r2 = old(grads, b, pb);
+      for (const [x, y] of [[r1.params, r2.params], [(r1.state as typeof a).mu, r2.state.mu], [(r1.state as typeof a).nu, r2.state.nu]] as const) {
+        T.treeLeaves(x).forEach((t, i) => assert.ok(Array.from(t.data).every((v, j) => Object.is(v, T.treeLeaves(y)[i].data[j])), `${k.name} step ${step}`));
+      }
+      pa = r1.params; a = r1.state as typeof a; pb = r2.params; b = r2.state;
+    }
+  });
+});

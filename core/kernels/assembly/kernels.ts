@@ -888,3 +888,33 @@ export function csrFill(bytes: usize, rows: i32, cols: i32, columns: usize, valu
     }
   }
 }
+
+/** out = a·x + b·g (square ≠ 0: a·x + b·g²), each operation rounded in float32 as the separate ops round it: Adam's moments. */
+export function adamMoment(x: usize, g: usize, a: f32, b: f32, square: i32, out: usize, len: i32): void {
+  const av = f32x4.splat(a), bv = f32x4.splat(b);
+  let i = 0;
+  if (square != 0) {
+    for (; i + 4 <= len; i += 4) {
+      const gv = v128.load(at(g, i));
+      v128.store(at(out, i), f32x4.add(f32x4.mul(v128.load(at(x, i)), av), f32x4.mul(f32x4.mul(gv, gv), bv)));
+    }
+  } else {
+    for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.add(f32x4.mul(v128.load(at(x, i)), av), f32x4.mul(v128.load(at(g, i)), bv)));
+  }
+  for (; i < len; i++) {
+    const gi = load<f32>(at(g, i));
+    store<f32>(at(out, i), load<f32>(at(x, i)) * a + (square != 0 ? gi * gi : gi) * b);
+  }
+}
+
+/** out = w + (m·c1)/(√(v·c2) + eps), c1 and c2 read from memory, each operation rounded in float32: Adam's step. */
+export function adamStep(w: usize, m: usize, v: usize, c1: usize, c2: usize, eps: f32, out: usize, len: i32): void {
+  const k1 = load<f32>(c1), k2 = load<f32>(c2);
+  const k1v = f32x4.splat(k1), k2v = f32x4.splat(k2), ev = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const d = f32x4.add(f32x4.sqrt(f32x4.mul(v128.load(at(v, i)), k2v)), ev);
+    v128.store(at(out, i), f32x4.add(v128.load(at(w, i)), f32x4.div(f32x4.mul(v128.load(at(m, i)), k1v), d)));
+  }
+  for (; i < len; i++) store<f32>(at(out, i), load<f32>(at(w, i)) + (load<f32>(at(m, i)) * k1) / (sqrt<f32>(load<f32>(at(v, i)) * k2) + eps));
+}
