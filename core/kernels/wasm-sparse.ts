@@ -22,71 +22,70 @@ export interface SparseContext {
   self(): Kernels;
 }
 
-const align = (n: number) => (n + 15) & ~15;
-
 /**
- * Puts a matrix in the resident region: [descriptor | table | starts | columns | bytes]. Made in wasm from
- * its dense bytes where those are resident (a data set's pixels are, read from their file straight into
- * memory), so the JS lists are never made; else copied from them. Undefined when there is no room.
+ * Puts a matrix's descriptor and byte-to-number table in the resident region, beside its lists (see listsHere).
+ * Undefined when there is no room.
  */
 function residentMatrix(mem: WasmMemory, wasm: WasmExports, m: CsrMatrix): number | undefined {
-  const tableAt = 32, startAt = tableAt + 1024;
-  // Lists that already live here (made here as a data set was read, or a window of such) are read in place.
-  if (m.listsMade && m.start.buffer === mem.buffer && m.columns.buffer === mem.buffer && m.values.buffer === mem.buffer) {
-    const at = mem.claimResident(startAt);
-    if (at === undefined) return undefined;
-    new Float32Array(mem.buffer, at + tableAt, 256).set(valueTable(m, "float32"));
-    new Int32Array(mem.buffer, at, 6).set([m.start.byteOffset, m.columns.byteOffset, m.values.byteOffset, at + tableAt, m.rows, m.cols]);
-    return at;
-  }
-  const source = !m.listsMade && m.source !== undefined && mem.lives(m.source) ? m.source.byteOffset : undefined;
-  const at = mem.claimResident(startAt + 4 * (m.rows + 1));
+  const tableAt = 32;
+  const at = mem.claimResident(tableAt + 1024);
   if (at === undefined) return undefined;
   new Float32Array(mem.buffer, at + tableAt, 256).set(valueTable(m, "float32"));
-  let entries = 0;
-  const starts = new Int32Array(mem.buffer, at + startAt, m.rows + 1);
-  if (source !== undefined) entries = countRows(wasm, source, m.rows, m.cols, at + startAt, starts);
-  else {
-    starts.set(m.start.subarray(0, m.rows + 1));
-    // (A window of a larger matrix starts where it starts: its positions are made relative here.)
-    const first = starts[0];
-    if (first !== 0) for (let i = 0; i <= m.rows; i++) starts[i] -= first;
-    entries = starts[m.rows];
-  }
-  // (csrFill writes up to 16 entries past the last.)
-  const columnsAt = mem.claimResident(2 * (entries + 16)), bytesAt = mem.claimResident(entries + 16);
-  if (columnsAt === undefined || bytesAt === undefined) return undefined;
-  if (source !== undefined) fillRows(wasm, source, m.rows, m.cols, starts, columnsAt, bytesAt);
-  else {
-    const first = m.start[0];
-    new Uint16Array(mem.buffer, columnsAt, entries).set(m.columns.subarray(first, first + entries));
-    mem.heapBytes.set(m.values.subarray(first, first + entries), bytesAt);
-  }
-  new Int32Array(mem.buffer, at, 6).set([at + startAt, columnsAt, bytesAt, at + tableAt, m.rows, m.cols]);
+  const lists = listsHere(mem, wasm, m);
+  if (lists === undefined) return undefined;
+  new Int32Array(mem.buffer, at, 6).set([lists.start.byteOffset, lists.columns.byteOffset, lists.values.byteOffset, at + tableAt, m.rows, m.cols]);
   return at;
+}
+
+type Lists = { readonly start: Int32Array; readonly columns: Uint16Array; readonly values: Uint8Array };
+
+/** The matrix's lists in this memory: read in place where they live here, made from its bytes where those do, else copied. */
+function listsHere(mem: WasmMemory, wasm: WasmExports, m: CsrMatrix): Lists | undefined {
+  if (m.listsMade && m.start.buffer === mem.buffer && m.columns.buffer === mem.buffer && m.values.buffer === mem.buffer) return m;
+  const source = m.source;
+  if (!m.listsMade && source !== undefined && mem.lives(source)) return buildLists(mem, wasm, m.rows, m.cols, CHUNK, (r) => source.byteOffset + r * m.cols);
+  const first = m.start[0], entries = m.start[m.rows] - first;
+  const startAt = mem.claimResident(4 * (m.rows + 1)), columnsAt = mem.claimResident(2 * entries), bytesAt = mem.claimResident(entries);
+  if (startAt === undefined || columnsAt === undefined || bytesAt === undefined) return undefined;
+  const start = new Int32Array(mem.buffer, startAt, m.rows + 1);
+  // (A window of a larger matrix starts where it starts: its positions are made relative here.)
+  for (let i = 0; i <= m.rows; i++) start[i] = m.start[i] - first;
+  const columns = new Uint16Array(mem.buffer, columnsAt, entries), values = new Uint8Array(mem.buffer, bytesAt, entries);
+  columns.set(m.columns.subarray(first, first + entries));
+  values.set(m.values.subarray(first, first + entries));
+  return { start, columns, values };
 }
 
 // In chunks of rows: V8 runs a wasm function's first calls unoptimised, and one call over a whole data set
 // would run so from start to end.
 const CHUNK = 1024;
 
-/** Each row's first entry into `starts` (at `startsAt` in memory) for rows×cols bytes at `source`; returns the entry count. */
-function countRows(wasm: WasmExports, source: number, rows: number, cols: number, startsAt: number, starts: Int32Array): number {
+/**
+ * A rows×cols byte matrix's lists made in this memory, `chunk` rows at a time: `rowsAt(firstRow, count)` gives
+ * the address of those rows' bytes (where they lie, or a staging block it has just filled), and is asked twice
+ * for every chunk, once to count its entries and once to fill them in. Undefined when there is no room.
+ */
+function buildLists(mem: WasmMemory, wasm: WasmExports, rows: number, cols: number, chunk: number, rowsAt: (firstRow: number, count: number) => number): Lists | undefined {
+  const startAt = mem.claimResident(4 * (rows + 1));
+  if (startAt === undefined) return undefined;
+  const start = new Int32Array(mem.buffer, startAt, rows + 1);
   let entries = 0;
-  for (let r = 0; r < rows; r += CHUNK) {
-    const n = Math.min(CHUNK, rows - r);
-    const count = wasm.csrCount(source + r * cols, n, cols, startsAt + 4 * r);
+  for (let r = 0; r < rows; r += chunk) {
+    const n = Math.min(chunk, rows - r);
+    const count = wasm.csrCount(rowsAt(r, n), n, cols, startAt + 4 * r);
     // Each chunk's starts are relative to it: shifted by the entries before it.
-    if (entries !== 0) for (let i = r; i < r + n; i++) starts[i] += entries;
+    if (entries !== 0) for (let i = r; i < r + n; i++) start[i] += entries;
     entries += count;
   }
-  starts[rows] = entries;
-  return entries;
-}
-
-/** The entries' columns and bytes of rows×cols bytes at `source`, whose starts are known. */
-function fillRows(wasm: WasmExports, source: number, rows: number, cols: number, starts: Int32Array, columnsAt: number, bytesAt: number): void {
-  for (let r = 0; r < rows; r += CHUNK) wasm.csrFill(source + r * cols, Math.min(CHUNK, rows - r), cols, columnsAt + 2 * starts[r], bytesAt + starts[r]);
+  start[rows] = entries;
+  // (csrFill writes up to 16 entries past the last.)
+  const columnsAt = mem.claimResident(2 * (entries + 16)), bytesAt = mem.claimResident(entries + 16);
+  if (columnsAt === undefined || bytesAt === undefined) return undefined;
+  for (let r = 0; r < rows; r += chunk) {
+    const n = Math.min(chunk, rows - r);
+    wasm.csrFill(rowsAt(r, n), n, cols, columnsAt + 2 * start[r], bytesAt + start[r]);
+  }
+  return { start, columns: new Uint16Array(mem.buffer, columnsAt, entries), values: new Uint8Array(mem.buffer, bytesAt, entries) };
 }
 
 /**
@@ -97,31 +96,15 @@ function fillRows(wasm: WasmExports, source: number, rows: number, cols: number,
  */
 export function sparseFromRows(mem: WasmMemory, wasm: WasmExports, rows: number, cols: number, divisor: number, read: (into: Uint8Array, firstRow: number, count: number) => void): CsrMatrix | undefined {
   checkSize(rows, cols, divisor);
-  const chunkRows = Math.max(1, Math.min(CHUNK, Math.floor((1 << 20) / cols)));
-  const staging = mem.persistent("float32", Math.ceil((chunkRows * cols) / 4)) as Float32Array | undefined;
+  const chunk = Math.max(1, Math.min(CHUNK, Math.floor((1 << 20) / cols)));
+  const staging = mem.persistent("float32", Math.ceil((chunk * cols) / 4)) as Float32Array | undefined;
   if (staging === undefined) return undefined;
   try {
-    const into = (n: number) => new Uint8Array(mem.buffer, staging.byteOffset, n * cols);
-    const startAt = mem.claimResident(4 * (rows + 1));
-    if (startAt === undefined) return undefined;
-    const starts = new Int32Array(mem.buffer, startAt, rows + 1);
-    let entries = 0;
-    for (let r = 0; r < rows; r += chunkRows) {
-      const n = Math.min(chunkRows, rows - r);
-      read(into(n), r, n);
-      const count = wasm.csrCount(staging.byteOffset, n, cols, startAt + 4 * r);
-      for (let i = r; i < r + n; i++) starts[i] += entries;
-      entries += count;
-    }
-    starts[rows] = entries;
-    const columnsAt = mem.claimResident(2 * (entries + 16)), bytesAt = mem.claimResident(entries + 16);
-    if (columnsAt === undefined || bytesAt === undefined) return undefined;
-    for (let r = 0; r < rows; r += chunkRows) {
-      const n = Math.min(chunkRows, rows - r);
-      read(into(n), r, n);
-      wasm.csrFill(staging.byteOffset, n, cols, columnsAt + 2 * starts[r], bytesAt + starts[r]);
-    }
-    return madeFromLists(rows, cols, divisor, starts, new Uint16Array(mem.buffer, columnsAt, entries), new Uint8Array(mem.buffer, bytesAt, entries));
+    const lists = buildLists(mem, wasm, rows, cols, chunk, (r, n) => {
+      read(new Uint8Array(mem.buffer, staging.byteOffset, n * cols), r, n);
+      return staging.byteOffset;
+    });
+    return lists === undefined ? undefined : madeFromLists(rows, cols, divisor, lists.start, lists.columns, lists.values);
   } finally {
     mem.release(staging);
   }
