@@ -354,9 +354,9 @@ function programOf(r: Recording, base: Kernels, inPlace: boolean): Program | und
 }
 
 /**
- * The updates that may be written over their input: a fused sparse update (elementwise in its c and out) that
- * the backend writes less of in place, whose c is an input no later call reads and that is not itself an output, and whose out is a buffer
- * written by no other call and handed out.
+ * The updates that may be written over their input: a call whose argument the backend names (Kernels.inPlaceArgument:
+ * the wasm sparse update's c) is an input no later call reads and that is not itself an output, and whose out is
+ * a buffer written by no other call and handed out.
  */
 function inPlaceUpdates(calls: readonly Call[], outputs: readonly { readonly ref: Ref }[], k: Kernels): { input: number; buffer: number }[] {
   const found: { input: number; buffer: number }[] = [];
@@ -368,10 +368,11 @@ function inPlaceUpdates(calls: readonly Call[], outputs: readonly { readonly ref
     if (out !== undefined) writers.set(out, (writers.get(out) ?? 0) + 1);
   });
   calls.forEach((call, i) => {
-    // Only where the backend writes less in place (the rows a sparse batch touches), and so says.
-    if (call.kernel !== "sparseMatmulTAxpy" || k.inPlaceGain?.(call.kernel, call.args[0]) !== true) return;
-    const c = call.inputs.find(([arg]) => arg === 4)?.[1];
-    const out = call.bufferOf[5];
+    // Only where the backend writes less in place (the rows a sparse batch touches), and says which argument.
+    const argument = k.inPlaceArgument?.(call.kernel, call.args[0]);
+    if (argument === undefined) return;
+    const c = call.inputs.find(([arg]) => arg === argument)?.[1];
+    const out = call.bufferOf[outArgument[call.kernel]];
     if (c === undefined || out === undefined || outputInputs.has(c) || !outputBuffers.has(out) || writers.get(out) !== 1) return;
     if (calls.slice(i + 1).some((later) => later.inputs.some(([, input]) => input === c))) return;
     if (found.some((f) => f.input === c || f.buffer === out)) return;

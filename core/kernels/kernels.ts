@@ -120,11 +120,11 @@ export interface Kernels {
    */
   sparseFromRows?(rows: number, cols: number, divisor: number, read: (into: Uint8Array, firstRow: number, count: number) => void): CsrMatrix | undefined;
   /**
-   * Optional, for jit's inPlace: whether this call would write less with its `out` the same array as its `c`
-   * (a sparse update then writes only the rows its batch touches). Every kernel must give the same numbers
-   * either way; this only says where sharing the buffer pays.
+   * Optional, for jit's inPlace: the argument this call may read from the very array it writes as its `out`,
+   * where that writes less (a sparse update then writes only the rows its batch touches); undefined where it
+   * does not pay. Every kernel must give the same numbers either way; this only says where sharing pays.
    */
-  inPlaceGain?(kernel: KernelName, args: readonly unknown[]): boolean;
+  inPlaceArgument?(kernel: KernelName, args: readonly unknown[]): number | undefined;
   /** out = a·x + b·g (with square, a·x + b·g²), each operation rounded in out's dtype as the separate ops round it. */
   adamMoment(x: FloatArray, g: FloatArray, a: number, b: number, square: boolean, out: FloatArray): void;
   /** out = w + (m·c1)/(√(v·c2) + eps), c1 and c2 single numbers, each operation rounded as the separate ops round it. */
@@ -174,7 +174,7 @@ export interface CompiledCalls {
 }
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
-export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile" | "prepareSparse" | "inPlaceGain" | "sparseFromRows">, number>> = {
+export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile" | "prepareSparse" | "inPlaceArgument" | "sparseFromRows">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
   sparseMatmul: 3, sparseMatmulT: 3, sparseMatmulTAxpy: 5, sparseToDense: 2, adamMoment: 5, adamStep: 6,
 };

@@ -112,7 +112,7 @@ export function sparseFromRows(mem: WasmMemory, wasm: WasmExports, rows: number,
 
 const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
 
-export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" | "sparseMatmulT" | "sparseMatmulTAxpy" | "sparseToDense" | "prepareSparse" | "inPlaceGain"> {
+export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" | "sparseMatmulT" | "sparseMatmulTAxpy" | "sparseToDense" | "prepareSparse" | "inPlaceArgument"> {
   const descriptors = new WeakMap<CsrMatrix, number | null>();
   const descriptor = (m: CsrMatrix): number | undefined => {
     let d = descriptors.get(m);
@@ -134,11 +134,12 @@ export function sparseKernels(ctx: SparseContext): Pick<Kernels, "sparseMatmul" 
     prepareSparse(m) {
       descriptor(m);
     },
-    // In place, the update copies nothing and writes only the batch's rows: where rows are scattered 32 wide
-    // (h ≤ 32) and alpha < 0 (alpha·(+0) + c is c). Wider rows are written whole, each once, either way.
-    inPlaceGain(kernel, args) {
+    // The sparse update's c (argument 4): in place it copies nothing and writes only the batch's rows, where rows
+    // are scattered 32 wide (h ≤ 32) and alpha < 0 (alpha·(+0) + c is c). Wider rows are written whole either way.
+    inPlaceArgument(kernel, args) {
+      if (kernel !== "sparseMatmulTAxpy") return undefined;
       const [alpha, , , , , , , h] = args as readonly [number, unknown, unknown, unknown, unknown, unknown, number, number];
-      return kernel === "sparseMatmulTAxpy" && h <= 32 && alpha < 0 && alpha > -Infinity;
+      return h <= 32 && alpha < 0 && alpha > -Infinity ? 4 : undefined;
     },
     sparseMatmul(m, rows, b, out, n, h) {
       const d = descriptor(m);
