@@ -160,16 +160,21 @@ async function benchSpec(path: string, f: BenchFlags): Promise<number> {
     process.stdout.write(`${JSON.stringify(measureSpec(path, compile(net), f.limit, f["batch-size"], f.backend, threads))}\n`);
     return 0;
   }
-  const ours: number[] = [], peer: number[] = [];
+  const ours: SpecMeasurement[] = [], peer: { imagesPerSecond: number; imagesPerCpuSecond: number }[] = [];
+  const steal = watchSteal();
   for (let r = 0; r < f.rounds; r++) {
     const out = await runChild(["--spec", path, "--limit", String(f.limit), "--batch-size", String(f["batch-size"]), "--backend", f.backend, "--threads", threads, "--child", "spec"]);
-    ours.push((JSON.parse(out) as SpecMeasurement).imagesPerSecond);
+    ours.push(JSON.parse(out) as SpecMeasurement);
     if (f.peers.includes("torch")) peer.push(await runTorchPeer(f.limit, 1));
-    process.stderr.write(`round ${r + 1}: tsgrad ${Math.round(ours[r])} images/s${f.peers.includes("torch") ? `, PyTorch ${Math.round(peer[r])}` : ""}\n`);
+    process.stderr.write(`round ${r + 1}: tsgrad ${Math.round(ours[r].imagesPerSecond)} images/s (${Math.round(ours[r].imagesPerCpuSecond)} per CPU second)${f.peers.includes("torch") ? `, PyTorch ${Math.round(peer[r].imagesPerSecond)} (${Math.round(peer[r].imagesPerCpuSecond)})` : ""}\n`);
   }
-  const mine = median(ours);
-  const lines = [`${path} (${f.limit} batches of ${f["batch-size"]}, ${f.backend}, ${threads} thread(s)): tsgrad ${Math.round(mine)} images/s, ${(50000 / mine).toFixed(1)} s per 50,000-image epoch (median of ${f.rounds})`];
-  if (peer.length > 0) lines.push(`PyTorch CPU, 1 thread: ${Math.round(median(peer))} images/s; tsgrad is ${(mine / median(peer)).toFixed(2)}× its speed`);
+  const mine = median(ours.map((m) => m.imagesPerSecond)), mineCpu = median(ours.map((m) => m.imagesPerCpuSecond));
+  const lines = [`${path} (${f.limit} batches of ${f["batch-size"]}, ${f.backend}, ${threads} thread(s)): tsgrad ${Math.round(mine)} images/s (${Math.round(mineCpu)} per CPU second), ${(50000 / mine).toFixed(1)} s per 50,000-image epoch (median of ${f.rounds})`];
+  if (peer.length > 0) {
+    const theirs = median(peer.map((p) => p.imagesPerSecond)), theirsCpu = median(peer.map((p) => p.imagesPerCpuSecond));
+    lines.push(`PyTorch CPU, 1 thread: ${Math.round(theirs)} images/s (${Math.round(theirsCpu)} per CPU second); tsgrad is ${(mine / theirs).toFixed(2)}× its speed in wall time, ${(mineCpu / theirsCpu).toFixed(2)}× in CPU time`);
+  }
+  lines.push(stealText(steal()));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

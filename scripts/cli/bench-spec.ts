@@ -19,6 +19,8 @@ export interface SpecMeasurement {
   readonly batches: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
+  /** Images per CPU second (process.cpuUsage over the same batches): what a busy host does not inflate. */
+  readonly imagesPerCpuSecond: number;
 }
 
 /** Trains `batches` mini-batches of `net` (after one untimed batch that traces the step) and times them. */
@@ -38,21 +40,23 @@ export function measureSpec(specPath: string, net: Network, batches: number, bat
   };
   run(0);
   const n = Math.min(batches, Math.floor(training.count / batchSize) - 1);
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   for (let b = 1; b <= n; b++) run(b);
   const seconds = (performance.now() - t0) / 1000;
-  return { spec: specPath, backend: threads === "2" ? `${name} ×2` : name, batches: n, seconds, imagesPerSecond: (n * batchSize) / seconds };
+  const c1 = process.cpuUsage(c0), cpu = (c1.user + c1.system) / 1e6;
+  return { spec: specPath, backend: threads === "2" ? `${name} ×2` : name, batches: n, seconds, imagesPerSecond: (n * batchSize) / seconds, imagesPerCpuSecond: (n * batchSize) / cpu };
 }
 
 
 /** PyTorch's chapter-6 network over the same number of batches; its images/s. */
-export function runTorchPeer(batches: number, threads: number): Promise<number> {
+/** PyTorch's images per second of wall time and of CPU time. */
+export function runTorchPeer(batches: number, threads: number): Promise<{ readonly imagesPerSecond: number; readonly imagesPerCpuSecond: number }> {
   const torchPeerScript = peerScript("conv_torch.py", "--peers torch");
   const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
   return new Promise((res, rej) => {
     execFile(python, [torchPeerScript, "--limit", String(batches), "--threads", String(threads), "--json"], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) return rej(new UserError(`the PyTorch peer failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-      res((JSON.parse(stdout) as { imagesPerSecond: number }).imagesPerSecond);
+      res(JSON.parse(stdout) as { imagesPerSecond: number; imagesPerCpuSecond: number });
     });
   });
 }
