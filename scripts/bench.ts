@@ -84,7 +84,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
   const rss: number[] = [];
   // As the training loop gathers: sparse rows for autodiff (the seed's network takes them), dense rows for the backprop.
   const sparse = path === "autodiff" && net.sparseInput;
-  const nextSparse = sparse ? sparseBatchGatherer(training, dtype) : undefined, nextDense = batchGatherer(training, dtype);
+  const nextSparse = sparse ? sparseBatchGatherer(training, dtype) : undefined, nextDense = sparse ? undefined : batchGatherer(training, dtype);
   for (let e = 0; e < epochs; e++) {
     const order = permutation(foldIn(key(1), e), training.count);
     const t0 = performance.now(), c0 = cpuNow();
@@ -92,7 +92,7 @@ function measure(sizes: readonly number[], epochs: number, batchSize: number, ba
       const indices = order.subarray(b, Math.min(b + batchSize, training.count));
       if (nextSparse !== undefined) ({ params, optState: state } = update(params, state, nextSparse(indices)));
       else {
-        const batch = nextDense(indices);
+        const batch = nextDense!(indices);
         if (path === "autodiff") ({ params, optState: state } = update(params, state, batch));
         else layers = updateMiniBatch(layers, batch.x, batch.y, 3, "quadratic");
       }
