@@ -77,14 +77,20 @@ test("conv2d equals the nested-loop definition for random shapes, strides and pa
   ), { numRuns: 60 });
 });
 
-test("on the wasm kernels, 2×2 max pooling and its gradient equal the reference's (float32 inputs, exact)", (t) => {
+/** A float32 tensor of small whole numbers: ties are common, and any sum of a few of them is exact in any order. */
+function wholeNumbers(shape: readonly number[], lo = -3, hi = 3): fc.Arbitrary<T.Tensor> {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return fc.array(fc.integer({ min: lo, max: hi }), { minLength: n, maxLength: n }).map((xs) => T.cast(T.fromArray(xs, shape), "float32"));
+}
+
+test("on the wasm kernels, 2×2 max pooling and its gradient equal the reference's (float32, ties, odd planes, exact)", (t) => {
   if (!T.wasmSupported()) return t.skip("no WebAssembly SIMD here");
   const wasm = T.createWasmKernels();
   fc.assert(fc.property(
-    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
-      .chain(([n, c, h, w]) => fc.tuple(tensorOf([n, c, 2 * h, 2 * w]), tensorOf([n, c, h, w]))),
-    ([x32, probe32]) => {
-      const x = T.cast(x32, "float32"), probe = T.cast(probe32, "float32");
+    // Planes 2-19 wide: 4-window vectors and the single windows after them; an odd size leaves a row or column out.
+    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 11 }), fc.integer({ min: 2, max: 19 }))
+      .chain(([n, c, h, w]) => fc.tuple(wholeNumbers([n, c, h, w], -2, 2), wholeNumbers([n, c, Math.floor(h / 2), Math.floor(w / 2)]))),
+    ([x, probe]) => {
       const run = () => {
         const y = T.maxPool2d(x, 2);
         return [y.data, T.grad((v: T.Tensor) => T.sum(T.mul(T.maxPool2d(v, 2), probe)))(x).data];
@@ -93,7 +99,41 @@ test("on the wasm kernels, 2×2 max pooling and its gradient equal the reference
       assert.deepEqual(Array.from(yw), Array.from(yr));
       assert.deepEqual(Array.from(gw), Array.from(gr));
     },
-  ), { numRuns: 40 });
+  ), { numRuns: 80 });
+});
+
+test("on the wasm kernels, im2col, col2im and the block transpose equal the reference's (float32, exact)", (t) => {
+  if (!T.wasmSupported()) return t.skip("no WebAssembly SIMD here");
+  const wasm = T.createWasmKernels();
+  fc.assert(fc.property(
+    // Windows 1-9 wide (the vector copies and the numbers after them), stride 1, no padding: wasm's loops.
+    fc.record({ n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 9 }),
+      dh: fc.integer({ min: 0, max: 4 }), dw: fc.integer({ min: 0, max: 4 }) })
+      .chain((p) => fc.tuple(fc.constant(p), wholeNumbers([p.n, p.c, p.kh + p.dh, p.kw + p.dw]),
+        wholeNumbers([p.n * (p.dh + 1) * (p.dw + 1), p.c * p.kh * p.kw]))),
+    ([p, x, cols]) => {
+      const g = T.convGeometry("test", x.shape, p.kh, p.kw, 1, "valid");
+      const run = () => {
+        const c = T.im2col(x, p.kh, p.kw);
+        // col2im is im2col's VJP: the gradient of <im2col(x), cols> with respect to x.
+        const back = T.grad((v: T.Tensor) => T.sum(T.mul(T.im2col(v, p.kh, p.kw), cols)))(x);
+        return [c.data, back.data];
+      };
+      assert.equal(g.oh * g.ow * p.n, cols.shape[0]);
+      const [cr, br] = T.withKernels(T.referenceKernels, run), [cw, bw] = T.withKernels(wasm, run);
+      assert.deepEqual(Array.from(cw), Array.from(cr), "im2col");
+      assert.deepEqual(Array.from(bw), Array.from(br), "col2im");
+    },
+  ), { numRuns: 80 });
+  fc.assert(fc.property(
+    // Blocks of rows × columns, 1-13 each: 4×4 tiles and the edges left over.
+    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 13 }))
+      .chain((shape) => wholeNumbers(shape, -100, 100)),
+    (x) => {
+      const run = () => T.permute(x, [0, 2, 1]).data;
+      assert.deepEqual(Array.from(T.withKernels(wasm, run)), Array.from(T.withKernels(T.referenceKernels, run)));
+    },
+  ), { numRuns: 80 });
 });
 
 test("shape mistakes are errors naming the shapes", () => {

@@ -17,11 +17,6 @@ export function setScratch(idx: usize, val: usize, tmp: usize): void {
   temp = tmp;
 }
 
-// dst (cols×rows) = srcᵀ for src rows×cols.
-@inline function transposeInto(src: usize, dst: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
-}
-
 @inline function at(base: usize, i: i32): usize {
   return base + ((<usize>i) << 2);
 }
@@ -226,7 +221,7 @@ export function addInto(out: usize, x: usize, len: i32): void {
 export function matmulTN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
   if (n <= TN_TRANSPOSE_BELOW && m * k <= TEMP_ENTRIES) {
     // Narrow rows of out: scattering into them is mostly loop overhead, so transpose a and multiply.
-    transposeInto(a, temp, k, m);
+    transposeTiles(a, temp, k, m);
     matmulNN(temp, b, out, m, k, n);
     return;
   }
@@ -369,7 +364,7 @@ function scatterRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, lo:
 /** out (m×n) = a (m×k) · bᵀ for b (n×k): b transposed and multiplied, or, when it is too large, dot products of rows. */
 export function matmulNT(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
   if (n * k <= TEMP_ENTRIES) {
-    transposeInto(b, temp, n, k);
+    transposeTiles(b, temp, n, k);
     matmulNN(a, temp, out, m, k, n);
     return;
   }
@@ -557,22 +552,23 @@ export function scalarOp(op: i32, a: usize, sAt: usize, out: usize, len: i32): v
   }
 }
 
-// ---- convolution and pooling (chapter 6): plain loops, a few times faster here than in JavaScript ----
+// ---- convolution and pooling (chapter 6): copies and sums a vector of four at a time ----
 
 // Patches as rows for stride 1 and no padding: row (image, y, x), columns (channel, window row, window column).
+// Each window row's kw numbers are copied four at a time (a 5-wide window: one vector and one number).
 export function im2colValid(x: usize, out: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32): void {
   let o = out;
+  const wide = kw & ~3, down = <usize>w << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
         for (let ch = 0; ch < c; ch++) {
           let src = at(x, ((b * c + ch) * h + oy) * w + ox);
           for (let ky = 0; ky < kh; ky++) {
-            for (let kx = 0; kx < kw; kx++) {
-              store<f32>(o, load<f32>(src + (<usize>kx << 2)));
-              o += 4;
-            }
-            src += <usize>w << 2;
+            let kx = 0;
+            for (; kx < wide; kx += 4) { v128.store(o, v128.load(at(src, kx))); o += 16; }
+            for (; kx < kw; kx++) { store<f32>(o, load<f32>(at(src, kx))); o += 4; }
+            src += down;
           }
         }
       }
@@ -580,22 +576,30 @@ export function im2colValid(x: usize, out: usize, n: i32, c: i32, h: i32, w: i32
   }
 }
 
-// The transpose of im2colValid: each row's numbers added back where they came from (out is zeroed first).
+// The transpose of im2colValid: each row's numbers added back where they came from (out is zeroed first), in
+// the same order as one number at a time (each sum gets its terms row by row), four lanes at once.
 export function col2imValid(cols: usize, out: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32): void {
   memory.fill(out, 0, <usize>(n * c * h * w) << 2);
   let o = cols;
+  const wide = kw & ~3, down = <usize>w << 2;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
         for (let ch = 0; ch < c; ch++) {
           let dst = at(out, ((b * c + ch) * h + oy) * w + ox);
           for (let ky = 0; ky < kh; ky++) {
-            for (let kx = 0; kx < kw; kx++) {
-              const p = dst + (<usize>kx << 2);
+            let kx = 0;
+            for (; kx < wide; kx += 4) {
+              const p = at(dst, kx);
+              v128.store(p, f32x4.add(v128.load(p), v128.load(o)));
+              o += 16;
+            }
+            for (; kx < kw; kx++) {
+              const p = at(dst, kx);
               store<f32>(p, load<f32>(p) + load<f32>(o));
               o += 4;
             }
-            dst += <usize>w << 2;
+            dst += down;
           }
         }
       }
@@ -603,20 +607,52 @@ export function col2imValid(cols: usize, out: usize, n: i32, c: i32, h: i32, w: 
   }
 }
 
+// dst (cols×rows) = srcᵀ for src rows×cols: 4×4 tiles through registers, the edges one number at a time.
+function transposeTiles(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const r4 = rows & ~3, c4 = cols & ~3;
+  for (let r = 0; r < r4; r += 4) {
+    const s = at(src, r * cols);
+    for (let c = 0; c < c4; c += 4) {
+      const p = at(s, c);
+      const a = v128.load(p), b = v128.load(at(p, cols)), e = v128.load(at(p, 2 * cols)), f = v128.load(at(p, 3 * cols));
+      const ab0 = f32x4.shuffle(a, b, 0, 4, 1, 5), ab1 = f32x4.shuffle(a, b, 2, 6, 3, 7);
+      const ef0 = f32x4.shuffle(e, f, 0, 4, 1, 5), ef1 = f32x4.shuffle(e, f, 2, 6, 3, 7);
+      const q = at(dst, c * rows + r);
+      v128.store(q, f32x4.shuffle(ab0, ef0, 0, 1, 4, 5));
+      v128.store(at(q, rows), f32x4.shuffle(ab0, ef0, 2, 3, 6, 7));
+      v128.store(at(q, 2 * rows), f32x4.shuffle(ab1, ef1, 0, 1, 4, 5));
+      v128.store(at(q, 3 * rows), f32x4.shuffle(ab1, ef1, 2, 3, 6, 7));
+    }
+    for (let c = c4; c < cols; c++) for (let i = r; i < r + 4; i++) store<f32>(at(dst, c * rows + i), load<f32>(at(src, i * cols + c)));
+  }
+  for (let r = r4; r < rows; r++) for (let c = 0; c < cols; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
+}
+
 // out = x (blocks × rows × cols) with the last two axes swapped, a block at a time.
 export function transposeBlocks(x: usize, out: usize, blocks: i32, rows: i32, cols: i32): void {
   const size = rows * cols;
-  for (let b = 0; b < blocks; b++) transposeInto(at(x, b * size), at(out, b * size), rows, cols);
+  for (let b = 0; b < blocks; b++) transposeTiles(at(x, b * size), at(out, b * size), rows, cols);
 }
 
-// 2×2 max pooling, stride 2, over `planes` planes of h×w (oh×ow windows each).
+// 2×2 max pooling, stride 2, over `planes` planes of h×w (oh×ow windows each). Four windows at a time: their
+// top-left, top-right, bottom-left and bottom-right numbers as four vectors, compared as one window is
+// (`b > a ? b : a`, which is pmax: a NaN after the first is passed over, as before).
 export function maxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
   let o = out;
+  const down = <usize>w << 2, ow4 = ow & ~3;
   for (let p = 0; p < planes; p++) {
     for (let oy = 0; oy < oh; oy++) {
       let i = at(x, (p * h + 2 * oy) * w);
-      const down = <usize>w << 2;
-      for (let ox = 0; ox < ow; ox++) {
+      let ox = 0;
+      for (; ox < ow4; ox += 4) {
+        const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
+        const m1 = f32x4.pmax(f32x4.shuffle(t0, t1, 0, 2, 4, 6), f32x4.shuffle(t0, t1, 1, 3, 5, 7));
+        const m2 = f32x4.pmax(f32x4.shuffle(b0, b1, 0, 2, 4, 6), f32x4.shuffle(b0, b1, 1, 3, 5, 7));
+        v128.store(o, f32x4.pmax(m1, m2));
+        o += 16;
+        i += 32;
+      }
+      for (; ox < ow; ox++) {
         const a = load<f32>(i), b = load<f32>(i + 4), c = load<f32>(i + down), d = load<f32>(i + down + 4);
         const m1 = b > a ? b : a, m2 = d > c ? d : c;
         store<f32>(o, m2 > m1 ? m2 : m1);
@@ -628,22 +664,49 @@ export function maxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: 
 }
 
 // 2×2 max pooling's VJP: each window's gradient to its largest element (the first of ties), zeros elsewhere.
+// Each window's four places are written once (+0, or +0 + its gradient as the sum into a zeroed plane gave);
+// numbers outside every window (an odd last row or column) are zeroed first.
 export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
-  memory.fill(out, 0, <usize>(planes * h * w) << 2);
+  if (h != 2 * oh || w != 2 * ow) memory.fill(out, 0, <usize>(planes * h * w) << 2);
   let g = grad;
-  const down = <usize>w << 2;
+  const down = <usize>w << 2, ow4 = ow & ~3, zero = f32x4.splat(0);
   for (let p = 0; p < planes; p++) {
     for (let oy = 0; oy < oh; oy++) {
       const row = (p * h + 2 * oy) * w;
-      for (let ox = 0; ox < ow; ox++) {
-        const i = at(x, row + 2 * ox);
+      let i = at(x, row), d = at(out, row);
+      let ox = 0;
+      for (; ox < ow4; ox += 4) {
+        const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
+        const va = f32x4.shuffle(t0, t1, 0, 2, 4, 6), vb = f32x4.shuffle(t0, t1, 1, 3, 5, 7);
+        const vc = f32x4.shuffle(b0, b1, 0, 2, 4, 6), vd = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+        // The scalar loop's comparisons, lane by lane: the last one that raised the best wins.
+        const isB = f32x4.gt(vb, va);
+        let best = v128.bitselect(vb, va, isB);
+        const isC = f32x4.gt(vc, best);
+        best = v128.bitselect(vc, best, isC);
+        const isD = f32x4.gt(vd, best);
+        const laterCD = v128.or(isC, isD);
+        const gv = v128.load(g);
+        const ga = f32x4.add(zero, v128.andnot(gv, v128.or(isB, laterCD)));
+        const gb = f32x4.add(zero, v128.andnot(v128.and(gv, isB), laterCD));
+        const gc = f32x4.add(zero, v128.andnot(v128.and(gv, isC), isD));
+        const gd = f32x4.add(zero, v128.and(gv, isD));
+        v128.store(d, f32x4.shuffle(ga, gb, 0, 4, 1, 5)); v128.store(d, f32x4.shuffle(ga, gb, 2, 6, 3, 7), 16);
+        v128.store(d + down, f32x4.shuffle(gc, gd, 0, 4, 1, 5)); v128.store(d + down, f32x4.shuffle(gc, gd, 2, 6, 3, 7), 16);
+        g += 16;
+        i += 32;
+        d += 32;
+      }
+      for (; ox < ow; ox++) {
         let best = load<f32>(i), where: usize = 0;
         if (load<f32>(i + 4) > best) { best = load<f32>(i + 4); where = 4; }
         if (load<f32>(i + down) > best) { best = load<f32>(i + down); where = down; }
         if (load<f32>(i + down + 4) > best) { where = down + 4; }
-        const dst = at(out, row + 2 * ox) + where;
-        store<f32>(dst, load<f32>(dst) + load<f32>(g));
+        store<f32>(d, 0); store<f32>(d + 4, 0); store<f32>(d + down, 0); store<f32>(d + down + 4, 0);
+        store<f32>(d + where, <f32>0 + load<f32>(g));
         g += 4;
+        i += 8;
+        d += 8;
       }
     }
   }
