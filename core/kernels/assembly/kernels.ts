@@ -241,7 +241,13 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
   // (A register block reads 32 numbers from each row of b, and of c: past their ends, which must stay in memory.)
   const end = <usize>memory.size() << 16;
   if (k > 32 || n > TN_REGISTER_WIDTH || at(b, k * n + 32) > end || (c != 0 && at(c, m * n + 32) > end)) {
-    scatterRows(a, b, out, m, k, n, lo, hi);
+    // Many examples (a convolution's positions): all the rows, when a fits the temporary space, as aᵀ
+    // transposed and multiplied (its rows' sums in registers, as scatterRows adds them: the same numbers);
+    // else (or a thread's share of the rows) scattered.
+    if (lo == 0 && hi == m && m * k <= TEMP_ENTRIES) {
+      transposeTiles(a, temp, k, m);
+      matmulNN(temp, b, out, m, k, n);
+    } else scatterRows(a, b, out, m, k, n, lo, hi);
     if (c != 0) axpy(alpha, at(out, lo * n), at(c, lo * n), at(out, lo * n), (hi - lo) * n);
     return;
   }
