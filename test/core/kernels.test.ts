@@ -207,6 +207,28 @@ test("the wasm weight gradient xᵀ·δ adds the examples in order from zero, an
   );
 });
 
+test("the wasm product a·b adds each row's terms in order from zero (skipping a's zeros), bit for bit, at any width", () => {
+  // Register blocks of 8 to 52 columns, the last one storing its extra lanes into the next row or spilling.
+  const k = createWasmKernels();
+  const f = Math.fround;
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 170 }), fc.integer({ min: 0, max: 1e6 }), (m, inner, n, seed) => {
+      const a = Float32Array.from({ length: m * inner }, (_, i) => ((i * 7 + seed) % 5 < 2 ? 0 : Math.sin(i + seed)));
+      const b = Float32Array.from({ length: inner * n }, (_, i) => Math.cos(i * 1.3 + seed) / 3);
+      const expected = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < inner; p++) s = f(s + f(a[i * inner + p] * b[p * n + j]));
+        expected[i * n + j] = s;
+      }
+      const out = new Float32Array(m * n);
+      k.matmul(a, b, out, m, inner, n, false, false);
+      assert.deepEqual(Array.from(out), Array.from(expected), `${m}×${inner} · ${inner}×${n}`);
+    }),
+    { numRuns: 80 },
+  );
+});
+
 test("wasm's ReLU and its VJP give the JS kernels' numbers exactly, NaN, ±0 and ±∞ included", () => {
   const k = createWasmKernels();
   const specials = [NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45, 3.5, -2];

@@ -70,7 +70,7 @@ const COMPRESS = memory.data<u8>([
 // Columns j … j+31 of one output row: Σ_q val[q] · b[idx[q], j …], all eight partial sums in registers for
 // one pass over the non-zeros. Stores `count` (≤ 32) numbers; a partial block reads 32 wide past the row's
 // end (those lanes are never stored), which the caller allows only where that memory exists.
-@inline function block32(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32): void {
+@inline function block32(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
   for (let q = 0; q < nnz; q++) {
@@ -86,14 +86,15 @@ const COMPRESS = memory.data<u8>([
     s7 = f32x4.add(s7, f32x4.mul(v, v128.load(r, 112)));
   }
   // A full block goes straight out; a partial one is spilled to the scratch's tail and copied exactly.
-  const dst = count == 32 ? out : at(scratchVal, SCRATCH_TAIL);
+  const straight = direct || count == 32;
+  const dst = straight ? out : at(scratchVal, SCRATCH_TAIL);
   v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
   v128.store(dst, s4, 64); v128.store(dst, s5, 80); v128.store(dst, s6, 96); v128.store(dst, s7, 112);
-  if (count < 32) memory.copy(out, dst, (<usize>count) << 2);
+  if (!straight) memory.copy(out, dst, (<usize>count) << 2);
 }
 
 // Narrower blocks for a row's last columns, so a narrow product (n = 10) does not compute 32 columns.
-@inline function block16(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32): void {
+@inline function block16(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   for (let q = 0; q < nnz; q++) {
     const v = f32x4.splat(load<f32>(at(scratchVal, q)));
@@ -103,12 +104,12 @@ const COMPRESS = memory.data<u8>([
     s2 = f32x4.add(s2, f32x4.mul(v, v128.load(r, 32)));
     s3 = f32x4.add(s3, f32x4.mul(v, v128.load(r, 48)));
   }
-  const dst = at(scratchVal, SCRATCH_TAIL);
+  const dst = direct ? out : at(scratchVal, SCRATCH_TAIL);
   v128.store(dst, s0); v128.store(dst, s1, 16); v128.store(dst, s2, 32); v128.store(dst, s3, 48);
-  memory.copy(out, dst, (<usize>count) << 2);
+  if (!direct) memory.copy(out, dst, (<usize>count) << 2);
 }
 
-@inline function block8(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32): void {
+@inline function block8(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
   for (let q = 0; q < nnz; q++) {
     const v = f32x4.splat(load<f32>(at(scratchVal, q)));
@@ -116,9 +117,9 @@ const COMPRESS = memory.data<u8>([
     s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
     s1 = f32x4.add(s1, f32x4.mul(v, v128.load(r, 16)));
   }
-  const dst = at(scratchVal, SCRATCH_TAIL);
+  const dst = direct ? out : at(scratchVal, SCRATCH_TAIL);
   v128.store(dst, s0); v128.store(dst, s1, 16);
-  memory.copy(out, dst, (<usize>count) << 2);
+  if (!direct) memory.copy(out, dst, (<usize>count) << 2);
 }
 
 // Columns j … j+51 (13 vectors, `count` ≤ 52 of them stored): for rows of 53 to 104 numbers, two passes over
@@ -153,7 +154,7 @@ const COMPRESS = memory.data<u8>([
 }
 
 // out[row, :] = Σ_q val[q] · b[idx[q], :] for one output row, b being rows of length n.
-@inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize, overRead: bool): void {
+@inline function combineRows(nnz: i32, b: usize, n: i32, outRow: usize, overRead: bool, after: i32): void {
   // Rows of 53 to 104: 52 columns, then the rest in the narrowest block that holds it (two passes, not four).
   if (overRead && n > 52 && n <= 104 && nnz < SCRATCH_TAIL - 32) {
     block52(nnz, b, n, 0, outRow, 52);
@@ -168,10 +169,12 @@ const COMPRESS = memory.data<u8>([
   for (; j + 32 <= n; j += 32) block32(nnz, b, n, j, at(outRow, j), 32);
   if (j == n) return;
   if (overRead) {
+    // The extra lanes of the last block go straight into the rows after this one (written later) when
+    // there are enough of them; the last row's are spilled and its numbers copied.
     const count = n - j;
-    if (count <= 8) block8(nnz, b, n, j, at(outRow, j), count);
-    else if (count <= 16) block16(nnz, b, n, j, at(outRow, j), count);
-    else block32(nnz, b, n, j, at(outRow, j), count);
+    if (count <= 8) block8(nnz, b, n, j, at(outRow, j), count, 8 - count <= after);
+    else if (count <= 16) block16(nnz, b, n, j, at(outRow, j), count, 16 - count <= after);
+    else block32(nnz, b, n, j, at(outRow, j), count, 32 - count <= after);
     return;
   }
   for (; j + 4 <= n; j += 4) {
@@ -203,7 +206,7 @@ export function matmulNNPart(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
   // (and the spill area is clear of the non-zero lists).
   const overRead = k < SCRATCH_TAIL && at(b, k * n + 32) <= (<usize>memory.size() << 16);
   const rows = at(b, lo * n);
-  for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k + lo), hi - lo), rows, n, at(out, i * n), overRead);
+  for (let i = 0; i < m; i++) combineRows(compactRow(at(a, i * k + lo), hi - lo), rows, n, at(out, i * n), overRead, (m - 1 - i) * n);
 }
 
 /** out[i] += x[i]: adds the helper thread's part of a product. */
@@ -784,7 +787,7 @@ export function sparseMatmul(desc: usize, rows: usize, w: usize, out: usize, n: 
   touched = touchRows(desc, rows, n);
   const cols = load<i32>(desc, 20);
   const overRead = cols < SCRATCH_TAIL && at(w, cols * h + 32) <= (<usize>memory.size() << 16);
-  for (let i = 0; i < n; i++) combineRows(sparseRow(desc, rowAt(desc, rows, i)), w, h, at(out, i * h), overRead);
+  for (let i = 0; i < n; i++) combineRows(sparseRow(desc, rowAt(desc, rows, i)), w, h, at(out, i * h), overRead, (n - 1 - i) * h);
 }
 
 // The width of a row of the fused update's sums: h rounded up to whole blocks of 32 (aligned, register-sized).
