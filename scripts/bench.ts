@@ -14,7 +14,7 @@ import { examples, loadSplits } from "./cli/data.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { scriptArgs } from "./cli/script-command.ts";
 import { booleanFlag, commandLine, layerSizes, nonEmpty, oneOf, positiveInt } from "./cli/flags.ts";
-import { measureSpec, runTorchPeer, type SpecMeasurement } from "./cli/bench-spec.ts";
+import { measureSpec, runTorchPeer, type Rate, type SpecMeasurement } from "./cli/bench-spec.ts";
 import { wholeRun, wholeRunReport } from "./cli/bench-whole-run.ts";
 import { peerScript, runCPeer } from "./cli/peers.ts";
 import { stealText, watchSteal } from "./cli/host.ts";
@@ -154,25 +154,41 @@ async function benchSpec(path: string, f: BenchFlags): Promise<number> {
   if (specInputSize(net) !== 784) throw new UserError(`${path}: the network takes ${specInputSize(net)} numbers per example; bench measures on MNIST's 784 pixels`);
   if (specOutputSize(net) !== 10) throw new UserError(`${path}: the network gives ${specOutputSize(net)} outputs; bench measures on MNIST's 10 classes`);
   if (specParameterCount(net) > MAX_FILE_PARAMETERS) throw new UserError(`${path}: the network has ${specParameterCount(net)} parameters; at most ${MAX_FILE_PARAMETERS} are supported`);
-  const threads = f.threads[0];
-  checkBackend(f.backend, threads);
+  for (const threads of f.threads) checkBackend(f.backend, threads);
   if (f.child === "spec") {
-    process.stdout.write(`${JSON.stringify(measureSpec(path, compile(net), f.limit, f["batch-size"], f.backend, threads))}\n`);
+    process.stdout.write(`${JSON.stringify(measureSpec(path, compile(net), f.limit, f["batch-size"], f.backend, f.threads[0]))}\n`);
     return 0;
   }
-  const ours: SpecMeasurement[] = [], peer: { imagesPerSecond: number; imagesPerCpuSecond: number }[] = [];
+  // Each round measures every thread count on both sides, one after another (tsgrad, then PyTorch with as many).
+  const torch = f.peers.includes("torch");
+  const ours = new Map<Threads, SpecMeasurement[]>(), peer = new Map<Threads, Rate[]>();
+  for (const t of f.threads) { ours.set(t, []); peer.set(t, []); }
   const steal = watchSteal();
   for (let r = 0; r < f.rounds; r++) {
-    const out = await runChild(["--spec", path, "--limit", String(f.limit), "--batch-size", String(f["batch-size"]), "--backend", f.backend, "--threads", threads, "--child", "spec"]);
-    ours.push(JSON.parse(out) as SpecMeasurement);
-    if (f.peers.includes("torch")) peer.push(await runTorchPeer(f.limit, 1));
-    process.stderr.write(`round ${r + 1}: tsgrad ${Math.round(ours[r].imagesPerSecond)} images/s (${Math.round(ours[r].imagesPerCpuSecond)} per CPU second)${f.peers.includes("torch") ? `, PyTorch ${Math.round(peer[r].imagesPerSecond)} (${Math.round(peer[r].imagesPerCpuSecond)})` : ""}\n`);
+    for (const threads of f.threads) {
+      const out = await runChild(["--spec", path, "--limit", String(f.limit), "--batch-size", String(f["batch-size"]), "--backend", f.backend, "--threads", threads, "--child", "spec"]);
+      const mine = JSON.parse(out) as SpecMeasurement;
+      ours.get(threads)!.push(mine);
+      const theirs = torch ? await runTorchPeer(f.limit, Number(threads)) : undefined;
+      if (theirs !== undefined) peer.get(threads)!.push(theirs);
+      process.stderr.write(`round ${r + 1}, ${threads} thread(s): tsgrad ${Math.round(mine.imagesPerSecond)} images/s (${Math.round(mine.imagesPerCpuSecond)} per CPU second)${theirs ? `, PyTorch ${Math.round(theirs.imagesPerSecond)} (${Math.round(theirs.imagesPerCpuSecond)})` : ""}\n`);
+    }
   }
-  const mine = median(ours.map((m) => m.imagesPerSecond)), mineCpu = median(ours.map((m) => m.imagesPerCpuSecond));
-  const lines = [`${path} (${f.limit} batches of ${f["batch-size"]}, ${f.backend}, ${threads} thread(s)): tsgrad ${Math.round(mine)} images/s (${Math.round(mineCpu)} per CPU second), ${(50000 / mine).toFixed(1)} s per 50,000-image epoch (median of ${f.rounds})`];
-  if (peer.length > 0) {
-    const theirs = median(peer.map((p) => p.imagesPerSecond)), theirsCpu = median(peer.map((p) => p.imagesPerCpuSecond));
-    lines.push(`PyTorch CPU, 1 thread: ${Math.round(theirs)} images/s (${Math.round(theirsCpu)} per CPU second); tsgrad is ${(mine / theirs).toFixed(2)}× its speed in wall time, ${(mineCpu / theirsCpu).toFixed(2)}× in CPU time`);
+  const medians = (rates: readonly Rate[]): Rate => ({ imagesPerSecond: median(rates.map((m) => m.imagesPerSecond)), imagesPerCpuSecond: median(rates.map((m) => m.imagesPerCpuSecond)) });
+  const lines: string[] = [];
+  for (const threads of f.threads) {
+    const mine = medians(ours.get(threads)!);
+    lines.push(`${path} (${f.limit} batches of ${f["batch-size"]}, ${f.backend}, ${threads} thread(s)): tsgrad ${Math.round(mine.imagesPerSecond)} images/s (${Math.round(mine.imagesPerCpuSecond)} per CPU second), ${(50000 / mine.imagesPerSecond).toFixed(1)} s per 50,000-image epoch (median of ${f.rounds})`);
+    if (torch) {
+      const theirs = medians(peer.get(threads)!);
+      lines.push(`PyTorch CPU, ${threads} thread(s): ${Math.round(theirs.imagesPerSecond)} images/s (${Math.round(theirs.imagesPerCpuSecond)} per CPU second); tsgrad is ${(mine.imagesPerSecond / theirs.imagesPerSecond).toFixed(2)}× its speed in wall time, ${(mine.imagesPerCpuSecond / theirs.imagesPerCpuSecond).toFixed(2)}× in CPU time`);
+    }
+  }
+  if (torch && f.threads.length > 1) {
+    // Each side at its best thread count: the fastest in wall time, and (separately) the least CPU per image.
+    const best = (m: Map<Threads, readonly Rate[]>, key: keyof Rate) => Math.max(...f.threads.map((t) => medians(m.get(t)!)[key]));
+    const wall = best(ours, "imagesPerSecond") / best(peer, "imagesPerSecond"), cpu = best(ours, "imagesPerCpuSecond") / best(peer, "imagesPerCpuSecond");
+    lines.push(`each at its best thread count: tsgrad is ${wall.toFixed(2)}× PyTorch's speed in wall time, ${cpu.toFixed(2)}× in CPU time`);
   }
   lines.push(stealText(steal()));
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -15,6 +15,17 @@ export const TN_TRANSPOSE_BELOW = 16;
 /** The widest rows of aᵀ·b summed in registers (32 columns at a time); wider ones are scattered. */
 export const TN_REGISTER_WIDTH = 128;
 
+/**
+ * The control block through which the main thread hands a task to the helper thread (word offsets): the
+ * task counter the main thread bumps, the one the helper echoes when done, the task, whether the helper is
+ * asleep, running, or failed, the task's integer arguments, and its one float.
+ */
+export const CONTROL = { SEQ: 0, DONE: 1, OP: 2, SLEEPING: 3, READY: 4, FAILED: 5, ARGS: 6, ALPHA: 18 } as const;
+/** Bytes of the control block (12 integer arguments). */
+export const CONTROL_BYTES = 128;
+/** The tasks the helper runs (its share of a split kernel), by code; Stop ends its loop. */
+export const HELPER_TASKS = { Stop: -1, MatmulNNPart: 1, MatmulTNRows: 2, Axpy: 3, Im2col: 4, Col2im: 5, MaxPool2: 6, MaxPool2Scatter: 7, TransposeBlocks: 8 } as const;
+
 /** Words (32-bit) per program record: the op code and up to 11 arguments. */
 export const RECORD_WORDS = 12;
 
@@ -49,11 +60,25 @@ export const PROGRAM_OPS = [
   ["sparseToDense", "pppi"],
   ["adamMoment", "ppffipi"],
   ["adamStep", "pppppfpi"],
+  // Split between the main thread and a helper (when the module has one; else all on the calling thread).
+  ["splitRowsNN", "pppiii"],
+  ["splitNNPart", "pppiiip"],
+  ["splitTNRows", "pppiiifp"],
+  ["splitAxpy", "fpppi"],
+  ["splitIm2col", "ppiiiiiiii"],
+  ["splitCol2im", "ppiiiiiiii"],
+  ["splitMaxPool2", "ppiiiii"],
+  ["splitMaxPool2Scatter", "pppiiiii"],
+  ["splitTransposeBlocks", "ppiii"],
 ] as const;
 
 /** The AssemblyScript side of this contract: its constants, and `run`, which replays a program's records. */
 export function assemblyContract(): string {
-  const constants = { SCRATCH_ENTRIES, TEMP_ENTRIES: SCRATCH_ENTRIES, SCRATCH_TAIL, TN_TRANSPOSE_BELOW, TN_REGISTER_WIDTH, RECORD_WORDS };
+  const constants = {
+    SCRATCH_ENTRIES, TEMP_ENTRIES: SCRATCH_ENTRIES, SCRATCH_TAIL, TN_TRANSPOSE_BELOW, TN_REGISTER_WIDTH, RECORD_WORDS,
+    ...Object.fromEntries(Object.entries(CONTROL).map(([name, word]) => [`C_${name}`, word * 4])),
+    ...Object.fromEntries(Object.entries(HELPER_TASKS).map(([name, code]) => [`TASK_${name.toUpperCase()}`, code])),
+  };
   const cases = PROGRAM_OPS.map(([name, kinds], code) => {
     const args = [...kinds].map((kind, i) => `${kind === "f" ? "real" : "arg"}(r, ${i + 1})`).join(", ");
     return `      case ${code}: ${name}(${args}); break;`;

@@ -33,4 +33,15 @@ export interface WasmExports {
   adamMoment(x: number, g: number, a: number, b: number, square: number, out: number, len: number): void;
   adamStep(w: number, m: number, v: number, c1: number, c2: number, eps: number, out: number, len: number): void;
   run(program: number, count: number): void;
+  setHelper(control: number): void;
+  helperTask(control: number): number;
+  splitRowsNN(a: number, b: number, out: number, m: number, k: number, n: number): void;
+  splitNNPart(a: number, b: number, out: number, m: number, k: number, n: number, part: number): void;
+  splitTNRows(a: number, b: number, out: number, m: number, k: number, n: number, alpha: number, c: number): void;
+  splitAxpy(alpha: number, x: number, y: number, out: number, len: number): void;
+  splitIm2col(x: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
+  splitCol2im(cols: number, out: number, n: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number): void;
+  splitMaxPool2(x: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  splitMaxPool2Scatter(x: number, grad: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  splitTransposeBlocks(x: number, out: number, blocks: number, rows: number, cols: number): void;
 }

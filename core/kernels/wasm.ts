@@ -9,11 +9,11 @@
  * (wasm-helper.ts) that takes half of the large products.
  */
 import { bytesOf, WasmMemory } from "./wasm-memory.ts";
-import { SCRATCH_ENTRIES } from "./wasm-contract.ts";
+import { CONTROL_BYTES, SCRATCH_ENTRIES } from "./wasm-contract.ts";
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
 import { outArgument, type ConvGeometry, type KernelName, type Kernels } from "./kernels.ts";
-import { CONTROL_BYTES, HelperLink, type WasmHelperData } from "./wasm-helper.ts";
+import { HelperLink, type WasmHelperData } from "./wasm-helper.ts";
 import type { WasmExports } from "./wasm-exports.ts";
 import { ThreadSplit } from "./wasm-split.ts";
 import { sparseFromRows, sparseKernels } from "./wasm-sparse.ts";
@@ -123,7 +123,8 @@ function instantiate(options: WasmKernelOptions) {
   const scratchAt = (s: number): [number, number, number] => [s, s + SCRATCH_ENTRIES * 4, s + SCRATCH_ENTRIES * 8];
   wasm.setScratch(...scratchAt(RESERVED));
   const helperScratch = scratchAt(RESERVED + scratchBytes);
-  const helper = threaded ? new HelperLink(memory, control, wasm) : undefined;
+  const helper = threaded ? new HelperLink(memory, control) : undefined;
+  if (threaded) wasm.setHelper(control);
   if (threaded) options.startHelper?.({ module, memory, control, scratch: helperScratch });
   const mem = new WasmMemory(memory, base, arenaBytes, persistentBytes);
   return { memory, wasm, helper, sharing, mem, helperTemp: helperScratch[2], mainTemp: scratchAt(RESERVED)[2] };
@@ -168,7 +169,7 @@ function wasmContext(mem: WasmMemory, route: CallRoute, threads: ThreadSplit, se
     // im2col and col2im (its transpose): in wasm for stride-1 unpadded windows, else on the JS loops.
     windows(kernel, x, g, out) {
       if (plainWindows(g) && x instanceof Float32Array && out instanceof Float32Array && place(x, undefined, out)) {
-        (kernel === "im2col" ? route.module.im2colValid : route.module.col2imValid)(placed[0], placed[2], g.n, g.c, g.h, g.w, g.kh, g.kw, g.oh, g.ow);
+        threads.windows(kernel, placed[0], placed[2], g);
         finish(out, placed[2]);
         return;
       }
@@ -218,7 +219,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const { memory, wasm, helper, sharing, mem, helperTemp, mainTemp } = instantiate(options);
   const route = new CallRoute(wasm);
   // The large products and the update, split between the threads when a helper is there and it is worth it.
-  const threads = new ThreadSplit(helper, () => route.module, helperTemp, mainTemp);
+  const threads = new ThreadSplit(helper !== undefined, () => route.module, helperTemp, mainTemp);
   const context = wasmContext(mem, route, threads, () => backend);
   const backend: WasmKernels = {
     ...fastKernels,
@@ -235,8 +236,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       return at === undefined ? undefined : new Uint8Array(memory.buffer, at, length);
     },
     compile(calls, inputLengths) {
-      // With a helper thread, calls are split between threads from JavaScript: those stay calls.
-      if (helper !== undefined || options.programs === false) return undefined;
+      if (options.programs === false) return undefined;
       // A backend that spreads this one compiles too, unless it overrides a kernel the program calls: a compiled
       // replay runs this backend's methods, so an override's calls stay calls, made through the override.
       const self = (this ?? backend) as Kernels;
@@ -426,7 +426,7 @@ function imageKernels(ctx: WasmContext): Pick<Kernels, "im2col" | "col2im" | "pe
     col2im: (cols, g, out) => ctx.windows("col2im", cols, g, out),
     permute(x, shape, axes, out) {
       if (shape.length === 3 && axes[0] === 0 && axes[1] === 2 && axes[2] === 1 && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
-        ctx.module().transposeBlocks(ctx.placed[0], ctx.placed[2], shape[0], shape[1], shape[2]);
+        ctx.threads.transposeBlocks(ctx.placed[0], ctx.placed[2], shape[0], shape[1], shape[2]);
         ctx.finish(out, ctx.placed[2]);
         return;
       }
@@ -434,7 +434,7 @@ function imageKernels(ctx: WasmContext): Pick<Kernels, "im2col" | "col2im" | "pe
     },
     maxPool(x, g, out) {
       if (twoByTwo(g) && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
-        ctx.module().maxPool2(ctx.placed[0], ctx.placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        ctx.threads.maxPool2(ctx.placed[0], ctx.placed[2], g.n, g.h, g.w, g.oh, g.ow);
         ctx.finish(out, ctx.placed[2]);
         return;
       }
@@ -442,7 +442,7 @@ function imageKernels(ctx: WasmContext): Pick<Kernels, "im2col" | "col2im" | "pe
     },
     maxPoolScatter(x, grad, g, out) {
       if (twoByTwo(g) && x instanceof Float32Array && grad instanceof Float32Array && out instanceof Float32Array && ctx.place(x, grad, out)) {
-        ctx.module().maxPool2Scatter(ctx.placed[0], ctx.placed[1], ctx.placed[2], g.n, g.h, g.w, g.oh, g.ow);
+        ctx.threads.maxPool2Scatter(ctx.placed[0], ctx.placed[1], ctx.placed[2], g.n, g.h, g.w, g.oh, g.ow);
         ctx.finish(out, ctx.placed[2]);
         return;
       }

@@ -15,7 +15,7 @@ export const threadsFlag = {
   codec: oneOf("1", "2"),
   default: "1",
   placeholder: "N",
-  help: "threads for the wasm kernels: 2 adds a helper thread for the large products (reproducible; first-layer sums round slightly differently than with 1)",
+  help: "threads for the wasm kernels: 2 adds a helper thread that takes half of each large kernel (reproducible; a dense layer's forward sums over a batch under 64 round slightly differently than with 1)",
 } as const;
 
 export type BackendName = "wasm" | "js" | "reference";

@@ -13,14 +13,11 @@ import { loadSplits } from "./data.ts";
 import { UserError } from "./exit.ts";
 import { peerScript } from "./peers.ts";
 
-export interface SpecMeasurement {
+export interface SpecMeasurement extends Rate {
   readonly spec: string;
   readonly backend: string;
   readonly batches: number;
   readonly seconds: number;
-  readonly imagesPerSecond: number;
-  /** Images per CPU second (process.cpuUsage over the same batches): what a busy host does not inflate. */
-  readonly imagesPerCpuSecond: number;
 }
 
 /** Trains `batches` mini-batches of `net` (after one untimed batch that traces the step) and times them. */
@@ -48,15 +45,20 @@ export function measureSpec(specPath: string, net: Network, batches: number, bat
 }
 
 
-/** PyTorch's chapter-6 network over the same number of batches; its images/s. */
-/** PyTorch's images per second of wall time and of CPU time. */
-export function runTorchPeer(batches: number, threads: number): Promise<{ readonly imagesPerSecond: number; readonly imagesPerCpuSecond: number }> {
+/** Images per second of wall time and of CPU time (process.cpuUsage over the same batches: what a busy host does not inflate). */
+export interface Rate {
+  readonly imagesPerSecond: number;
+  readonly imagesPerCpuSecond: number;
+}
+
+/** PyTorch's chapter-6 network over the same number of batches, on `threads` threads: its rates. */
+export function runTorchPeer(batches: number, threads: number): Promise<Rate> {
   const torchPeerScript = peerScript("conv_torch.py", "--peers torch");
   const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
   return new Promise((res, rej) => {
     execFile(python, [torchPeerScript, "--limit", String(batches), "--threads", String(threads), "--json"], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) return rej(new UserError(`the PyTorch peer failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-      res(JSON.parse(stdout) as { imagesPerSecond: number; imagesPerCpuSecond: number });
+      res(JSON.parse(stdout) as Rate);
     });
   });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { cast, createWasmKernels, fromArray, key, treeLeaves, treeMap, withKernels, type Tree, type WasmKernels } from "../../core/index.ts";
+import { cast, conv2d, createWasmKernels, fromArray, jit, key, maxPool2d, relu, square, sum, treeLeaves, treeMap, valueAndGrad, withKernels, type Tree, type WasmKernels } from "../../core/index.ts";
 import { network, quadratic, sgd, step } from "../../nn/index.ts";
 import { startHelperThread } from "../../node/index.ts";
 
@@ -139,6 +139,32 @@ test("tall products (a convolution's patches times its filters, plain and with t
         assert.deepEqual(bits(b.nt), bits(a.nt));
       }),
       { numRuns: 30 },
+    );
+  } finally {
+    two.close();
+  }
+});
+
+test("a conv-pool network's jitted gradient on two threads (windows split by images, pooling by planes, products by rows) is one thread's, bit for bit", async () => {
+  const one = createWasmKernels(small);
+  const two = createWasmKernels({ ...small, startHelper: startHelperThread });
+  await running(two);
+  try {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 0, max: 1000 }), (batch, seed) => {
+        const x = fromArray(Array.from(sparse(batch * 2 * 20 * 20, seed)), [batch, 2, 20, 20], "float32");
+        const params = {
+          w1: fromArray(Array.from(dense(12 * 2 * 5 * 5, seed)), [12, 2, 5, 5], "float32"), b1: fromArray(Array.from(dense(12, seed + 1)), [12], "float32"),
+          w2: fromArray(Array.from(dense(24 * 12 * 3 * 3, seed + 2)), [24, 12, 3, 3], "float32"),
+        };
+        // Patches of at least 8,192 numbers and pooling over as many: split on two threads.
+        const loss = (p: typeof params) => sum(square(maxPool2d(relu(conv2d(maxPool2d(relu(conv2d(x, p.w1, p.b1)), 2), p.w2)), 2)));
+        const g = jit(valueAndGrad(loss));
+        const a = withKernels(one, () => g(params)), b = withKernels(two, () => g(params));
+        for (const [u, v] of treeLeaves(b.grad).map((leaf, i) => [leaf, treeLeaves(a.grad)[i]] as const)) assert.deepEqual(bits(u.data as Float32Array), bits(v.data as Float32Array));
+        assert.deepEqual(bits(b.output.data as Float32Array), bits(a.output.data as Float32Array));
+      }),
+      { numRuns: 12 },
     );
   } finally {
     two.close();

@@ -990,3 +990,199 @@ export function adamStep(w: usize, m: usize, v: usize, c1: usize, c2: usize, eps
   }
   for (; i < len; i++) store<f32>(at(out, i), load<f32>(at(w, i)) + (load<f32>(at(m, i)) * k1) / (sqrt<f32>(load<f32>(at(v, i)) * k2) + eps));
 }
+
+// ---- a second thread (the shared-memory build): the main thread's kernels hand half the work to a helper ----
+// The helper runs this module on the same memory (its own globals and scratch) in a loop that waits on the
+// control block (core/kernels/wasm-helper.ts). Each split below gives the helper a whole part of the output
+// (rows, images or planes) computed with the same code as on one thread, or the second half of a product's
+// inner dimension (splitNNPart, whose halves are added at the end); without a helper, or while it is not
+// running, the calling thread computes both parts itself: the same numbers either way.
+
+let control: usize = 0; // the control block, when this instance has a helper (setHelper); 0 without
+let inlineFor: i32 = 0; // tasks to keep on this thread after the helper was late
+
+// Spins on DONE that mean the helper lost its core to something else; then this many tasks run here.
+const LATE_SPINS: i32 = 20_000_000;
+const INLINE_AFTER_LATE: i32 = 2_000;
+
+/** Gives this (main-thread) instance the helper's control block. */
+export function setHelper(block: usize): void {
+  control = block;
+}
+
+// Whether the next task goes to the helper.
+@inline function handsOff(): bool {
+  if (!ASC_FEATURE_THREADS || control == 0) return false;
+  if (inlineFor > 0) {
+    inlineFor--;
+    return false;
+  }
+  return atomic.load<i32>(control + C_READY) == 1;
+}
+
+@inline function taskArg(block: usize, i: i32): i32 {
+  return load<i32>(block + C_ARGS + ((<usize>i) << 2));
+}
+
+// Runs the task in `block` (op and arguments as posted); false for Stop or an unknown op.
+function runTask(block: usize): bool {
+  const a = block;
+  switch (load<i32>(block + C_OP)) {
+    case TASK_MATMULNNPART: matmulNNPart(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7)); break;
+    case TASK_MATMULTNROWS: matmulTNRows(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), load<f32>(block + C_ALPHA), taskArg(a, 8)); break;
+    case TASK_AXPY: axpy(load<f32>(block + C_ALPHA), taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3)); break;
+    case TASK_IM2COL: im2colValid(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), taskArg(a, 8), taskArg(a, 9)); break;
+    case TASK_COL2IM: col2imValid(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), taskArg(a, 8), taskArg(a, 9)); break;
+    case TASK_MAXPOOL2: maxPool2(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6)); break;
+    case TASK_MAXPOOL2SCATTER: maxPool2Scatter(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7)); break;
+    case TASK_TRANSPOSEBLOCKS: transposeBlocks(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4)); break;
+    default: return false;
+  }
+  return true;
+}
+
+/** The helper thread's side: runs the task posted in `block`; 0 when it was Stop (the loop then ends). */
+export function helperTask(block: usize): i32 {
+  return i32(runTask(block));
+}
+
+// Posts a task (its arguments first, then the counter that publishes them) and wakes a sleeping helper.
+function post(op: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32, alpha: f32): void {
+  const b = control;
+  store<i32>(b + C_OP, op);
+  store<i32>(b + C_ARGS, a0); store<i32>(b + C_ARGS, a1, 4); store<i32>(b + C_ARGS, a2, 8); store<i32>(b + C_ARGS, a3, 12);
+  store<i32>(b + C_ARGS, a4, 16); store<i32>(b + C_ARGS, a5, 20); store<i32>(b + C_ARGS, a6, 24); store<i32>(b + C_ARGS, a7, 28);
+  store<i32>(b + C_ARGS, a8, 32); store<i32>(b + C_ARGS, a9, 36);
+  store<f32>(b + C_ALPHA, alpha);
+  if (ASC_FEATURE_THREADS) {
+    atomic.store<i32>(b + C_SEQ, load<i32>(b + C_SEQ) + 1); // only this thread writes SEQ
+    if (atomic.load<i32>(b + C_SLEEPING) == 1) atomic.notify(b + C_SEQ, 1);
+  }
+}
+
+// Waits for the task posted last. A helper that failed has its share done here (its output is overwritten
+// whole) and is not used again; one that was very late makes the next tasks run here for a while.
+function finish(): void {
+  if (!ASC_FEATURE_THREADS) return;
+  const b = control, seq = load<i32>(b + C_SEQ);
+  let spins = 0;
+  while (atomic.load<i32>(b + C_DONE) != seq) {
+    if (atomic.load<i32>(b + C_FAILED) == 1) {
+      control = 0;
+      runTask(b);
+      return;
+    }
+    spins++;
+  }
+  if (spins > LATE_SPINS) inlineFor = INLINE_AFTER_LATE;
+}
+
+// Where two threads split `count` rows (or numbers): the middle, rounded down to a multiple of four.
+@inline function half(count: i32): i32 {
+  return (count >> 1) & ~3;
+}
+
+/** a·b by rows: rows [0, h) here, [h, m) on the helper; each row as matmulNN computes it. */
+export function splitRowsNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  const h = half(m);
+  if (h > 0 && handsOff()) {
+    post(TASK_MATMULNNPART, a + (<usize>(h * k) << 2), b, out + (<usize>(h * n) << 2), m - h, k, n, 0, k, 0, 0, 0);
+    matmulNNPart(a, b, out, h, k, n, 0, k);
+    finish();
+  } else matmulNN(a, b, out, m, k, n);
+}
+
+/** a·b as two sums over halves of the inner dimension, the second into `part` (the helper's), then added. */
+export function splitNNPart(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, part: usize): void {
+  const h = half(k);
+  if (handsOff()) {
+    post(TASK_MATMULNNPART, a, b, part, m, k, n, h, k, 0, 0, 0);
+    matmulNNPart(a, b, out, m, k, n, 0, h);
+    finish();
+  } else {
+    matmulNNPart(a, b, out, m, k, n, 0, h);
+    matmulNNPart(a, b, part, m, k, n, h, k);
+  }
+  addInto(out, part, m * n);
+}
+
+/** matmulTNRows over all of out's rows (with c ≠ 0, alpha·aᵀb + c), rows [h, m) on the helper. */
+export function splitTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, alpha: f32, c: usize): void {
+  if (k > 32 && m * k <= TEMP_ENTRIES) {
+    // Many examples (a convolution's positions): aᵀ into this thread's temporary space, its rows multiplied on
+    // both threads (matmulTNRows' transposed path, split by rows), then the update split in halves.
+    transposeTiles(a, temp, k, m);
+    splitRowsNN(temp, b, out, m, k, n);
+    if (c != 0) splitAxpy(alpha, out, c, out, m * n);
+    return;
+  }
+  const h = half(m);
+  if (h > 0 && handsOff()) {
+    post(TASK_MATMULTNROWS, a, b, out, m, k, n, h, m, c, 0, alpha);
+    matmulTNRows(a, b, out, m, k, n, 0, h, alpha, c);
+    finish();
+  } else {
+    matmulTNRows(a, b, out, m, k, n, 0, h, alpha, c);
+    matmulTNRows(a, b, out, m, k, n, h, m, alpha, c);
+  }
+}
+
+/** out = alpha·x + y, the second half on the helper. */
+export function splitAxpy(alpha: f32, x: usize, y: usize, out: usize, len: i32): void {
+  const h = half(len), o = (<usize>h) << 2;
+  if (h > 0 && handsOff()) {
+    post(TASK_AXPY, x + o, y + o, out + o, len - h, 0, 0, 0, 0, 0, 0, alpha);
+    axpy(alpha, x, y, out, h);
+    finish();
+  } else axpy(alpha, x, y, out, len);
+}
+
+/** im2colValid, the second half of the images on the helper. */
+export function splitIm2col(x: usize, out: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32): void {
+  const first = n >> 1;
+  if (first > 0 && handsOff()) {
+    post(TASK_IM2COL, x + (<usize>(first * c * h * w) << 2), out + (<usize>(first * oh * ow * c * kh * kw) << 2), n - first, c, h, w, kh, kw, oh, ow, 0);
+    im2colValid(x, out, first, c, h, w, kh, kw, oh, ow);
+    finish();
+  } else im2colValid(x, out, n, c, h, w, kh, kw, oh, ow);
+}
+
+/** col2imValid, the second half of the images on the helper (each image's sums are its own). */
+export function splitCol2im(cols: usize, out: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32): void {
+  const first = n >> 1;
+  if (first > 0 && handsOff()) {
+    post(TASK_COL2IM, cols + (<usize>(first * oh * ow * c * kh * kw) << 2), out + (<usize>(first * c * h * w) << 2), n - first, c, h, w, kh, kw, oh, ow, 0);
+    col2imValid(cols, out, first, c, h, w, kh, kw, oh, ow);
+    finish();
+  } else col2imValid(cols, out, n, c, h, w, kh, kw, oh, ow);
+}
+
+/** maxPool2, the second half of the planes on the helper. */
+export function splitMaxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  const first = planes >> 1;
+  if (first > 0 && handsOff()) {
+    post(TASK_MAXPOOL2, x + (<usize>(first * h * w) << 2), out + (<usize>(first * oh * ow) << 2), planes - first, h, w, oh, ow, 0, 0, 0, 0);
+    maxPool2(x, out, first, h, w, oh, ow);
+    finish();
+  } else maxPool2(x, out, planes, h, w, oh, ow);
+}
+
+/** maxPool2Scatter, the second half of the planes on the helper. */
+export function splitMaxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  const first = planes >> 1;
+  if (first > 0 && handsOff()) {
+    post(TASK_MAXPOOL2SCATTER, x + (<usize>(first * h * w) << 2), grad + (<usize>(first * oh * ow) << 2), out + (<usize>(first * h * w) << 2), planes - first, h, w, oh, ow, 0, 0, 0);
+    maxPool2Scatter(x, grad, out, first, h, w, oh, ow);
+    finish();
+  } else maxPool2Scatter(x, grad, out, planes, h, w, oh, ow);
+}
+
+/** transposeBlocks, the second half of the blocks on the helper. */
+export function splitTransposeBlocks(x: usize, out: usize, blocks: i32, rows: i32, cols: i32): void {
+  const first = blocks >> 1, o = (<usize>(first * rows * cols)) << 2;
+  if (first > 0 && handsOff()) {
+    post(TASK_TRANSPOSEBLOCKS, x + o, out + o, blocks - first, rows, cols, 0, 0, 0, 0, 0, 0);
+    transposeBlocks(x, out, first, rows, cols);
+    finish();
+  } else transposeBlocks(x, out, blocks, rows, cols);
+}
