@@ -47,3 +47,18 @@ test("the README's library example runs as written (against this checkout) and t
   assert.match(out, /\[ \[ 0\.6193\d+ \], \[ -0\.1802\d+ \] \]/);
   assert.match(out, /predicted \[0,1,1,0\]/);
 });
+
+test("examples/specs/ch6-book.json: every row of the book's chapter 6 table names a spec that decodes and flags that train accepts", async () => {
+  const { decodeSpec } = await import("../nn/index.ts");
+  const { parseFlags } = await import("../scripts/cli/flags.ts");
+  const { trainFlags } = await import("../scripts/cli/train-flags.ts");
+  const { readFileSync } = await import("node:fs");
+  const table = JSON.parse(readFileSync("examples/specs/ch6-book.json", "utf8")) as { rows: { row: string; book: number; spec: string; flags: string[] }[] };
+  assert.ok(table.rows.length >= 6);
+  for (const r of table.rows) {
+    assert.equal(decodeSpec(JSON.parse(readFileSync(r.spec, "utf8")))._tag, "Right", r.spec);
+    const parsed = parseFlags(["--spec", r.spec, ...r.flags], trainFlags, { min: 0, max: 0, names: "" });
+    assert.equal(parsed._tag, "Right", `${r.row}: ${parsed._tag === "Left" ? parsed.left.message : ""}`);
+    assert.ok(r.book > 97 && r.book < 100, r.row);
+  }
+});
