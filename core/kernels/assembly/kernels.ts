@@ -49,8 +49,8 @@ const COMPRESS = memory.data<u8>([
 // Gathers the non-zeros of a contiguous row into the scratch lists; returns their count. A vector of
 // four is compressed with one shuffle (both its values and their positions), and runs of four zeros
 // (MNIST's borders and background) are skipped.
-@inline function compactRow(row: usize, len: i32): i32 {
-  let nnz = 0;
+@inline function compactRow(row: usize, len: i32, base: i32 = 0): i32 {
+  let nnz = base;
   let p = 0;
   let positions = i32x4(0, 1, 2, 3);
   for (; p + 4 <= len; p += 4, positions = i32x4.add(positions, i32x4.splat(4))) {
@@ -63,17 +63,17 @@ const COMPRESS = memory.data<u8>([
     nnz += popcnt(mask);
   }
   for (; p < len; p++) nnz = keep(nnz, p, load<f32>(at(row, p)));
-  return nnz;
+  return nnz - base;
 }
 
 
 // Columns j … j+31 of one output row: Σ_q val[q] · b[idx[q], j …], all eight partial sums in registers for
 // one pass over the non-zeros. Stores `count` (≤ 32) numbers; a partial block reads 32 wide past the row's
 // end (those lanes are never stored), which the caller allows only where that memory exists.
-@inline function block32(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false): void {
+@inline function block32(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false, from: i32 = 0): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-  for (let q = 0; q < nnz; q++) {
+  for (let q = from, end = from + nnz; q < end; q++) {
     const v = f32x4.splat(load<f32>(at(scratchVal, q)));
     const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
     s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
@@ -120,9 +120,9 @@ const COMPRESS = memory.data<u8>([
 }
 
 // Narrower blocks for a row's last columns, so a narrow product (n = 10) does not compute 32 columns.
-@inline function block16(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false): void {
+@inline function block16(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false, from: i32 = 0): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  for (let q = 0; q < nnz; q++) {
+  for (let q = from, end = from + nnz; q < end; q++) {
     const v = f32x4.splat(load<f32>(at(scratchVal, q)));
     const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
     s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
@@ -135,9 +135,9 @@ const COMPRESS = memory.data<u8>([
   if (!direct) memory.copy(out, dst, (<usize>count) << 2);
 }
 
-@inline function block8(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false): void {
+@inline function block8(nnz: i32, b: usize, n: i32, j: i32, out: usize, count: i32, direct: bool = false, from: i32 = 0): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  for (let q = 0; q < nnz; q++) {
+  for (let q = from, end = from + nnz; q < end; q++) {
     const v = f32x4.splat(load<f32>(at(scratchVal, q)));
     const r = at(b, load<i32>(at(scratchIdx, q)) * n + j);
     s0 = f32x4.add(s0, f32x4.mul(v, v128.load(r)));
@@ -221,6 +221,45 @@ const COMPRESS = memory.data<u8>([
   }
 }
 
+// Whether matmulNNColumns can take these rows: every row's non-zeros fit the lists (clear of the spill area),
+// their starts fit at the end of this thread's temporary space (above a, when a is there), and blocks may
+// read 32 numbers past b's rows.
+@inline function columnsFit(b: usize, m: i32, k: i32, n: i32): bool {
+  return n > 32 && m * k <= SCRATCH_TAIL - 64 && m * k + m + 1 <= TEMP_ENTRIES && at(b, k * n + 32) <= (<usize>memory.size() << 16);
+}
+
+/**
+ * out (m×n) = a (m×k) · b (k×n) for few rows of a long inner dimension and wide rows of out (a convolution's
+ * weight gradient, aᵀ transposed): all the rows' non-zeros are gathered first, then out is computed a
+ * column block at a time for every row, so that block of b (k rows of 32 numbers) is read from cache m times
+ * instead of from memory. Each number is summed as matmulNN sums it: the same numbers. (Callers check
+ * columnsFit; a block's extra lanes are spilled, since the next row's first block is written already.)
+ */
+function matmulNNColumns(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
+  const starts = at(temp, TEMP_ENTRIES - m - 1);
+  let total = 0;
+  for (let i = 0; i < m; i++) {
+    store<i32>(at(starts, i), total);
+    total += compactRow(at(a, i * k), k, total);
+  }
+  store<i32>(at(starts, m), total);
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    for (let i = 0; i < m; i++) {
+      const from = load<i32>(at(starts, i));
+      block32(load<i32>(at(starts, i + 1)) - from, b, n, j, at(out, i * n + j), 32, true, from);
+    }
+  }
+  if (j == n) return;
+  const count = n - j;
+  for (let i = 0; i < m; i++) {
+    const from = load<i32>(at(starts, i)), nnz = load<i32>(at(starts, i + 1)) - from, o = at(out, i * n + j);
+    if (count <= 8) block8(nnz, b, n, j, o, count, false, from);
+    else if (count <= 16) block16(nnz, b, n, j, o, count, false, from);
+    else block32(nnz, b, n, j, o, count, false, from);
+  }
+}
+
 /** out (m×n) = a (m×k) · b (k×n). */
 export function matmulNN(a: usize, b: usize, out: usize, m: i32, k: i32, n: i32): void {
   matmulNNPart(a, b, out, m, k, n, 0, k);
@@ -279,7 +318,8 @@ export function matmulTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: 
     // else (or a thread's share of the rows) scattered.
     if (lo == 0 && hi == m && m * k <= TEMP_ENTRIES) {
       transposeTiles(a, temp, k, m);
-      matmulNN(temp, b, out, m, k, n);
+      if (columnsFit(b, m, k, n)) matmulNNColumns(temp, b, out, m, k, n);
+      else matmulNN(temp, b, out, m, k, n);
     } else scatterRows(a, b, out, m, k, n, lo, hi);
     if (c != 0) axpy(alpha, at(out, lo * n), at(c, lo * n), at(out, lo * n), (hi - lo) * n);
     return;
@@ -1060,6 +1100,7 @@ function runTask(block: usize): bool {
   switch (load<i32>(block + C_OP)) {
     case TASK_MATMULNNPART: matmulNNPart(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7)); break;
     case TASK_MATMULTNROWS: matmulTNRows(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), load<f32>(block + C_ALPHA), taskArg(a, 8)); break;
+    case TASK_MATMULNNCOLUMNS: matmulNNColumns(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5)); break;
     case TASK_AXPY: axpy(load<f32>(block + C_ALPHA), taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3)); break;
     case TASK_IM2COL: im2colValid(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), taskArg(a, 8), taskArg(a, 9)); break;
     case TASK_COL2IM: col2imValid(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), taskArg(a, 8), taskArg(a, 9)); break;
@@ -1142,7 +1183,13 @@ export function splitTNRows(a: usize, b: usize, out: usize, m: i32, k: i32, n: i
     // Many examples (a convolution's positions): aᵀ into this thread's temporary space, its rows multiplied on
     // both threads (matmulTNRows' transposed path, split by rows), then the update split in halves.
     transposeTiles(a, temp, k, m);
-    splitRowsNN(temp, b, out, m, k, n);
+    const h = half(m);
+    if (!columnsFit(b, m, k, n)) splitRowsNN(temp, b, out, m, k, n);
+    else if (h > 0 && handsOff()) {
+      post(TASK_MATMULNNCOLUMNS, temp + (<usize>(h * k) << 2), b, out + (<usize>(h * n) << 2), m - h, k, n, 0, 0, 0, 0, 0);
+      matmulNNColumns(temp, b, out, h, k, n);
+      finish();
+    } else matmulNNColumns(temp, b, out, m, k, n);
     if (c != 0) splitAxpy(alpha, out, c, out, m * n);
     return;
   }
