@@ -9,7 +9,7 @@ import { median } from "./cli/stats.ts";
 import { cast, key, permutation, foldIn, treeMap, type Tree } from "../core/index.ts";
 import { compile, decodeSpec, denseLayers, MAX_FILE_PARAMETERS, specInputSize, specOutputSize, specParameterCount, evaluate, network, quadratic, sgd, step, updateMiniBatch } from "../nn/index.ts";
 import { batchGatherer, sparseBatchGatherer } from "../datasets/index.ts";
-import { backendFlag, checkBackend, threadsFlag, useBackend, type BackendName, type Threads } from "./cli/backend.ts";
+import { backendFlag, checkBackend, helperStarted, threadsFlag, useBackend, type BackendName, type InstalledBackend, type Threads } from "./cli/backend.ts";
 import { examples, loadSplits } from "./cli/data.ts";
 import { orFail, runMain, UserError } from "./cli/exit.ts";
 import { scriptArgs } from "./cli/script-command.ts";
@@ -66,8 +66,8 @@ function flopsPerExample(sizes: readonly number[]): number {
 }
 
 /** One measurement in this process: trains `epochs` epochs the seed's way and reports the timings. */
-function measure(sizes: readonly number[], epochs: number, batchSize: number, backend: BackendName, threads: Threads, path: "autodiff" | "backprop"): Measurement {
-  const { dtype, name: backendName } = useBackend(backend, threads);
+function measure(sizes: readonly number[], epochs: number, batchSize: number, installed: InstalledBackend, threads: Threads, path: "autodiff" | "backprop"): Measurement {
+  const { dtype, name: backendName } = installed;
   const name = threads === "2" ? `${backendName} ×2` : backendName;
   const { training, test } = loadSplits(undefined);
   const net = network(sizes);
@@ -156,7 +156,9 @@ async function benchSpec(path: string, f: BenchFlags): Promise<number> {
   if (specParameterCount(net) > MAX_FILE_PARAMETERS) throw new UserError(`${path}: the network has ${specParameterCount(net)} parameters; at most ${MAX_FILE_PARAMETERS} are supported`);
   for (const threads of f.threads) checkBackend(f.backend, threads);
   if (f.child === "spec") {
-    process.stdout.write(`${JSON.stringify(measureSpec(path, compile(net), f.limit, f["batch-size"], f.backend, f.threads[0]))}\n`);
+    const installed = useBackend(f.backend, f.threads[0]);
+    await helperStarted();
+    process.stdout.write(`${JSON.stringify(measureSpec(path, compile(net), f.limit, f["batch-size"], installed, f.threads[0]))}\n`);
     return 0;
   }
   // Each round measures every thread count on both sides, one after another (tsgrad, then PyTorch with as many).
@@ -214,7 +216,9 @@ runMain(async () => {
     return 0;
   }
   if (f.child !== undefined) {
-    process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, f.backend, f.threads[0], f.child as "autodiff" | "backprop"))}\n`);
+    const installed = useBackend(f.backend, f.threads[0]);
+    await helperStarted();
+    process.stdout.write(`${JSON.stringify(measure(f.layers[0], epochs, batch, installed, f.threads[0], f.child as "autodiff" | "backprop"))}\n`);
     return 0;
   }
   // The peers are looked for before anything is measured, not after minutes of measuring.

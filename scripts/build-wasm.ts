@@ -39,7 +39,7 @@ const moduleSource = `${readFileSync(source, "utf8")}\n${assemblyContract()}`;
 async function build(extraFlags: readonly string[]): Promise<Uint8Array> {
   let binary: Uint8Array | undefined;
   const { error, stderr } = await asc.main(
-    [source, "-O3", "--enable", "simd", "--runtime", "stub", "--importMemory", "--noAssert", ...extraFlags, "--outFile", "kernels.wasm"],
+    [source, "-O3", ...(process.env.TSGRAD_WASM_DEBUG ? ["--debug"] : []), "--enable", "simd", "--runtime", "stub", "--importMemory", "--noAssert", ...extraFlags, "--outFile", "kernels.wasm"],
     {
       readFile(name: string, baseDir: string) {
         // The entry is served with the contract appended; anything else asc asks for (its library) is read as usual.

@@ -24,7 +24,7 @@ export const CONTROL = { SEQ: 0, DONE: 1, OP: 2, SLEEPING: 3, READY: 4, FAILED: 
 /** Bytes of the control block (12 integer arguments). */
 export const CONTROL_BYTES = 128;
 /** The tasks the helper runs (its share of a split kernel), by code; Stop ends its loop. */
-export const HELPER_TASKS = { Stop: -1, MatmulNNPart: 1, MatmulTNRows: 2, Axpy: 3, Im2col: 4, Col2im: 5, MaxPool2: 6, MaxPool2Scatter: 7, TransposeBlocks: 8, MatmulNNColumns: 9 } as const;
+export const HELPER_TASKS = { Stop: -1, MatmulNNPart: 1, MatmulTNRows: 2, Axpy: 3, Im2col: 4, Col2im: 5, MaxPool2: 6, MaxPool2Scatter: 7, TransposeBlocks: 8, MatmulNNColumns: 9, BinaryOp: 10, UnaryOp: 11, ScalarOp: 12, AddRow: 13, Sigmoid: 14, SigmoidGrad: 15 } as const;
 
 /** Words (32-bit) per program record: the op code and up to 11 arguments. */
 export const RECORD_WORDS = 12;
@@ -70,6 +70,12 @@ export const PROGRAM_OPS = [
   ["splitMaxPool2", "ppiiiii"],
   ["splitMaxPool2Scatter", "pppiiiii"],
   ["splitTransposeBlocks", "ppiii"],
+  ["splitBinaryOp", "ipppi"],
+  ["splitUnaryOp", "ippi"],
+  ["splitScalarOp", "ipppi"],
+  ["splitAddRow", "pppii"],
+  ["splitSigmoid", "ppi"],
+  ["splitSigmoidGrad", "pppi"],
 ] as const;
 
 /** The AssemblyScript side of this contract: its constants, and `run`, which replays a program's records. */

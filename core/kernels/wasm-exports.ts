@@ -44,4 +44,10 @@ export interface WasmExports {
   splitMaxPool2(x: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   splitMaxPool2Scatter(x: number, grad: number, out: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   splitTransposeBlocks(x: number, out: number, blocks: number, rows: number, cols: number): void;
+  splitBinaryOp(op: number, a: number, b: number, out: number, len: number): void;
+  splitUnaryOp(op: number, x: number, out: number, len: number): void;
+  splitScalarOp(op: number, a: number, sAt: number, out: number, len: number): void;
+  splitAddRow(a: number, b: number, out: number, rows: number, cols: number): void;
+  splitSigmoid(x: number, out: number, len: number): void;
+  splitSigmoidGrad(g: number, y: number, out: number, len: number): void;
 }

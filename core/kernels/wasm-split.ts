@@ -90,4 +90,40 @@ export class ThreadSplit {
     if (this.threaded && blocks >= 2 && blocks * rows * cols >= SPLIT_LENGTH) this.module().splitTransposeBlocks(px, po, blocks, rows, cols);
     else this.module().transposeBlocks(px, po, blocks, rows, cols);
   }
+
+  /** Elementwise maps (binaryOp, unaryOp, scalarOp codes), sigmoid and its VJP: split in halves when long. */
+  binaryOp(op: number, pa: number, pb: number, po: number, len: number): void {
+    if (this.long(len)) this.module().splitBinaryOp(op, pa, pb, po, len);
+    else this.module().binaryOp(op, pa, pb, po, len);
+  }
+
+  unaryOp(op: number, px: number, po: number, len: number): void {
+    if (this.long(len)) this.module().splitUnaryOp(op, px, po, len);
+    else this.module().unaryOp(op, px, po, len);
+  }
+
+  scalarOp(op: number, pa: number, ps: number, po: number, len: number): void {
+    if (this.long(len)) this.module().splitScalarOp(op, pa, ps, po, len);
+    else this.module().scalarOp(op, pa, ps, po, len);
+  }
+
+  sigmoid(px: number, po: number, len: number): void {
+    if (this.long(len)) this.module().splitSigmoid(px, po, len);
+    else this.module().sigmoid(px, po, len);
+  }
+
+  sigmoidGrad(pg: number, py: number, po: number, len: number): void {
+    if (this.long(len)) this.module().splitSigmoidGrad(pg, py, po, len);
+    else this.module().sigmoidGrad(pg, py, po, len);
+  }
+
+  /** A row (a bias) added to every row, split by rows. */
+  addRow(pa: number, pb: number, po: number, rows: number, cols: number): void {
+    if (rows >= 2 && this.long(rows * cols)) this.module().splitAddRow(pa, pb, po, rows, cols);
+    else this.module().addRow(pa, pb, po, rows, cols);
+  }
+
+  private long(len: number): boolean {
+    return this.threaded && len >= SPLIT_LENGTH;
+  }
 }

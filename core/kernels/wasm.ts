@@ -322,7 +322,7 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binary">
       // Sigmoid is the one activation the seed's network runs on every step; exp is cheaper in wasm than in JS.
       if (kind === "sigmoid" && x instanceof Float32Array && out instanceof Float32Array) {
         if (ctx.place(x, undefined, out)) {
-          ctx.module().sigmoid(ctx.placed[0], ctx.placed[2], out.length);
+          ctx.threads.sigmoid(ctx.placed[0], ctx.placed[2], out.length);
           ctx.finish(out, ctx.placed[2]);
           return;
         }
@@ -331,7 +331,7 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binary">
       // update); ReLU: a selection, the same numbers too.
       const u = kind === "sqrt" ? 0 : kind === "square" ? 1 : kind === "relu" ? 2 : -1;
       if (u >= 0 && ctx.worthWasm(out, x) && x instanceof Float32Array && out instanceof Float32Array && ctx.place(x, undefined, out)) {
-        ctx.module().unaryOp(u, ctx.placed[0], ctx.placed[2], out.length);
+        ctx.threads.unaryOp(u, ctx.placed[0], ctx.placed[2], out.length);
         ctx.finish(out, ctx.placed[2]);
         return;
       }
@@ -340,12 +340,12 @@ function elementwiseKernels(ctx: WasmContext): Pick<Kernels, "unary" | "binary">
     binary(kind, a, b, out) {
       const op = wasmBinaryOp[kind];
       if (op !== undefined && ctx.worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
-        ctx.module().binaryOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+        ctx.threads.binaryOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
         ctx.finish(out, ctx.placed[2]);
         return;
       }
       if (kind === "sigmoidGrad" && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
-        ctx.module().sigmoidGrad(ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
+        ctx.threads.sigmoidGrad(ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length);
         ctx.finish(out, ctx.placed[2]);
         return;
       }
@@ -385,7 +385,7 @@ function broadcastKernels(ctx: WasmContext): Pick<Kernels, "binaryBroadcast" | "
       // A number times (plus, minus, over) an array: weight decay's λ/n·w, the cost's scalings.
       const op = wasmOp[kind];
       if (op !== undefined && b.length === 1 && a.length === out.length && ctx.worthWasm(out, a, b) && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
-        ctx.module().scalarOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length); // the number is read there, never baked into a program
+        ctx.threads.scalarOp(op, ctx.placed[0], ctx.placed[1], ctx.placed[2], out.length); // the number is read there, never baked into a program
         ctx.finish(out, ctx.placed[2]);
         return;
       }
@@ -396,7 +396,7 @@ function broadcastKernels(ctx: WasmContext): Pick<Kernels, "binaryBroadcast" | "
       }
       if (kind === "add" && outShape.length === 2 && a.length === out.length && aStrides[1] === 1 && bStrides[0] === 0 && bStrides[1] === 1 &&
         a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && ctx.place(a, b, out)) {
-        ctx.module().addRow(ctx.placed[0], ctx.placed[1], ctx.placed[2], outShape[0], outShape[1]);
+        ctx.threads.addRow(ctx.placed[0], ctx.placed[1], ctx.placed[2], outShape[0], outShape[1]);
         ctx.finish(out, ctx.placed[2]);
         return;
       }

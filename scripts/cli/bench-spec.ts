@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { cast, foldIn, key, keyTensor, permutation, treeMap, type Tree } from "../../core/index.ts";
 import { chain, logLikelihood, sgd, step, weightDecay, type Network } from "../../nn/index.ts";
 import { batchGatherer } from "../../datasets/index.ts";
-import { useBackend, type BackendName, type Threads } from "./backend.ts";
+import type { InstalledBackend, Threads } from "./backend.ts";
 import { loadSplits } from "./data.ts";
 import { UserError } from "./exit.ts";
 import { peerScript } from "./peers.ts";
@@ -21,8 +21,8 @@ export interface SpecMeasurement extends Rate {
 }
 
 /** Trains `batches` mini-batches of `net` (after one untimed batch that traces the step) and times them. */
-export function measureSpec(specPath: string, net: Network, batches: number, batchSize: number, backend: BackendName, threads: Threads): SpecMeasurement {
-  const { dtype, name } = useBackend(backend, threads);
+export function measureSpec(specPath: string, net: Network, batches: number, batchSize: number, installed: InstalledBackend, threads: Threads): SpecMeasurement {
+  const { dtype, name } = installed;
   const { training } = loadSplits(undefined);
   let params: Tree = treeMap(net.init(key(1)), (t) => cast(t, dtype));
   const opt = chain(weightDecay(0.1, training.count), sgd(0.03));

@@ -1101,6 +1101,12 @@ function runTask(block: usize): bool {
     case TASK_MATMULNNPART: matmulNNPart(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7)); break;
     case TASK_MATMULTNROWS: matmulTNRows(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), load<f32>(block + C_ALPHA), taskArg(a, 8)); break;
     case TASK_MATMULNNCOLUMNS: matmulNNColumns(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5)); break;
+    case TASK_BINARYOP: binaryOp(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4)); break;
+    case TASK_UNARYOP: unaryOp(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3)); break;
+    case TASK_SCALAROP: scalarOp(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4)); break;
+    case TASK_ADDROW: addRow(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4)); break;
+    case TASK_SIGMOID: sigmoid(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2)); break;
+    case TASK_SIGMOIDGRAD: sigmoidGrad(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3)); break;
     case TASK_AXPY: axpy(load<f32>(block + C_ALPHA), taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3)); break;
     case TASK_IM2COL: im2colValid(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), taskArg(a, 8), taskArg(a, 9)); break;
     case TASK_COL2IM: col2imValid(taskArg(a, 0), taskArg(a, 1), taskArg(a, 2), taskArg(a, 3), taskArg(a, 4), taskArg(a, 5), taskArg(a, 6), taskArg(a, 7), taskArg(a, 8), taskArg(a, 9)); break;
@@ -1262,4 +1268,68 @@ export function splitTransposeBlocks(x: usize, out: usize, blocks: i32, rows: i3
     transposeBlocks(x, out, first, rows, cols);
     finish();
   } else transposeBlocks(x, out, blocks, rows, cols);
+}
+
+// Elementwise maps in halves (whole vectors of four on this thread, so each number goes through the same
+// vector or tail code as on one thread), and a row bias by rows: the data each thread just wrote (its images)
+// stays in its own cache.
+
+/** binaryOp, the second half on the helper. */
+export function splitBinaryOp(op: i32, a: usize, b: usize, out: usize, len: i32): void {
+  const h = half(len), o = (<usize>h) << 2;
+  if (h > 0 && handsOff()) {
+    post(TASK_BINARYOP, op, a + o, b + o, out + o, len - h, 0, 0, 0, 0, 0, 0);
+    binaryOp(op, a, b, out, h);
+    finish();
+  } else binaryOp(op, a, b, out, len);
+}
+
+/** unaryOp, the second half on the helper. */
+export function splitUnaryOp(op: i32, x: usize, out: usize, len: i32): void {
+  const h = half(len), o = (<usize>h) << 2;
+  if (h > 0 && handsOff()) {
+    post(TASK_UNARYOP, op, x + o, out + o, len - h, 0, 0, 0, 0, 0, 0, 0);
+    unaryOp(op, x, out, h);
+    finish();
+  } else unaryOp(op, x, out, len);
+}
+
+/** scalarOp (one number read at sAt), the second half on the helper. */
+export function splitScalarOp(op: i32, a: usize, sAt: usize, out: usize, len: i32): void {
+  const h = half(len), o = (<usize>h) << 2;
+  if (h > 0 && handsOff()) {
+    post(TASK_SCALAROP, op, a + o, sAt, out + o, len - h, 0, 0, 0, 0, 0, 0);
+    scalarOp(op, a, sAt, out, h);
+    finish();
+  } else scalarOp(op, a, sAt, out, len);
+}
+
+/** addRow, the second half of the rows on the helper. */
+export function splitAddRow(a: usize, b: usize, out: usize, rows: i32, cols: i32): void {
+  const h = rows >> 1, o = (<usize>(h * cols)) << 2;
+  if (h > 0 && handsOff()) {
+    post(TASK_ADDROW, a + o, b, out + o, rows - h, cols, 0, 0, 0, 0, 0, 0);
+    addRow(a, b, out, h, cols);
+    finish();
+  } else addRow(a, b, out, rows, cols);
+}
+
+/** sigmoid, the second half on the helper. */
+export function splitSigmoid(x: usize, out: usize, len: i32): void {
+  const h = half(len), o = (<usize>h) << 2;
+  if (h > 0 && handsOff()) {
+    post(TASK_SIGMOID, x + o, out + o, len - h, 0, 0, 0, 0, 0, 0, 0, 0);
+    sigmoid(x, out, h);
+    finish();
+  } else sigmoid(x, out, len);
+}
+
+/** sigmoidGrad, the second half on the helper. */
+export function splitSigmoidGrad(g: usize, y: usize, out: usize, len: i32): void {
+  const h = half(len), o = (<usize>h) << 2;
+  if (h > 0 && handsOff()) {
+    post(TASK_SIGMOIDGRAD, g + o, y + o, out + o, len - h, 0, 0, 0, 0, 0, 0, 0);
+    sigmoidGrad(g, y, out, h);
+    finish();
+  } else sigmoidGrad(g, y, out, len);
 }
