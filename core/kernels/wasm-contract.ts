@@ -10,6 +10,8 @@
 export const SCRATCH_ENTRIES = 1 << 16;
 /** Value-scratch entries below the end kept free for a 32-wide block's spill. */
 export const SCRATCH_TAIL = SCRATCH_ENTRIES - 32;
+/** Entries of each thread's room for a transposed operand (a convolution's first weight gradient, 20 × 5,760, fits). */
+export const TEMP_ENTRIES = 1 << 17;
 /** Below this width, aᵀ·b transposes a and multiplies; from it on, rows are summed (and split across threads). */
 export const TN_TRANSPOSE_BELOW = 16;
 /** The widest rows of aᵀ·b summed in registers (32 columns at a time); wider ones are scattered. */
@@ -81,7 +83,7 @@ export const PROGRAM_OPS = [
 /** The AssemblyScript side of this contract: its constants, and `run`, which replays a program's records. */
 export function assemblyContract(): string {
   const constants = {
-    SCRATCH_ENTRIES, TEMP_ENTRIES: SCRATCH_ENTRIES, SCRATCH_TAIL, TN_TRANSPOSE_BELOW, TN_REGISTER_WIDTH, RECORD_WORDS,
+    SCRATCH_ENTRIES, TEMP_ENTRIES, SCRATCH_TAIL, TN_TRANSPOSE_BELOW, TN_REGISTER_WIDTH, RECORD_WORDS,
     ...Object.fromEntries(Object.entries(CONTROL).map(([name, word]) => [`C_${name}`, word * 4])),
     ...Object.fromEntries(Object.entries(HELPER_TASKS).map(([name, code]) => [`TASK_${name.toUpperCase()}`, code])),
   };

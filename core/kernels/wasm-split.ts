@@ -9,7 +9,7 @@
  * the helper is running yet (a helper not running has its part done by the calling thread), so results never
  * depend on timing. Without a helper every call is the module's one-thread kernel.
  */
-import { SCRATCH_ENTRIES, TN_TRANSPOSE_BELOW } from "./wasm-contract.ts";
+import { TEMP_ENTRIES, TN_TRANSPOSE_BELOW } from "./wasm-contract.ts";
 import type { WasmExports } from "./wasm-exports.ts";
 
 /** Products with fewer multiply-adds than this (dense count) are not worth a hand-off to the helper thread. */
@@ -41,13 +41,13 @@ export class ThreadSplit {
     const split = this.threaded && m >= 2 && m * k * n >= SPLIT_WORK;
     if (!transA && !transB) {
       if (split && m >= TALL) exec.splitRowsNN(pa, pb, po, m, k, n);
-      else if (split && k >= 8 && m * n <= SCRATCH_ENTRIES) exec.splitNNPart(pa, pb, po, m, k, n, this.helperTemp);
+      else if (split && k >= 8 && m * n <= TEMP_ENTRIES) exec.splitNNPart(pa, pb, po, m, k, n, this.helperTemp);
       else if (split && m >= 8) exec.splitRowsNN(pa, pb, po, m, k, n);
       else exec.matmulNN(pa, pb, po, m, k, n);
     } else if (transA) {
       if (split && n > TN_TRANSPOSE_BELOW) exec.splitTNRows(pa, pb, po, m, k, n, 0, 0);
       else exec.matmulTN(pa, pb, po, m, k, n);
-    } else if (split && m >= 8 && n * k <= SCRATCH_ENTRIES) {
+    } else if (split && m >= 8 && n * k <= TEMP_ENTRIES) {
       // As matmulNT does it (b transposed into this thread's temp, then a plain product), split by rows.
       exec.transposeBlocks(pb, this.mainTemp, 1, n, k);
       exec.splitRowsNN(pa, this.mainTemp, po, m, k, n);

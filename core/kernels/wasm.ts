@@ -9,7 +9,7 @@
  * (wasm-helper.ts) that takes half of the large products.
  */
 import { bytesOf, WasmMemory } from "./wasm-memory.ts";
-import { CONTROL_BYTES, SCRATCH_ENTRIES } from "./wasm-contract.ts";
+import { CONTROL_BYTES, SCRATCH_ENTRIES, TEMP_ENTRIES } from "./wasm-contract.ts";
 import type { FloatArray } from "../tensor.ts";
 import { fastKernels } from "./fast.ts";
 import { outArgument, type ConvGeometry, type KernelName, type Kernels } from "./kernels.ts";
@@ -104,7 +104,7 @@ export function wasmSupported(): boolean {
 
 /** The module instantiated on a memory laid out for it: static data | scratch per thread | control block | ring | persistent | resident. */
 function instantiate(options: WasmKernelOptions) {
-  const scratchBytes = SCRATCH_ENTRIES * 12; // non-zero positions, their values, a transposed operand
+  const scratchBytes = SCRATCH_ENTRIES * 8 + TEMP_ENTRIES * 4; // non-zero positions, their values, a transposed operand
   const arenaBytes = options.arenaBytes ?? 16 * 1024 * 1024;
   const persistentBytes = options.persistentBytes ?? 128 * 1024 * 1024;
   const residentBytes = options.residentBytes ?? 96 * 1024 * 1024;
