@@ -48,12 +48,12 @@ test("the README's library example runs as written (against this checkout) and t
   assert.match(out, /predicted \[0,1,1,0\]/);
 });
 
-test("examples/specs/ch6-book.json: every row of the book's chapter 6 table names a spec that decodes and flags that train accepts", async () => {
+test("examples/ch6-book.json: every row of the book's chapter 6 table names a spec that decodes and flags that train accepts", async () => {
   const { decodeSpec } = await import("../nn/index.ts");
   const { parseFlags } = await import("../scripts/cli/flags.ts");
   const { trainFlags } = await import("../scripts/cli/train-flags.ts");
   const { readFileSync } = await import("node:fs");
-  const table = JSON.parse(readFileSync("examples/specs/ch6-book.json", "utf8")) as { rows: { row: string; book: number; spec: string; flags: string[] }[] };
+  const table = JSON.parse(readFileSync("examples/ch6-book.json", "utf8")) as { rows: { row: string; book: number; spec: string; flags: string[] }[] };
   assert.ok(table.rows.length >= 6);
   for (const r of table.rows) {
     assert.equal(decodeSpec(JSON.parse(readFileSync(r.spec, "utf8")))._tag, "Right", r.spec);
