@@ -6,7 +6,8 @@
  */
 import { BatchTracer, batchLevel } from "./batch-tracer.ts";
 import { activeTapes, type Vjp } from "./tape.ts";
-import { shapeString, type Tensor } from "./tensor.ts";
+import { describeValue } from "./describe.ts";
+import { shapeString, Tensor } from "./tensor.ts";
 
 /**
  * How an op acts on a batch (inside `vmap`): `values[i]` is input i's whole batch, shape [size, ...]
@@ -36,6 +37,10 @@ export type Op<I extends readonly Tensor[], P> = (inputs: I, params: P) => Tenso
 export function defineOp<I extends readonly Tensor[], P = undefined>(def: OpDef<I, P>): Op<I, P> {
   const vjps = def.vjp as unknown as readonly Vjp<unknown>[];
   return (inputs, params) => {
+    // Every public op reaches here: a non-tensor from plain JavaScript is named here, not met as a crash inside.
+    for (let i = 0; i < inputs.length; i++) {
+      if (!(inputs[i] instanceof Tensor)) throw new Error(`${def.name}: argument ${i + 1} must be a Tensor, got ${describeValue(inputs[i])}`);
+    }
     const level = batchLevel(inputs);
     const output = level === 0 ? def.forward(inputs, params) : batched(def, inputs, params, level);
     const tapes = activeTapes();

@@ -2,6 +2,7 @@
  * Explicit, splittable randomness: a key is a value, `split` derives independent keys,
  * and every random function takes one. The same key gives the same numbers, always.
  */
+import { describeValue } from "./describe.ts";
 import { Tensor, allocate, shapeSize, type DType, type Shape } from "./tensor.ts";
 
 /** A random key: two unsigned 32-bit words. */
@@ -31,6 +32,8 @@ export function key(seed: number): Key {
 
 /** `n` new keys (2 by default), independent of each other and of `k`. */
 export function split(k: Key, n = 2): Key[] {
+  checkKey("split", k);
+  checkCount("split", "the number of keys", n);
   const out: Key[] = [];
   for (let i = 0; i < n; i++) out.push([hash3(k[0], k[1], 2 * i), hash3(k[1], k[0], 2 * i + 1)]);
   return out;
@@ -90,8 +93,28 @@ function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
 }
 
+// Checked at run time (plain JavaScript): a key that is not two 32-bit words, a shape that is not a list of
+// whole numbers, a count that is not a whole number would otherwise give a tensor of no shape or nothing at all.
+function checkKey(op: string, k: unknown): void {
+  if (!Array.isArray(k) || k.length !== 2 || !k.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+    throw new Error(`${op}: expected a key (from key(seed), split or foldIn), got ${describeValue(k)}`);
+  }
+}
+
+function checkShape(op: string, shape: unknown): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(`${op}: the shape must be an array of whole numbers ≥ 0, e.g. [3] or [2, 3], got ${describeValue(shape)}${Array.isArray(shape) ? ` ${JSON.stringify(shape)}` : ""}`);
+  }
+}
+
+function checkCount(op: string, what: string, n: unknown): void {
+  if (!(typeof n === "number" && Number.isSafeInteger(n) && n >= 0)) throw new Error(`${op}: ${what} must be a whole number ≥ 0, got ${describeValue(n)}`);
+}
+
 /** Standard normal numbers (Box–Muller), shaped. */
 export function normal(k: Key, shape: Shape, dtype: DType = "float64"): Tensor {
+  checkKey("normal", k);
+  checkShape("normal", shape);
   const n = shapeSize(shape);
   const data = allocate(dtype, n);
   const s = new Stream(k);
@@ -107,6 +130,9 @@ export function normal(k: Key, shape: Shape, dtype: DType = "float64"): Tensor {
 
 /** Uniform numbers in [lo, hi), shaped. */
 export function uniform(k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = "float64"): Tensor {
+  checkKey("uniform", k);
+  checkShape("uniform", shape);
+  if (!(typeof lo === "number" && typeof hi === "number" && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new Error(`uniform: expected finite bounds lo ≤ hi, got ${describeValue(lo)} and ${describeValue(hi)}`);
   const n = shapeSize(shape);
   const data = allocate(dtype, n);
   const s = new Stream(k);
@@ -116,6 +142,8 @@ export function uniform(k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = "fl
 
 /** A random ordering of 0 … n−1 (Fisher–Yates). */
 export function permutation(k: Key, n: number): Int32Array {
+  checkKey("permutation", k);
+  checkCount("permutation", "n", n);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   const s = new Stream(k);
@@ -130,5 +158,7 @@ export function permutation(k: Key, n: number): Int32Array {
 
 /** A key for step `n` of a sequence (an epoch, say), the same whatever other keys were drawn. */
 export function foldIn(k: Key, n: number): Key {
+  checkKey("foldIn", k);
+  if (!Number.isSafeInteger(n)) throw new Error(`foldIn: n must be a whole number, got ${describeValue(n)}`);
   return [hash3(k[0], n >>> 0, 0x51ed27), hash3(k[1], n >>> 0, 0x2545f491)];
 }

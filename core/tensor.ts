@@ -6,6 +6,8 @@
  */
 
 export type DType = "float64" | "float32";
+import { describeValue } from "./describe.ts";
+
 export type FloatArray = Float64Array | Float32Array;
 export type Shape = readonly number[];
 
@@ -46,8 +48,22 @@ export class Tensor {
     return nest(this.data, this.shape, 0, 0);
   }
 
+  /**
+   * The shape and the numbers, NaN and ±Infinity included; past 1,000 numbers each axis longer than six shows
+   * its first and last three (numpy's summary).
+   */
   toString(): string {
-    return `Tensor${shapeString(this.shape)}(${JSON.stringify(this.toArray())})`;
+    onRead?.();
+    const summarise = this.size > 1000;
+    const strides = this.shape.map((_, i) => shapeSize(this.shape.slice(i + 1)));
+    const format = (axis: number, offset: number): string => {
+      if (axis === this.rank) return String(this.data[offset]);
+      const n = this.shape[axis], parts: string[] = [];
+      const shown = summarise && n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+      for (const i of shown) parts.push(i < 0 ? "…" : format(axis + 1, offset + i * strides[axis]));
+      return `[${parts.join(", ")}]`;
+    };
+    return `Tensor${shapeString(this.shape)}(${format(0, 0)})`;
   }
 }
 
@@ -110,32 +126,61 @@ export function watchAllocations(f: ((a: FloatArray) => void) | undefined): ((a:
   return previous;
 }
 
+/** Throws, naming the op and what it got, unless x is a Tensor (plain JavaScript can pass anything). */
+export function expectTensor(op: string, x: unknown, position = 1): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: argument ${position} must be a Tensor, got ${describeValue(x)}${Array.isArray(x) ? " (make it one with tensor(…))" : ""}`);
+}
+
+/** The most dimensions `tensor` reads from nested arrays (deeper nesting is a mistake, and would overflow the stack). */
+const MAX_NESTED_RANK = 32;
+
 function inferShape(x: NestedArray): number[] {
   const shape: number[] = [];
   let cur: NestedArray = x;
   while (Array.isArray(cur)) {
     shape.push(cur.length);
+    if (shape.length > MAX_NESTED_RANK) throw new Error(`tensor: arrays nested more than ${MAX_NESTED_RANK} deep; a tensor has at most ${MAX_NESTED_RANK} dimensions here`);
     if (cur.length === 0) break;
     cur = (cur as readonly NestedArray[])[0];
   }
   return shape;
 }
 
-function flattenInto(x: NestedArray, shape: Shape, axis: number, out: number[]): void {
+const at = (path: readonly number[]) => path.map((i) => `[${i}]`).join("");
+
+function flattenInto(x: unknown, shape: Shape, path: number[], out: number[]): void {
+  const axis = path.length;
   if (axis === shape.length) {
-    if (typeof x !== "number") throw new Error("tensor: ragged nested array");
+    if (typeof x !== "number") {
+      throw new Error(Array.isArray(x) ? `tensor: ragged nested array: ${at(path)} is an array where ${at(path.map(() => 0))} is a number` : `tensor: expected a number at ${at(path)}, got ${describeValue(x)}`);
+    }
     out.push(x);
     return;
   }
-  if (!Array.isArray(x) || x.length !== shape[axis]) throw new Error("tensor: ragged nested array");
-  for (const v of x as readonly NestedArray[]) flattenInto(v, shape, axis + 1, out);
+  if (!Array.isArray(x)) throw new Error(`tensor: ragged nested array: ${at(path)} is ${describeValue(x)} where an array of ${shape[axis]} was expected`);
+  if (x.length !== shape[axis]) throw new Error(`tensor: ragged nested array: ${at(path) || "the array"} has ${x.length} entries where ${at(path.map(() => 0)) || "the first"} has ${shape[axis]}`);
+  for (let i = 0; i < x.length; i++) {
+    path.push(i);
+    flattenInto(x[i], shape, path, out);
+    path.pop();
+  }
 }
 
-/** A tensor from nested arrays of numbers (`tensor([[1, 2], [3, 4]])`) or a number (a scalar). */
-export function tensor(values: NestedArray, dtype: DType = "float64"): Tensor {
-  const shape = inferShape(values);
+/**
+ * A tensor from nested arrays of numbers (`tensor([[1, 2], [3, 4]])`), a number (a scalar), or a typed array
+ * (its numbers, one dimension). Anything else (a string among the numbers, an object, a ragged nesting) is an
+ * error that says where.
+ */
+export function tensor(values: NestedArray | ArrayLike<number>, dtype: DType = "float64"): Tensor {
+  if (dtype !== "float32" && dtype !== "float64") throw new Error(`tensor: dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+    const typed = values as unknown as ArrayLike<number>;
+    return fromArray(typed, [typed.length], dtype);
+  }
+  if (typeof values !== "number" && !Array.isArray(values)) throw new Error(`tensor: expected a number, nested arrays of numbers or a typed array, got ${describeValue(values)}`);
+  const shape = inferShape(values as NestedArray);
   const flat: number[] = [];
-  flattenInto(values, shape, 0, flat);
+  flattenInto(values, shape, [], flat);
   return fromArray(flat, shape, dtype);
 }
 

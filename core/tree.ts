@@ -3,7 +3,10 @@
  * Anything else in a tree (a number, a string, a class instance) is an error naming where it is: a number
  * among the parameters would otherwise be silently dropped from the gradient.
  */
+import { describeValue } from "./describe.ts";
 import { Tensor } from "./tensor.ts";
+
+export { describeValue };
 
 export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree };
 
@@ -12,16 +15,6 @@ export function isPlainRecord(x: unknown): x is { readonly [key: string]: unknow
   if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
   const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
-}
-
-/** What a value is, for an error message. */
-export function describeValue(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "an array";
-  if (typeof x === "object") return `a ${(x as object).constructor?.name ?? "object"}`;
-  if (typeof x === "number" || typeof x === "boolean") return `the ${typeof x} ${String(x)}`;
-  if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
-  return typeof x === "undefined" ? "undefined" : `a ${typeof x}`;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import type { ConvGeometry } from "../kernels/kernels.ts";
-import { Tensor, allocate, shapeString, zeros } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeString, zeros } from "../tensor.ts";
 import { broadcastTo } from "./broadcast.ts";
 import { add } from "./elementwise.ts";
 import { matmulT } from "./linalg.ts";
@@ -78,6 +78,8 @@ export function im2col(x: Tensor, kh: number, kw: number, options: Conv2dOptions
  * (f, c, kh, kw), plus an optional bias (f): (n, f, oh, ow).
  */
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
+  expectTensor("conv2d", x, 1);
+  expectTensor("conv2d", w, 2);
   if (w.rank !== 4) throw new Error(`conv2d: filters must be [maps, channels, height, width], got ${shapeString(w.shape)}`);
   if (x.rank === 4 && w.shape[1] !== x.shape[1]) {
     throw new Error(`conv2d: the filters take ${w.shape[1]} channels, the input ${shapeString(x.shape)} has ${x.shape[1]}`);
@@ -152,6 +154,7 @@ const maxPoolOp: Op<[Tensor], ConvGeometry> = defineOp<[Tensor], ConvGeometry>({
  * gradient goes to each window's largest element, the first of ties (as PyTorch's); `max` shares it among ties.
  */
 export function maxPool2d(x: Tensor, size: number, stride?: number): Tensor {
+  expectTensor("maxPool2d", x, 1);
   if (!Number.isInteger(size) || size < 1) throw new Error(`maxPool2d: the window size must be a whole number ≥ 1, got ${size}`);
   if (x.rank !== 4) throw new Error(`maxPool2d: expects an input of shape [batch, channels, height, width], got ${shapeString(x.shape)}`);
   const [n, c, h, w] = x.shape;
@@ -161,5 +164,6 @@ export function maxPool2d(x: Tensor, size: number, stride?: number): Tensor {
 
 /** The mean of each size×size window (moved by `stride`, default `size`), channel by channel. */
 export function avgPool2d(x: Tensor, size: number, stride?: number): Tensor {
+  expectTensor("avgPool2d", x, 1);
   return pool("avgPool2d", x, size, stride, (windows) => mean(windows, 1));
 }

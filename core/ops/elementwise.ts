@@ -7,23 +7,26 @@
 import { defineOp, type BatchRule, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import type { BinaryKind, UnaryKind } from "../kernels/kernels.ts";
+import { describeValue } from "../describe.ts";
 import { Tensor, allocate, sameShape, shapeSize, shapeString, zeros, type DType } from "../tensor.ts";
 import { alignBatch, broadcastShapes, broadcastStrides, broadcastTo, sumToShape } from "./broadcast.ts";
 
 /** A tensor, or a plain number that acts as a scalar. */
 export type Operand = Tensor | number;
 
-function asTensor(x: Operand, dtype: DType): Tensor {
+// (Checked at run time too: plain JavaScript could pass an array, a string or undefined, which would compute NaN
+// or a coerced number rather than fail.)
+function asTensor(x: Operand, dtype: DType, op: string, position: number): Tensor {
   if (x instanceof Tensor) return x;
+  if (typeof x !== "number") throw new Error(`${op}: operand ${position} must be a Tensor or a number, got ${describeValue(x)}${Array.isArray(x) ? " (make it one with tensor(…))" : ""}`);
   const data = allocate(dtype, 1);
   data[0] = x;
   return new Tensor([], data);
 }
 
-function operands(a: Operand, b: Operand): [Tensor, Tensor] {
+function operands(a: Operand, b: Operand, op: string): [Tensor, Tensor] {
   const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : "float64";
-  const ta = asTensor(a, dtype), tb = asTensor(b, dtype);
-  return [ta, tb];
+  return [asTensor(a, dtype, op, 1), asTensor(b, dtype, op, 2)];
 }
 
 /** Applies a binary kernel with broadcasting; untraced (the forward of the binary ops). */
@@ -65,7 +68,7 @@ function binaryOp(name: string, kind: BinaryKind, vjpA: Rule, vjpB: Rule) {
       return op([ba ? alignBatch(a, rank) : a, bb ? alignBatch(b, rank) : b], undefined);
     },
   });
-  return (a: Operand, b: Operand): Tensor => op(operands(a, b), undefined);
+  return (a: Operand, b: Operand): Tensor => op(operands(a, b, name), undefined);
 }
 
 function unaryOp(kind: UnaryKind, vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor) {
@@ -176,7 +179,8 @@ const selectOp: Op<[Tensor, Tensor, Tensor], undefined> = defineOp<[Tensor, Tens
  */
 export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
   const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : condition.dtype;
-  const ta = asTensor(a, dtype), tb = asTensor(b, dtype);
+  if (!(condition instanceof Tensor)) throw new Error(`where: the condition must be a Tensor, got ${describeValue(condition)}`);
+  const ta = asTensor(a, dtype, "where", 2), tb = asTensor(b, dtype, "where", 3);
   const shape = broadcastShapes("where", broadcastShapes("where", condition.shape, ta.shape), tb.shape);
   return selectOp([broadcastTo(condition, shape), broadcastTo(ta, shape), broadcastTo(tb, shape)], undefined);
 }

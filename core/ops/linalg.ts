@@ -1,7 +1,7 @@
 /** Matrix products and transposes of 2-D tensors. */
 import { defineOp } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
-import { Tensor, allocate, shapeString, type Shape } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeString, type Shape } from "../tensor.ts";
 import { mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { permute, reshape } from "./shape.ts";
@@ -59,11 +59,15 @@ const matmulOp = defineOp<[Tensor, Tensor], Transposes>({
 
 /** op(a)·op(b) where `transA`/`transB` read a matrix as its transpose. */
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  expectTensor("matmulT", a, 1);
+  expectTensor("matmulT", b, 2);
   return matmulOp([a, b], { transA, transB });
 }
 
 /** The matrix product a·b of 2-D tensors. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  expectTensor("matmul", a, 1);
+  expectTensor("matmul", b, 2);
   return matmulOp([a, b], { transA: false, transB: false });
 }
 
@@ -84,5 +88,6 @@ const transposeOp = defineOp<[Tensor]>({
 
 /** The transpose of a 2-D tensor. */
 export function transpose(x: Tensor): Tensor {
+  expectTensor("transpose", x, 1);
   return transposeOp([x], undefined);
 }

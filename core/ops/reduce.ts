@@ -1,7 +1,7 @@
 /** Sums and means over all axes or some. */
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
-import { Tensor, allocate, shapeSize, shapeString } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeSize, shapeString } from "../tensor.ts";
 import { sumToShape } from "./broadcast.ts";
 import { add, div, equal, exp, log, mul, stopGradient, sub } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
@@ -23,6 +23,7 @@ function normaliseAxes(op: string, x: Tensor, axis: number | readonly number[] |
 
 /** Sum of all elements, or along `axis` (a number or several). */
 export function sum(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  expectTensor("sum", x, 1);
   const axes = normaliseAxes("sum", x, axis);
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const s = sumToShape(x, kept);
@@ -31,6 +32,7 @@ export function sum(x: Tensor, axis?: number | readonly number[], options: Reduc
 
 /** Mean of all elements, or along `axis`. */
 export function mean(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  expectTensor("mean", x, 1);
   const axes = normaliseAxes("mean", x, axis);
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   return mul(sum(x, axes, options), 1 / count);
@@ -68,6 +70,7 @@ const maxOp: Op<[Tensor], MaxParams> = defineOp<[Tensor], MaxParams>({
 
 /** The largest element, or the largest along `axis`; the gradient flows to the largest (split among ties). */
 export function max(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  expectTensor("max", x, 1);
   const axes = [...new Set(normaliseAxes("max", x, axis))].sort((a, b) => a - b);
   const m = maxOp([x], { axes });
   return options.keepDims ? m : reshape(m, x.shape.filter((_, i) => !axes.includes(i)));
@@ -75,6 +78,7 @@ export function max(x: Tensor, axis?: number | readonly number[], options: Reduc
 
 /** log Σ exp(x), over all elements or along `axis`, computed around the max so it neither overflows nor underflows. */
 export function logSumExp(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  expectTensor("logSumExp", x, 1);
   const axes = normaliseAxes("logSumExp", x, axis);
   // The shift is a constant for the derivative: the result does not depend on it.
   const m = stopGradient(max(x, axes, { keepDims: true }));

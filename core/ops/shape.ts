@@ -1,7 +1,7 @@
 /** Ops that change how numbers are arranged, not the numbers. */
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
-import { Tensor, allocate, shapeSize, shapeString, type Shape } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeSize, shapeString, type Shape } from "../tensor.ts";
 import { broadcastTo } from "./broadcast.ts";
 
 function resolveShape(from: Shape, shape: Shape): number[] {
@@ -24,6 +24,7 @@ const reshapeOp = defineOp<[Tensor], Shape>({
 
 /** The same numbers in another shape of the same size; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  expectTensor("reshape", x, 1);
   return reshapeOp([x], resolveShape(x.shape, shape));
 }
 
@@ -46,6 +47,7 @@ function inversePermutation(axes: readonly number[]): number[] {
 
 /** The axes of x reordered: the result's axis i is x's axis axes[i] (numpy's transpose with axes). */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
+  expectTensor("permute", x, 1);
   const seen = new Set<number>();
   const norm = axes.map((a) => (a < 0 ? a + x.rank : a));
   if (norm.length !== x.rank || norm.some((a) => !Number.isInteger(a) || a < 0 || a >= x.rank || seen.size === seen.add(a).size)) {
@@ -56,6 +58,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
 
 /** x with axis `from` moved to position `to`, the other axes in order. */
 export function moveAxis(x: Tensor, from: number, to: number): Tensor {
+  expectTensor("moveAxis", x, 1);
   const f = from < 0 ? from + x.rank : from, t = to < 0 ? to + x.rank : to;
   if (!(f >= 0 && f < x.rank && t >= 0 && t < x.rank)) throw new Error(`moveAxis: axis ${from} or ${to} is out of range for ${shapeString(x.shape)}`);
   const rest = x.shape.map((_, i) => i).filter((i) => i !== f);
@@ -98,6 +101,7 @@ const sliceOp: Op<[Tensor], SliceParams> = defineOp<[Tensor], SliceParams>({
 
 /** Elements start … end − 1 along `axis` (end exclusive, as Python's slices; negative values count from the end). */
 export function slice(x: Tensor, axis: number, start: number, end?: number): Tensor {
+  expectTensor("slice", x, 1);
   const { axis: a } = aroundAxis("slice", x, axis);
   const n = x.shape[a];
   const s = start < 0 ? start + n : start, e = end === undefined ? n : end < 0 ? end + n : end;

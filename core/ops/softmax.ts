@@ -1,7 +1,7 @@
 /** Softmax and log-softmax along the last axis, in the stable (max-subtracted) form. */
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
-import { Tensor, allocate, shapeString } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeString } from "../tensor.ts";
 import { mul, sub } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 
@@ -44,10 +44,12 @@ function exampleRows(op: string, x: Tensor): Tensor {
 
 /** Softmax along the last axis. */
 export function softmax(x: Tensor): Tensor {
+  expectTensor("softmax", x, 1);
   return softmaxOp([x], undefined);
 }
 
 /** log(softmax(x)) along the last axis, without computing log of a rounded-to-zero probability. */
 export function logSoftmax(x: Tensor): Tensor {
+  expectTensor("logSoftmax", x, 1);
   return logSoftmaxOp([x], undefined);
 }
