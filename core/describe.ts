@@ -9,3 +9,13 @@ export function describeValue(x: unknown): string {
 }
 
 const article = (name: string) => `${/^[aeiouAEIOU]/.test(name) ? "an" : "a"} ${name}`;
+
+/**
+ * An Error for the Left of an Either: its message is an own, enumerable property, so a Left printed as JSON
+ * (`JSON.stringify(decodeSpec(bad))`) shows it instead of `{}`.
+ */
+export function readableError(message: string): Error {
+  const e = new Error(message);
+  Object.defineProperty(e, "message", { value: message, enumerable: true, writable: true, configurable: true });
+  return e;
+}

@@ -7,6 +7,7 @@ export { grad, hessian, jacobian, jvp, valueAndGrad, vjp, type ValueAndGrad } fr
 export { vmap } from "./vmap.ts";
 export { BatchTracer } from "./batch-tracer.ts";
 export { treeLeaves, treeMap, treeUnflatten, treeZip, type Tree } from "./tree.ts";
+export { describeValue, readableError } from "./describe.ts";
 export { foldIn, key, normal, permutation, split, uniform, Stream, type Key } from "./random.ts";
 export { checkGrad, checkGrads, type CheckGradsOptions, type GradCheckOptions, type GradCheckResult } from "./gradcheck.ts";
 export { kernels, setKernels, withKernels } from "./kernels/backend.ts";

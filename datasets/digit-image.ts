@@ -4,12 +4,13 @@
  * Pure: RGBA pixels in, 784 intensities in [0, 1] out.
  */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
+import { readableError } from "../core/index.ts";
 
 export interface RgbaImage {
   readonly width: number;
   readonly height: number;
-  /** width × height × 4 bytes, row-major. */
-  readonly rgba: Uint8Array;
+  /** width × height × 4 bytes, row-major (a canvas's ImageData.data is a Uint8ClampedArray). */
+  readonly rgba: Uint8Array | Uint8ClampedArray;
 }
 
 const SIDE = 28;
@@ -216,13 +217,23 @@ function digitInk(ink: Float64Array, w: number, h: number): Float64Array | undef
 
 /** The 784 MNIST-style intensities of a digit picture, or an error when there is no digit to see. */
 export function toMnistDigit(img: RgbaImage): Either<Error, Float64Array> {
-  if (img.width < 1 || img.height < 1) return left(new Error("image is empty"));
+  // (Checked first: a width and height the bytes do not hold would read past them, or run for minutes.)
+  if (typeof img !== "object" || img === null || !(img.rgba instanceof Uint8Array || img.rgba instanceof Uint8ClampedArray)) {
+    return left(readableError("image must be {width, height, rgba} with rgba a Uint8Array or Uint8ClampedArray of width × height × 4 bytes"));
+  }
+  if (!Number.isSafeInteger(img.width) || !Number.isSafeInteger(img.height) || img.width < 0 || img.height < 0) {
+    return left(readableError(`image size must be whole numbers, got ${String(img.width)} × ${String(img.height)}`));
+  }
+  if (img.width < 1 || img.height < 1) return left(readableError("image is empty"));
+  if (img.rgba.length !== img.width * img.height * 4) {
+    return left(readableError(`image of ${img.width} × ${img.height} needs ${img.width * img.height * 4} RGBA bytes, got ${img.rgba.length}`));
+  }
   const raw = inkOf(img);
   let rawMax = 0;
   for (const v of raw) if (v > rawMax) rawMax = v;
-  if (rawMax < 0.1) return left(new Error("image has no visible digit (it is blank or has no contrast)"));
+  if (rawMax < 0.1) return left(readableError("image has no visible digit (it is blank or has no contrast)"));
   const ink = digitInk(raw, img.width, img.height);
-  if (ink === undefined) return left(new Error("image has no digit-like ink (a solid shape, not strokes)"));
+  if (ink === undefined) return left(readableError("image has no digit-like ink (a solid shape, not strokes)"));
   let max = 0;
   for (const v of ink) if (v > max) max = v;
   // Bounding box of the ink, ignoring faint noise.

@@ -7,6 +7,7 @@ import type { Dataset } from "./dataset.ts";
 import { parseIdx, type Idx } from "./idx.ts";
 import { imageSet, MNIST_FILES } from "./image-set.ts";
 import type { IdxDirectory } from "./split.ts";
+import { readableError } from "../core/index.ts";
 
 export interface FetchIdxOptions {
   /** The fetch to use (default: the global one). */
@@ -26,7 +27,7 @@ async function readAll(stream: ReadableStream<Uint8Array>, max: number, url: str
     total += value.length;
     if (total > max) {
       await reader.cancel();
-      return left(new Error(`${url}: inflates to more than ${max / 2 ** 20} MiB; not an IDX file this loader reads`));
+      return left(readableError(`${url}: inflates to more than ${max / 2 ** 20} MiB; not an IDX file this loader reads`));
     }
     chunks.push(value);
   }
@@ -46,10 +47,10 @@ export async function fetchIdx(url: string, rank: number, options: FetchIdxOptio
   let body: ArrayBuffer;
   try {
     const response = await get(url);
-    if (!response.ok) return left(new Error(`${url}: HTTP ${response.status} ${response.statusText}`.trim()));
+    if (!response.ok) return left(readableError(`${url}: HTTP ${response.status} ${response.statusText}`.trim()));
     body = await response.arrayBuffer();
   } catch (e) {
-    return left(new Error(`${url}: cannot fetch (${e instanceof Error ? e.message : String(e)})`));
+    return left(readableError(`${url}: cannot fetch (${e instanceof Error ? e.message : String(e)})`));
   }
   let bytes: Uint8Array = new Uint8Array(body);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
@@ -58,7 +59,7 @@ export async function fetchIdx(url: string, rank: number, options: FetchIdxOptio
       if (inflated._tag === "Left") return inflated;
       bytes = inflated.right;
     } catch (e) {
-      return left(new Error(`${url}: not a gzip file we can inflate (${e instanceof Error ? e.message : String(e)})`));
+      return left(readableError(`${url}: not a gzip file we can inflate (${e instanceof Error ? e.message : String(e)})`));
     }
   }
   return parseIdx(bytes, url, rank);
@@ -79,6 +80,6 @@ export async function fetchIdxDirectory(baseUrl: string, options: FetchIdxOption
   ]);
   if (train._tag === "Left") return train;
   if (test._tag === "Left") return test;
-  if (test.right.features !== train.right.features) return left(new Error(`${baseUrl}: training images have ${train.right.features} pixels, test images ${test.right.features}`));
+  if (test.right.features !== train.right.features) return left(readableError(`${baseUrl}: training images have ${train.right.features} pixels, test images ${test.right.features}`));
   return right({ train: train.right, test: test.right });
 }

@@ -4,6 +4,7 @@
  * Parsing is pure (bytes in, Either out); every failure names the file and what is wrong.
  */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
+import { readableError } from "../core/index.ts";
 
 export interface Idx {
   readonly dims: readonly number[];
@@ -26,7 +27,7 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedRank?: number)
  * before it is read (a 3 GB file whose header says 470 KB is refused without reading it).
  */
 export function idxDeclaredSize(head: Uint8Array, name: string, expectedRank: number | undefined, fileSize: number): Either<Error, { header: number; expected: number; dims: number[] }> {
-  const fail = (what: string) => left(new Error(`${name}: ${what}`));
+  const fail = (what: string) => left(readableError(`${name}: ${what}`));
   if (fileSize < 4 || head.length < 4) return fail(`too short to be an IDX file (${fileSize} bytes)`);
   if (head[0] !== 0 || head[1] !== 0) {
     return fail(`not an IDX file (magic number starts ${hex(head[0])} ${hex(head[1])}, expected 0x00 0x00)`);

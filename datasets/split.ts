@@ -2,6 +2,7 @@
 import { left, right, type Either } from "fp-ts/lib/Either.js";
 import type { Dataset } from "./dataset.ts";
 import { slice } from "./dataset.ts";
+import { readableError } from "../core/index.ts";
 
 /** A data set's training and test images, as a directory of the four MNIST-named files holds them. */
 export interface IdxDirectory {
@@ -25,11 +26,11 @@ export function seedSplit(dir: IdxDirectory, trainSize?: number): Either<Error, 
   const validationSize = Math.min(10000, Math.floor(total / 6));
   const available = total - validationSize;
   if (validationSize === 0 || available === 0) {
-    return left(new Error(`the training file has ${total} images: too few to keep a sixth for validation (at least 6 are needed)`));
+    return left(readableError(`the training file has ${total} images: too few to keep a sixth for validation (at least 6 are needed)`));
   }
-  if (dir.test.count === 0) return left(new Error("the test file has no images"));
+  if (dir.test.count === 0) return left(readableError("the test file has no images"));
   if (trainSize !== undefined && trainSize > available) {
-    return left(new Error(`--train-size ${trainSize} is more than the ${available} training images there are (${total} less ${validationSize} for validation)`));
+    return left(readableError(`--train-size ${trainSize} is more than the ${available} training images there are (${total} less ${validationSize} for validation)`));
   }
   const n = trainSize ?? available;
   return right({

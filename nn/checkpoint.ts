@@ -6,7 +6,7 @@
 import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
-import { key, type Key, type Tree } from "../core/index.ts";
+import { key, type Key, type Tree, readableError } from "../core/index.ts";
 import { closed, decodeWith, described, exactTuple, FiniteNumber } from "./decode.ts";
 import { EpochRecord, epochRecord } from "./model.ts";
 import type { Optimizer } from "./optimizers.ts";
@@ -84,7 +84,7 @@ export function decodeCheckpointHeader(value: unknown, what: string): Either<Err
   return pipe(
     decodeWith(CheckpointHeader, value, what),
     chain((h) => {
-      const fail = (field: string, msg: string) => left(new Error(`${what} field ${field}: ${msg}`));
+      const fail = (field: string, msg: string) => left(readableError(`${what} field ${field}: ${msg}`));
       if (h.history.length !== h.epoch) return fail("epoch", `${h.epoch} epochs done, but the history holds ${h.history.length}`);
       const wrong = h.history.findIndex((r, i) => r.epoch !== i);
       if (wrong >= 0) return fail(`history[${wrong}].epoch`, `expected ${wrong}, got ${h.history[wrong].epoch}`);

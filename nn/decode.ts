@@ -1,6 +1,7 @@
 /** io-ts decoding with one readable line per failure, naming the field (`layers[1]`) and what was wrong. */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { readableError } from "../core/index.ts";
 
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
@@ -68,9 +69,9 @@ export const FiniteNumber = described(t.refinement(t.number, Number.isFinite, "F
 
 /** Decodes `value` with `codec`; the error names what was being read. Nesting beyond MAX_JSON_DEPTH is refused first. */
 export function decodeWith<A, O>(codec: t.Type<A, O, unknown>, value: unknown, what: string): Either<Error, A> {
-  if (tooDeep(value)) return left(new Error(`${what}: nested more than ${MAX_JSON_DEPTH} levels deep; not a tsgrad file`));
+  if (tooDeep(value)) return left(readableError(`${what}: nested more than ${MAX_JSON_DEPTH} levels deep; not a tsgrad file`));
   const r = codec.decode(value);
-  return r._tag === "Right" ? right(r.right) : left(new Error(formatErrors(r.left, what)));
+  return r._tag === "Right" ? right(r.right) : left(readableError(formatErrors(r.left, what)));
 }
 
 /**

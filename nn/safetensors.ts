@@ -11,7 +11,7 @@
  * decoder (io-ts, decodeTree) checks both forms.
  */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
-import { Tensor, type Tree } from "../core/index.ts";
+import { Tensor, type Tree, readableError } from "../core/index.ts";
 
 const METADATA_KEY = "tsgrad";
 /** A header larger than this is not one tsgrad wrote (a 50 M-parameter network's is a few kB). */
@@ -115,7 +115,7 @@ function place(root: Record<string, unknown>, path: string, value: unknown): boo
  * and name is checked against the file; the object itself is for the model or checkpoint decoder to check.
  */
 export function decodeSafetensors(bytes: Uint8Array, what: string): Either<Error, unknown> {
-  const fail = (msg: string) => left(new Error(`${what}: ${msg}`));
+  const fail = (msg: string) => left(readableError(`${what}: ${msg}`));
   if (bytes.length < 8) return fail("too short for a safetensors file");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;

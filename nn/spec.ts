@@ -2,7 +2,7 @@
 import { chain, left, map, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
-import { reshape, SparseBatch, toDense, type Key, type Tensor, type Tree } from "../core/index.ts";
+import { reshape, SparseBatch, toDense, type Key, type Tensor, type Tree, readableError } from "../core/index.ts";
 import { activations, type ActivationName } from "./activations.ts";
 import { closed, decodeWith, described, PositiveInt } from "./decode.ts";
 import { dense, type InitScheme } from "./dense.ts";
@@ -125,7 +125,7 @@ const describeLayer = (l: LayerSpec, i: number) => `layer ${i + 1} (${JSON.strin
 export function specShapes(spec: NetworkSpec): Either<Error, { readonly shapes: readonly Shape[]; readonly parameters: number; readonly largest: number }> {
   const shapes: Shape[] = [];
   let shape = inputShapeOf(spec);
-  if (shape.length === 0) return left(new Error("network spec: input shape is empty"));
+  if (shape.length === 0) return left(readableError("network spec: input shape is empty"));
   let parameters = 0;
   // The most numbers one example needs at once: an activation, or a window layer's patches.
   let largest = sizeOf(shape);
@@ -139,12 +139,12 @@ export function specShapes(spec: NetworkSpec): Either<Error, { readonly shapes: 
       shape = s.outputShape;
     } catch (e) {
       const hint = i === 0 && typeof l !== "string" && "conv" in l ? ' (give "input" as a shape, e.g. [1, 28, 28])' : "";
-      return left(new Error(`network spec: ${describeLayer(l, i)}: ${(e as Error).message}${hint}`));
+      return left(readableError(`network spec: ${describeLayer(l, i)}: ${(e as Error).message}${hint}`));
     }
     shapes.push(shape);
     largest = Math.max(largest, sizeOf(shape));
   }
-  if (shape.length !== 1) return left(new Error(`network spec: the output is [${shape.join(", ")}], not one number per class: end with "flatten" and a dense layer`));
+  if (shape.length !== 1) return left(readableError(`network spec: the output is [${shape.join(", ")}], not one number per class: end with "flatten" and a dense layer`));
   return right({ shapes, parameters, largest });
 }
 
@@ -155,7 +155,7 @@ export const MAX_LAYERS = 10_000;
 export function decodeSpec(value: unknown): Either<Error, NetworkSpec> {
   return pipe(
     decodeWith(NetworkSpec, value, "network spec"),
-    chain((spec) => (spec.layers.length > MAX_LAYERS ? left(new Error(`network spec field layers: ${spec.layers.length} layers; at most ${MAX_LAYERS} are supported`)) : right(spec))),
+    chain((spec) => (spec.layers.length > MAX_LAYERS ? left(readableError(`network spec field layers: ${spec.layers.length} layers; at most ${MAX_LAYERS} are supported`)) : right(spec))),
     chain((spec) => pipe(specShapes(spec), map(() => spec))),
   );
 }
@@ -182,11 +182,11 @@ export const MAX_FILE_PARAMETERS = 50_000_000;
 
 /** Compiles a spec read from a file, refusing one too large to be real. */
 export function compileFromFile(spec: NetworkSpec, what: string): Either<Error, Network> {
-  if (spec.layers.length > MAX_LAYERS) return left(new Error(`${what} field spec.layers: ${spec.layers.length} layers; at most ${MAX_LAYERS} are supported`));
+  if (spec.layers.length > MAX_LAYERS) return left(readableError(`${what} field spec.layers: ${spec.layers.length} layers; at most ${MAX_LAYERS} are supported`));
   const shapes = specShapes(spec);
-  if (shapes._tag === "Left") return left(new Error(`${what}: ${shapes.left.message}`));
+  if (shapes._tag === "Left") return left(readableError(`${what}: ${shapes.left.message}`));
   const n = shapes.right.parameters;
-  if (n > MAX_FILE_PARAMETERS) return left(new Error(`${what}: the network has ${n} parameters; at most ${MAX_FILE_PARAMETERS} are supported`));
+  if (n > MAX_FILE_PARAMETERS) return left(readableError(`${what}: the network has ${n} parameters; at most ${MAX_FILE_PARAMETERS} are supported`));
   return right(compile(spec));
 }
 

@@ -1,6 +1,6 @@
 /** Parameter trees as JSON: a tensor is {"shape": [...], "data": [...]}; arrays and records nest. */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
-import { Tensor, fromArray, shapeString, treeLeaves, type Tree } from "../core/index.ts";
+import { Tensor, fromArray, shapeString, treeLeaves, type Tree, readableError } from "../core/index.ts";
 
 export type TreeJson = { readonly shape: readonly number[]; readonly data: readonly number[] } | readonly TreeJson[] | { readonly [k: string]: TreeJson };
 
@@ -27,7 +27,7 @@ const isNumbers = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || v
  * dtype (a model must run on the float32 kernels, where they would become Infinity without a word).
  */
 export function decodeTree(value: unknown, like: Tree, what: string, float32Range = false): Either<Error, Tree> {
-  const fail = (path: string, msg: string) => left(new Error(`${what}${path === "" ? "" : ` field ${path}`}: ${msg}`));
+  const fail = (path: string, msg: string) => left(readableError(`${what}${path === "" ? "" : ` field ${path}`}: ${msg}`));
   const walk = (v: unknown, l: Tree, path: string): Either<Error, Tree> => {
     if (l instanceof Tensor) {
       if (!isObject(v) || !Array.isArray(v.shape) || !isNumbers(v.data)) return fail(path, `expected a tensor {"shape": [...], "data": [...]}`);

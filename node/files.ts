@@ -5,6 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { left, right, type Either } from "fp-ts/lib/Either.js";
+import { readableError } from "../core/index.ts";
 
 /** Why a file could not be used, in words (a missing file, a folder, no permission, a symlink loop…). */
 export function fileProblem(e: unknown): string {
@@ -19,7 +20,7 @@ export function fileProblem(e: unknown): string {
  * one error naming the path and what it is. `what` ("a picture", "an IDX file") says what was expected.
  */
 export function withRegularFile<A>(path: string, what: string, use: (fd: number, size: number) => Either<Error, A>): Either<Error, A> {
-  const refuse = (isDirectory: boolean) => left(new Error(isDirectory
+  const refuse = (isDirectory: boolean) => left(readableError(isDirectory
     ? `${path}: is a directory, not ${what}`
     : `${path}: not a regular file (a FIFO, device or socket); give the path of ${what}`));
   let fd: number;
@@ -27,14 +28,14 @@ export function withRegularFile<A>(path: string, what: string, use: (fd: number,
     if (statSync(path).isDirectory()) return refuse(true);
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    return left(new Error(`${path}: ${fileProblem(e)}`));
+    return left(readableError(`${path}: ${fileProblem(e)}`));
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return refuse(st.isDirectory());
     return use(fd, st.size);
   } catch (e) {
-    return left(new Error(`${path}: ${fileProblem(e)}`));
+    return left(readableError(`${path}: ${fileProblem(e)}`));
   } finally {
     closeSync(fd);
   }
@@ -44,5 +45,5 @@ export function withRegularFile<A>(path: string, what: string, use: (fd: number,
 export function readFully<B extends Uint8Array>(fd: number, bytes: B, size: number, path: string, from = 0): Either<Error, B> {
   let got = 0;
   for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, bytes, got, Math.min(size - got, 1 << 30), from + got);
-  return got === size ? right(bytes) : left(new Error(`${path}: changed size while being read (${got} of ${size} bytes)`));
+  return got === size ? right(bytes) : left(readableError(`${path}: changed size while being read (${got} of ${size} bytes)`));
 }

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { chain, left, right, type Either } from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { kernels, type CsrMatrix } from "../core/index.ts";
+import { kernels, type CsrMatrix, readableError } from "../core/index.ts";
 import { DEFAULT_CLASSES, idxDeclaredSize, imageSet, MNIST_FILES, parseIdx, sparseImageSet, type Dataset, type Idx, type IdxDirectory } from "../datasets/index.ts";
 
 export { DEFAULT_CLASSES, MNIST_FILES } from "../datasets/index.ts";
@@ -36,7 +36,7 @@ function readPlainIdx(path: string, rank: number, maxBytes: number, place: Place
     readSync(fd, head, 0, head.length, 0);
     const declared = idxDeclaredSize(head, path, rank, size);
     if (declared._tag === "Left") return declared;
-    if (size > maxBytes) return left(new Error(`${path}: ${size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
+    if (size > maxBytes) return left(readableError(`${path}: ${size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
     return readFully(fd, place(size) ?? new Uint8Array(size), size, path);
   });
 }
@@ -47,7 +47,7 @@ function readPlainIdx(path: string, rank: number, maxBytes: number, place: Place
  */
 function readGzipIdx(path: string, rank: number, maxBytes: number): Either<Error, Uint8Array> {
   const read = withRegularFile(path, "an IDX file", (fd, size) => size > maxBytes
-    ? left(new Error(`${path}: ${size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`))
+    ? left(readableError(`${path}: ${size} bytes is more than the ${maxBytes / 2 ** 20} MiB this loader reads`))
     : readFully(fd, Buffer.allocUnsafe(size), size, path));
   if (read._tag === "Left") return read;
   const compressed = read.right;
@@ -55,20 +55,20 @@ function readGzipIdx(path: string, rank: number, maxBytes: number): Either<Error
   try {
     head = gunzipSync(compressed.subarray(0, Math.min(compressed.length, 64 * 1024)), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 });
   } catch (e) {
-    if ((e as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") return left(new Error(`${path}: not a gzip file we can read (${e instanceof Error ? e.message : String(e)})`));
+    if ((e as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") return left(readableError(`${path}: not a gzip file we can read (${e instanceof Error ? e.message : String(e)})`));
     head = gunzipSync(compressed.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
   }
   // A header that is not IDX's (or is cut short) leaves the old limit; parseIdx then names what is wrong.
   const declared = idxDeclaredSize(head, path, rank, Infinity);
   const expected = declared._tag === "Right" ? 4 + 4 * rank + declared.right.dims.reduce((a, b) => a * b, 1) : undefined;
-  if (expected !== undefined && expected > maxBytes) return left(new Error(`${path}: its header declares ${expected} bytes, more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
+  if (expected !== undefined && expected > maxBytes) return left(readableError(`${path}: its header declares ${expected} bytes, more than the ${maxBytes / 2 ** 20} MiB this loader reads`));
   try {
     return right(gunzipSync(compressed, { maxOutputLength: expected ?? maxBytes }));
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-      return left(new Error(expected === undefined ? `${path}: inflates to more than ${maxBytes / 2 ** 20} MiB; not an IDX file this loader reads` : `${path}: inflates to more than the ${expected} bytes its header declares`));
+      return left(readableError(expected === undefined ? `${path}: inflates to more than ${maxBytes / 2 ** 20} MiB; not an IDX file this loader reads` : `${path}: inflates to more than the ${expected} bytes its header declares`));
     }
-    return left(new Error(`${path}: cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`));
+    return left(readableError(`${path}: cannot read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`));
   }
 }
 
@@ -98,7 +98,7 @@ export function readIdxFile(dir: string, name: string, rank: number, maxBytes = 
   const hasGz = hasPlain.right ? right(false) : present(gz);
   if (hasGz._tag === "Left") return hasGz;
   const path = hasPlain.right ? plain : hasGz.right ? gz : undefined;
-  if (path === undefined) return left(new Error(`${plain}: no such file (nor ${name}.gz)`));
+  if (path === undefined) return left(readableError(`${plain}: no such file (nor ${name}.gz)`));
   const bytes = path.endsWith(".gz") ? readGzipIdx(path, rank, maxBytes) : readPlainIdx(path, rank, maxBytes, place);
   return bytes._tag === "Left" ? bytes : parseIdx(bytes.right, path, rank);
 }
@@ -118,7 +118,7 @@ function readSparseImages(dir: string, name: string): Either<Error, CsrMatrix | 
     readSync(fd, head, 0, head.length, 0);
     const declared = idxDeclaredSize(head, path, 3, size);
     if (declared._tag === "Left") return declared;
-    if (size > MAX_IDX_BYTES) return left(new Error(`${path}: ${size} bytes is more than the ${MAX_IDX_BYTES / 2 ** 20} MiB this loader reads`));
+    if (size > MAX_IDX_BYTES) return left(readableError(`${path}: ${size} bytes is more than the ${MAX_IDX_BYTES / 2 ** 20} MiB this loader reads`));
     const { header, dims: [count, rows, cols] } = declared.right;
     const features = rows * cols;
     if (features > 65536) return right(undefined);
@@ -154,7 +154,7 @@ export function readImageSet(dir: string, imagesName: string, labelsName: string
 /** The training and test sets of a directory holding the four MNIST-named IDX files. */
 export function loadIdxDirectory(dir: string): Either<Error, IdxDirectory> {
   try {
-    if (!statSync(dir).isDirectory()) return left(new Error(`${dir}: not a directory`));
+    if (!statSync(dir).isDirectory()) return left(readableError(`${dir}: not a directory`));
   } catch (e) {
     return left((e as { code?: string }).code === "ENOENT" ? new Error(`${dir}: no such directory`) : openFailure(dir, e));
   }
@@ -172,7 +172,7 @@ export function loadIdxDirectory(dir: string): Either<Error, IdxDirectory> {
         chain((test): Either<Error, IdxDirectory> =>
           test.features === train.features
             ? right({ train, test })
-            : left(new Error(`${dir}: training images have ${train.features} pixels, test images ${test.features}`)),
+            : left(readableError(`${dir}: training images have ${train.features} pixels, test images ${test.features}`)),
         ),
       ),
     ),

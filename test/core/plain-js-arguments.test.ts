@@ -60,3 +60,22 @@ test("random functions check their key, shape and counts", () => {
   assert.throws(() => js(T.split)(k, -1), /split: the number of keys must be a whole number ≥ 0, got the number -1/);
   assert.throws(() => js(T.foldIn)(k, 0.5), /foldIn: n must be a whole number, got the number 0.5/);
 });
+
+test("a tree that contains itself is an error saying so, not a stack overflow", () => {
+  const a: Record<string, unknown> = { w: T.tensor([1]) };
+  a.self = a;
+  assert.throws(() => js(T.treeLeaves)(a), /^Error: treeLeaves: the tree is nested more than 1000 deep: does an object contain itself\?$/);
+  assert.throws(() => js(T.treeMap)(a, (t: T.Tensor) => t), /treeMap: the tree is nested more than 1000 deep \(at self\.self\.self/);
+  assert.throws(() => T.grad((p: { w: T.Tensor }) => T.sum(p.w))(a as unknown as { w: T.Tensor }), /nested more than 1000 deep|a cycle/);
+});
+
+test("a Left prints its message as JSON (an Error's message is otherwise left out), and a huge image is refused at once", async () => {
+  const { decodeSpec } = await import("../../nn/index.ts");
+  const { toMnistDigit } = await import("../../datasets/index.ts");
+  assert.equal(JSON.stringify(decodeSpec({ input: -1 })), '{"_tag":"Left","left":{"message":"network spec field input: expected a whole number ≥ 1, got -1"}}');
+  const t0 = Date.now();
+  const r = toMnistDigit({ width: 1e9, height: 1, rgba: new Uint8Array(4) });
+  assert.ok(Date.now() - t0 < 1000);
+  assert.equal(r._tag === "Left" ? r.left.message : "", "image of 1000000000 × 1 needs 4000000000 RGBA bytes, got 4");
+  assert.equal(JSON.stringify(js(toMnistDigit)({ width: 2, height: 2, rgba: [1, 2] })), '{"_tag":"Left","left":{"message":"image must be {width, height, rgba} with rgba a Uint8Array or Uint8ClampedArray of width × height × 4 bytes"}}');
+});
