@@ -192,6 +192,10 @@ export function compileFromFile(spec: NetworkSpec, what: string): Either<Error, 
 
 /** The layer a spec describes; `init` overrides every dense layer's own scheme when given. */
 export function compile(spec: NetworkSpec, defaults: { readonly init?: InitScheme } = {}): Network {
+  // A spec from plain JavaScript is decoded as a file's would be (an unknown layer or init named here, not met
+  // later inside init); a decoded spec decodes to itself.
+  const decoded = decodeSpec(spec);
+  if (decoded._tag === "Left") throw decoded.left;
   const shapes = specShapes(spec);
   if (shapes._tag === "Left") throw shapes.left;
   const layer = serialOf(spec.layers.map((l) => layerOf(l, defaults)));

@@ -79,3 +79,9 @@ test("a Left prints its message as JSON (an Error's message is otherwise left ou
   assert.equal(r._tag === "Left" ? r.left.message : "", "image of 1000000000 × 1 needs 4000000000 RGBA bytes, got 4");
   assert.equal(JSON.stringify(js(toMnistDigit)({ width: 2, height: 2, rgba: [1, 2] })), '{"_tag":"Left","left":{"message":"image must be {width, height, rgba} with rgba a Uint8Array or Uint8ClampedArray of width × height × 4 bytes"}}');
 });
+
+test("compile decodes a spec from plain JavaScript: an unknown layer or init is named at once, not met inside init", async () => {
+  const { compile } = await import("../../nn/index.ts");
+  assert.throws(() => js(compile)({ input: 4, layers: [{ dense: 3 }, "gelu"] }), /network spec field layers\[1\]: expected .* got "gelu"/);
+  assert.throws(() => js(compile)({ input: 4, layers: [{ dense: 3, init: "xavier" }] }), /network spec field layers\[0\]\.init: expected "normal", "scaled" or "he", got "xavier"/);
+});
