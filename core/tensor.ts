@@ -192,6 +192,7 @@ export function fromArray(values: ArrayLike<number>, shape: Shape, dtype: DType 
 }
 
 export function scalar(value: number, dtype: DType = "float64"): Tensor {
+  if (typeof value !== "number") throw new Error(`scalar: expected a number, got ${describeValue(value)}`);
   return fromArray([value], [], dtype);
 }
 

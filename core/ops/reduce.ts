@@ -1,6 +1,7 @@
 /** Sums and means over all axes or some. */
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
+import { describeValue } from "../describe.ts";
 import { Tensor, allocate, expectTensor, shapeSize, shapeString } from "../tensor.ts";
 import { sumToShape } from "./broadcast.ts";
 import { add, div, equal, exp, log, mul, stopGradient, sub } from "./elementwise.ts";
@@ -13,8 +14,10 @@ export interface ReduceOptions {
 
 function normaliseAxes(op: string, x: Tensor, axis: number | readonly number[] | undefined): number[] {
   if (axis === undefined) return x.shape.map((_, i) => i);
+  if (typeof axis !== "number" && !Array.isArray(axis)) throw new Error(`${op}: axis must be a whole number or an array of them, got ${describeValue(axis)}`);
   const axes = typeof axis === "number" ? [axis] : [...axis];
   return axes.map((a) => {
+    if (typeof a !== "number" || !Number.isInteger(a)) throw new Error(`${op}: axis must be a whole number, got ${describeValue(a)}`);
     const n = a < 0 ? a + x.rank : a;
     if (!Number.isInteger(n) || n < 0 || n >= x.rank) throw new Error(`${op}: axis ${a} is out of range for ${shapeString(x.shape)}`);
     return n;

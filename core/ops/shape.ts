@@ -1,6 +1,7 @@
 /** Ops that change how numbers are arranged, not the numbers. */
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
+import { describeValue } from "../describe.ts";
 import { Tensor, allocate, expectTensor, shapeSize, shapeString, type Shape } from "../tensor.ts";
 import { broadcastTo } from "./broadcast.ts";
 
@@ -68,8 +69,9 @@ export function moveAxis(x: Tensor, from: number, to: number): Tensor {
 
 /** x seen as rows × rowLength around `axis`: rows are the axes before it, a row the axis and those after. */
 function aroundAxis(op: string, x: Tensor, axis: number): { readonly axis: number; readonly rows: number; readonly inner: number } {
+  if (typeof axis !== "number" || !Number.isInteger(axis)) throw new Error(`${op}: axis must be a whole number, got ${describeValue(axis)}`);
   const a = axis < 0 ? axis + x.rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= x.rank) throw new Error(`${op}: axis ${axis} is out of range for ${shapeString(x.shape)}`);
+  if (a < 0 || a >= x.rank) throw new Error(`${op}: axis ${axis} is out of range for ${shapeString(x.shape)}`);
   return { axis: a, rows: shapeSize(x.shape.slice(0, a)), inner: shapeSize(x.shape.slice(a + 1)) };
 }
 

@@ -85,3 +85,13 @@ test("compile decodes a spec from plain JavaScript: an unknown layer or init is 
   assert.throws(() => js(compile)({ input: 4, layers: [{ dense: 3 }, "gelu"] }), /network spec field layers\[1\]: expected .* got "gelu"/);
   assert.throws(() => js(compile)({ input: 4, layers: [{ dense: 3, init: "xavier" }] }), /network spec field layers\[0\]\.init: expected "normal", "scaled" or "he", got "xavier"/);
 });
+
+test("axes and scalars are checked for their kind too", () => {
+  const x = T.tensor([[1, 2], [3, 4]]);
+  assert.throws(() => js(T.mean)(x, "0"), /^Error: mean: axis must be a whole number or an array of them, got the string "0"$/);
+  assert.throws(() => T.sum(x, 1.5), /^Error: sum: axis must be a whole number, got the number 1\.5$/);
+  assert.throws(() => T.sum(x, 5), /^Error: sum: axis 5 is out of range for \[2x2\]$/);
+  assert.throws(() => js(T.slice)(x, "1", 0, 1), /^Error: slice: axis must be a whole number, got the string "1"$/);
+  assert.throws(() => js(T.scalar)("3"), /^Error: scalar: expected a number, got the string "3"$/);
+  assert.deepEqual(Array.from(T.sum(x, -1).data), [3, 7]);
+});
