@@ -84,7 +84,9 @@ function startState(run: Run): { rootKey: Key; start: TrainState } {
   const c = orFail(decodeCheckpoint(run.raw, resuming, () => right(run.optimizer(1)), run.toDtype));
   if (JSON.stringify(withoutInit(c.spec)) !== JSON.stringify(withoutInit(net.spec))) throw new UserError(`${resuming}: its network does not match its own flags`);
   const start = c.state;
-  if (start.epoch >= f.epochs) throw new UserError(`${resuming}: already trained ${start.epoch} epochs; give --epochs above ${start.epoch} to go on`);
+  // --epochs equal to the epochs done, with --save: no more training, the checkpoint's model written out.
+  const exportOnly = start.epoch === f.epochs && start.batch === 0 && f.save !== undefined;
+  if (start.epoch >= f.epochs && !exportOnly) throw new UserError(`${resuming}: already trained ${start.epoch} epochs; give --epochs above ${start.epoch} to go on (or --epochs ${start.epoch} with --save to write its model)`);
   if (start.batch > run.batches) throw new UserError(`${resuming} field batch: ${start.batch} is beyond the ${run.batches} mini-batches of an epoch`);
   run.note(`resuming from ${resuming} at epoch ${start.epoch}${start.batch > 0 ? `, batch ${start.batch}` : ""}`);
   for (const r of start.history) process.stdout.write(`${epochLine(r)}\n`);

@@ -70,7 +70,7 @@ export const outputFlags = {
   log: { codec: nonEmpty, placeholder: "FILE.jsonl", help: "append one JSON record per epoch (every metric, η, seconds)" },
   plot: { codec: nonEmpty, placeholder: "FILE", help: "write accuracy and cost curves as an SVG chart" },
   checkpoint: { codec: nonEmpty, placeholder: "FILE", help: "after every epoch (and on Ctrl-C), write all that is needed to resume, atomically (JSON, or safetensors for a .safetensors name)" },
-  resume: { codec: nonEmpty, placeholder: "FILE", help: "continue the run saved in this checkpoint (its flags are used; --epochs may extend it)" },
+  resume: { codec: nonEmpty, placeholder: "FILE", help: "continue the run saved in this checkpoint (its flags are used; --epochs may extend it; --epochs at its epochs done, with --save, writes its model)" },
 } as const;
 
 /** Flags about what is printed. */

@@ -23,6 +23,18 @@ test("1 epoch + checkpoint + resume to 2 ends with exactly the parameters of 2 s
   assert.deepEqual(epochs(resumed), epochs(straight));
 });
 
+test("a checkpoint's model is written out by resuming to the epochs it has done with --save; without --save that is refused", async () => {
+  const out = tempDir();
+  const straight = await runScript("train", [...run, "--epochs", "1", "--save", join(out, "straight.json"), "--checkpoint", join(out, "ck.json")]);
+  assert.equal(straight.code, 0, straight.stderr);
+  const exported = await runScript("train", ["--resume", join(out, "ck.json"), "--epochs", "1", "--save", join(out, "exported.json")]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.deepEqual(paramsOf(join(out, "exported.json")), paramsOf(join(out, "straight.json")));
+  const refused = await runScript("train", ["--resume", join(out, "ck.json"), "--epochs", "1"]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /already trained 1 epochs; give --epochs above 1 to go on \(or --epochs 1 with --save to write its model\)/);
+});
+
 test("resuming refuses to change the run's flags and names the flag", async () => {
   const out = tempDir();
   await runScript("train", [...run, "--epochs", "1", "--checkpoint", join(out, "ck.json")]);
