@@ -25,7 +25,7 @@ export interface GradCheckResult {
 export function checkGrad<P extends Tree>(f: (params: P) => Tensor, params: P, options: GradCheckOptions = {}): GradCheckResult {
   const eps = options.eps ?? 1e-6, rtol = options.rtol ?? 1e-6, atol = options.atol ?? 1e-8;
   const p64 = treeMap(params, (t) => cast(t, "float64"));
-  const auto = treeLeaves(valueAndGrad(f)(p64).grad);
+  const auto = treeLeaves(valueAndGrad(f)(p64)[1]);
   const leaves = treeLeaves(p64);
   const at = (leafIndex: number, index: number, delta: number): number => {
     const moved = leaves.map((t, i) => {

@@ -34,7 +34,7 @@ export function step(net: Network, cost: Cost, optimizer: Optimizer, options: St
   const lossAndGrad = valueAndGrad((params: Tree, batch: Batch<Tensor | SparseBatch>) =>
     cost(net.apply(params, batch.x, batch.key === undefined ? undefined : { key: batch.key }), batch.y));
   const update = (params: Tree, optState: Tree, batch: Batch<Tensor | SparseBatch>) => {
-    const { output, grad } = lossAndGrad(params, batch);
+    const [output, grad] = lossAndGrad(params, batch);
     const r = optimizer.update(grad, optState, params);
     return { params: r.params, optState: r.state, loss: output };
   };

@@ -185,8 +185,8 @@ export function compileCost(text: string, classes = 10): Either<Error, Cost> {
     // Outputs inside (0, 1) as a sigmoid or softmax gives them, targets one-hot: what training will pass.
     const a = tensor(Array.from({ length: 2 }, (_, r) => Array.from({ length: classes }, (_, c) => 0.1 + (0.8 * ((r * classes + c) % 7)) / 7)));
     const y = tensor(Array.from({ length: 2 }, (_, r) => Array.from({ length: classes }, (_, c) => (c === r + 1 ? 1 : 0))));
-    const { value, grad: g } = valueAndGrad((out: Tensor) => cost(out, y))(a);
-    const bad = !Number.isFinite(value) ? "its value" : Array.from(g.data).some((x) => !Number.isFinite(x)) ? "its gradient" : undefined;
+    const [value, g] = valueAndGrad((out: Tensor) => cost(out, y))(a);
+    const bad = !Number.isFinite(value.item()) ? "its value" : Array.from(g.data).some((x) => !Number.isFinite(x)) ? "its gradient" : undefined;
     if (bad !== undefined) return left(new Error(`cost: ${bad} is not a finite number on a sample batch (a log or a division by zero?)`));
   } catch (e) {
     return left(new Error(`cost: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`));
