@@ -115,7 +115,7 @@ function unary(kind: UnaryKind, x: FloatArray, out: FloatArray): void {
     case "square": for (let i = 0; i < n; i++) out[i] = x[i] * x[i]; return;
     case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
     case "log": for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
-    case "relu": for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0; return;
+    case "relu": for (let i = 0; i < n; i++) out[i] = x[i] <= 0 ? 0 : x[i]; return;
     case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
     default: referenceKernels.unary(kind, x, out);
   }
@@ -259,8 +259,9 @@ function maxPool(x: FloatArray, g: ConvGeometry, out: FloatArray): void {
       let i = plane + 2 * oy * w;
       for (let ox = 0; ox < ow; ox++, i += 2) {
         const a = x[i], b = x[i + 1], c = x[i + w], d = x[i + w + 1];
-        const m1 = b > a ? b : a, m2 = d > c ? d : c;
-        out[o++] = m2 > m1 ? m2 : m1;
+        // A NaN anywhere in the window gives NaN, as the reference loop.
+        const m1 = b > a || b !== b ? b : a, m2 = d > c || d !== d ? d : c;
+        out[o++] = m2 > m1 || m2 !== m2 ? m2 : m1;
       }
     }
   }

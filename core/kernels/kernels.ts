@@ -6,7 +6,7 @@
 import type { FloatArray } from "../tensor.ts";
 import type { CsrMatrix } from "../sparse.ts";
 
-export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "heaviside"] as const;
+export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "heaviside", "sin", "cos", "log1p", "softplus"] as const;
 export type UnaryKind = (typeof unaryKinds)[number];
 
 /**

@@ -14,6 +14,11 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
+/** log(1 + eˣ) without overflow for large x nor loss for very negative x. */
+export function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
 function unaryFn(kind: UnaryKind): (x: number) => number {
   switch (kind) {
     case "neg": return (x) => -x;
@@ -22,11 +27,15 @@ function unaryFn(kind: UnaryKind): (x: number) => number {
     case "square": return (x) => x * x;
     case "sqrt": return Math.sqrt;
     case "abs": return Math.abs;
-    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : x); // ±0 and NaN as they are (JAX)
     case "sigmoid": return sigmoid;
     case "tanh": return Math.tanh;
-    case "relu": return (x) => (x > 0 ? x : 0);
-    case "heaviside": return (x) => (x > 0 ? 1 : 0);
+    case "relu": return (x) => (x <= 0 ? 0 : x); // NaN stays NaN (JAX); −0 gives +0
+    case "heaviside": return (x) => (x > 0 ? 1 : x <= 0 ? 0 : x); // NaN stays NaN
+    case "sin": return Math.sin;
+    case "cos": return Math.cos;
+    case "log1p": return Math.log1p;
+    case "softplus": return softplus;
   }
 }
 
@@ -37,8 +46,9 @@ function binaryFn(kind: BinaryKind): (a: number, b: number) => number {
     case "mul": return (a, b) => a * b;
     case "div": return (a, b) => a / b;
     case "pow": return Math.pow;
-    case "maximum": return (a, b) => (a >= b ? a : b);
-    case "minimum": return (a, b) => (a <= b ? a : b);
+    // A NaN on either side gives NaN (JAX, IEEE 754-2019 maximum); a tie gives a.
+    case "maximum": return (a, b) => (a >= b ? a : b > a ? b : NaN);
+    case "minimum": return (a, b) => (a <= b ? a : b < a ? b : NaN);
     case "sigmoidGrad": return (g, y) => g * y * (1 - y);
     case "tanhGrad": return (g, y) => g * (1 - y * y);
     case "reluGrad": return (g, x) => (x > 0 ? g : 0);
@@ -177,7 +187,8 @@ function eachWindowMax(x: FloatArray, g: ConvGeometry, visit: (o: number, at: nu
         for (let ky = 0; ky < kh; ky++) {
           for (let kx = 0; kx < kw; kx++) {
             const i = plane + (oy * stride + ky) * w + ox * stride + kx;
-            if (x[i] > best) {
+            // The largest, the first of ties; a NaN (the first) wins over any number, so it propagates.
+            if (x[i] > best || (x[i] !== x[i] && best === best)) {
               best = x[i];
               at = i;
             }

@@ -98,20 +98,25 @@ export const sub = binaryOp("sub", "sub", (g) => g, (g) => neg(g));
 export const mul = binaryOp("mul", "mul", (g, _a, b) => mul(g, b), (g, a) => mul(g, a));
 /** a / b elementwise, broadcasting. */
 export const div = binaryOp("div", "div", (g, _a, b) => div(g, b), (g, _a, b, y) => neg(div(mul(g, y), b)));
-/** aᵇ elementwise, broadcasting (`pow(x, 3)`); the gradient for b is g·aᵇ·log a, defined where a > 0. */
-export const pow = binaryOp("pow", "pow", (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))), (g, a, _b, y) => mul(g, mul(y, log(a))));
-/** Elementwise larger of a and b (ties send the gradient to a). */
-export const maximum = binaryOp("maximum", "maximum",
-  (g, a, b) => mul(g, sub(1, heaviside(sub(b, a)))),
-  (g, a, b) => mul(g, heaviside(sub(b, a))));
-/** Elementwise smaller of a and b (ties send the gradient to a). */
-export const minimum = binaryOp("minimum", "minimum",
-  (g, a, b) => mul(g, sub(1, heaviside(sub(a, b)))),
-  (g, a, b) => mul(g, heaviside(sub(a, b))));
+/**
+ * aᵇ elementwise, broadcasting (`pow(x, 3)`). As JAX: d/da at 0⁰ is 0 (b·aᵇ⁻¹ would be 0·∞; a is taken as 1
+ * there only, so every other point keeps all its derivatives, b = 0 included), and d/db = g·aᵇ·log a is 0
+ * where a = 0 (0·(−∞) would be NaN); NaN for a < 0, where log a is.
+ */
+export const pow = binaryOp("pow", "pow",
+  (g, a, b) => mul(g, mul(b, pow(where(mul(equal(a, 0), equal(b, 0)), 1, a), sub(b, 1)))),
+  (g, a, _b, y) => mul(g, mul(y, log(where(equal(a, 0), 1, a)))));
+// JAX's rule for max and min: the gradient to the side equal to the result, split in halves at a tie; a NaN
+// result (either side NaN) equals neither, so both get 0 — the value is NaN, which is what shows.
+const winner = (a: Tensor, b: Tensor) => add(greater(a, b), mul(equal(a, b), 0.5));
+/** Elementwise larger of a and b; NaN if either is NaN; a tie splits the gradient in halves (JAX). */
+export const maximum = binaryOp("maximum", "maximum", (g, a, b) => mul(g, winner(a, b)), (g, a, b) => mul(g, winner(b, a)));
+/** Elementwise smaller of a and b; NaN if either is NaN; a tie splits the gradient in halves (JAX). */
+export const minimum = binaryOp("minimum", "minimum", (g, a, b) => mul(g, winner(b, a)), (g, a, b) => mul(g, winner(a, b)));
 
-/** 1 where x > 0, else 0; its derivative is 0 (almost everywhere). */
+/** 1 where x > 0, 0 where x ≤ 0, NaN where x is; its derivative is 0 (almost everywhere). */
 export const heaviside = unaryOp("heaviside", (_g, x) => zeros(x.shape, x.dtype));
-/** −1, 0 or 1 by the sign of x; its derivative is 0 (almost everywhere). */
+/** −1 or 1 by the sign of x; ±0 and NaN as they are (JAX); its derivative is 0 (almost everywhere). */
 export const sign = unaryOp("sign", (_g, x) => zeros(x.shape, x.dtype));
 
 // The activations' derivatives as ops of (cotangent, output or input): one fused kernel on the training path,
@@ -124,6 +129,14 @@ const tanhGrad = binaryOp("tanhGrad", "tanhGrad",
   (g, a, y) => mul(mul(g, a), mul(y, -2)));
 const reluGrad = binaryOp("reluGrad", "reluGrad", (g, _a, x) => reluGrad(g, x), (_g, _a, x) => zeros(x.shape, x.dtype));
 
+/** sin x, elementwise. */
+export const sin = unaryOp("sin", (g, x) => mul(g, cos(x)));
+/** cos x, elementwise. */
+export const cos = unaryOp("cos", (g, x) => neg(mul(g, sin(x))));
+/** log(1 + x), accurate for x near 0 (where log(add(1, x)) loses the digits of x). */
+export const log1p = unaryOp("log1p", (g, x) => div(g, add(x, 1)));
+/** log(1 + eˣ), a smooth ReLU, computed without overflow; its derivative is sigmoid(x). */
+export const softplus = unaryOp("softplus", (g, x) => mul(g, sigmoid(x)));
 /** −x. */
 export const neg = unaryOp("neg", (g) => neg(g));
 /** eˣ. */
@@ -185,7 +198,7 @@ export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
   return selectOp([broadcastTo(condition, shape), broadcastTo(ta, shape), broadcastTo(tb, shape)], undefined);
 }
 
-/** max(x, 0) (gradient 0 at 0; second derivative 0). */
+/** max(x, 0): NaN stays NaN (JAX); gradient 0 at 0 and at NaN (JAX's `x > 0` select); second derivative 0. */
 export const relu = unaryOp("relu", (g, x) => reluGrad(g, x));
 
 interface Bounds {

@@ -4,8 +4,8 @@ import { kernels } from "../kernels/backend.ts";
 import { describeValue } from "../describe.ts";
 import { Tensor, allocate, expectTensor, shapeSize, shapeString } from "../tensor.ts";
 import { sumToShape } from "./broadcast.ts";
-import { add, div, equal, exp, log, mul, stopGradient, sub } from "./elementwise.ts";
-import { reshape } from "./shape.ts";
+import { add, div, equal, exp, log, mul, neg, stopGradient, sub, where } from "./elementwise.ts";
+import { concat, moveAxis, reshape, slice } from "./shape.ts";
 
 export interface ReduceOptions {
   /** Keep reduced axes as size 1 (so the result broadcasts against the input). */
@@ -83,8 +83,40 @@ export function max(x: Tensor, axis?: number | readonly number[], options: Reduc
 export function logSumExp(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
   expectTensor("logSumExp", x, 1);
   const axes = normaliseAxes("logSumExp", x, axis);
-  // The shift is a constant for the derivative: the result does not depend on it.
-  const m = stopGradient(max(x, axes, { keepDims: true }));
+  // The shift is a constant for the derivative: the result does not depend on it. Where the max is ±∞ or NaN
+  // the shift is 0 (as JAX), so all −∞ gives −∞ (not −∞ − −∞ = NaN), and +∞ gives +∞.
+  const top = stopGradient(max(x, axes, { keepDims: true }));
+  const m = where(equal(sub(top, top), 0), top, 0);
   const r = add(log(sum(exp(sub(x, m)), axes, { keepDims: true })), m);
   return options.keepDims ? r : reshape(r, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** The smallest element, or the smallest along `axis`; the gradient flows to the smallest (split among ties). NaN propagates. */
+export function min(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  expectTensor("min", x, 1);
+  normaliseAxes("min", x, axis);
+  return neg(max(neg(x), axis, options));
+}
+
+/**
+ * The product of all elements, or along `axis` (1 for an empty axis). Computed as a tree of elementwise
+ * products of halves, so its gradient is exact where an entry is 0 (not prod/x) and has every order.
+ */
+export function prod(x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+  expectTensor("prod", x, 1);
+  const axes = [...new Set(normaliseAxes("prod", x, axis))].sort((a, b) => a - b);
+  const kept = x.shape.filter((_, i) => !axes.includes(i));
+  const n = axes.reduce((p, a) => p * x.shape[a], 1);
+  // The reduced axes first, as one axis of n: [n, ...kept].
+  let t = x;
+  axes.forEach((a, i) => { t = moveAxis(t, a, i); });
+  t = reshape(t, [n, ...kept]);
+  if (n === 0) t = add(reshape(sum(t, 0), [1, ...kept]), 1);
+  while (t.shape[0] > 1) {
+    const len = t.shape[0], half = Math.floor(len / 2);
+    const paired = mul(slice(t, 0, 0, half), slice(t, 0, half, 2 * half));
+    t = len % 2 === 0 ? paired : concat([paired, slice(t, 0, 2 * half, len)], 0);
+  }
+  const r = reshape(t, kept);
+  return options.keepDims ? reshape(r, x.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : r;
 }

@@ -1,7 +1,9 @@
 /** Softmax and log-softmax along the last axis, in the stable (max-subtracted) form. */
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
+import { describeValue } from "../describe.ts";
 import { Tensor, allocate, expectTensor, shapeString } from "../tensor.ts";
+import { moveAxis } from "./shape.ts";
 import { mul, sub } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 
@@ -42,14 +44,23 @@ function exampleRows(op: string, x: Tensor): Tensor {
   return x;
 }
 
-/** Softmax along the last axis. */
-export function softmax(x: Tensor): Tensor {
-  expectTensor("softmax", x, 1);
-  return softmaxOp([x], undefined);
+/** Runs a last-axis op along `axis`: that axis moved last and back (a copy only when it is not last already). */
+function alongAxis(op: string, x: Tensor, axis: unknown, f: (t: Tensor) => Tensor): Tensor {
+  expectTensor(op, x, 1);
+  if (typeof axis !== "number" || !Number.isInteger(axis)) throw new Error(`${op}: axis must be a whole number, got ${describeValue(axis)}`);
+  if (x.rank === 0) throw new Error(`${op}: needs at least one axis, got ${shapeString(x.shape)}`);
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (a < 0 || a >= x.rank) throw new Error(`${op}: axis ${axis} is out of range for ${shapeString(x.shape)}`);
+  if (a === x.rank - 1) return f(x);
+  return moveAxis(f(moveAxis(x, a, x.rank - 1)), x.rank - 1, a);
 }
 
-/** log(softmax(x)) along the last axis, without computing log of a rounded-to-zero probability. */
-export function logSoftmax(x: Tensor): Tensor {
-  expectTensor("logSoftmax", x, 1);
-  return logSoftmaxOp([x], undefined);
+/** Softmax along `axis` (default the last, as JAX). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return alongAxis("softmax", x, axis, (t) => softmaxOp([t], undefined));
+}
+
+/** log(softmax(x)) along `axis` (default the last), without computing log of a rounded-to-zero probability. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return alongAxis("logSoftmax", x, axis, (t) => logSoftmaxOp([t], undefined));
 }

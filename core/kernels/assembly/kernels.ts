@@ -603,16 +603,16 @@ export function binaryOp(op: i32, a: usize, b: usize, out: usize, len: i32): voi
 }
 
 // out = sqrt(x) (op 0) or x·x (op 1): correctly rounded in float32, as JavaScript's double result rounded to
-// float32; or ReLU (op 2): x where x > 0, else +0 (NaN and −0 give +0, as the JS kernels).
+// float32; or ReLU (op 2): +0 where x ≤ 0, else x (−0 gives +0, NaN stays NaN, as the JS kernels and JAX).
 export function unaryOp(op: i32, x: usize, out: usize, len: i32): void {
   let i = 0;
   const zero = f32x4.splat(0);
   if (op == 0) for (; i + 4 <= len; i += 4) v128.store(at(out, i), f32x4.sqrt(v128.load(at(x, i))));
   else if (op == 1) for (; i + 4 <= len; i += 4) { const v = v128.load(at(x, i)); v128.store(at(out, i), f32x4.mul(v, v)); }
-  else for (; i + 4 <= len; i += 4) { const v = v128.load(at(x, i)); v128.store(at(out, i), v128.bitselect(v, zero, f32x4.gt(v, zero))); }
+  else for (; i + 4 <= len; i += 4) { const v = v128.load(at(x, i)); v128.store(at(out, i), v128.bitselect(zero, v, f32x4.le(v, zero))); }
   for (; i < len; i++) {
     const v = load<f32>(at(x, i));
-    store<f32>(at(out, i), op == 0 ? sqrt<f32>(v) : op == 1 ? v * v : v > 0 ? v : 0);
+    store<f32>(at(out, i), op == 0 ? sqrt<f32>(v) : op == 1 ? v * v : v <= 0 ? 0 : v);
   }
 }
 
@@ -715,7 +715,7 @@ export function transposeBlocks(x: usize, out: usize, blocks: i32, rows: i32, co
 
 // 2×2 max pooling, stride 2, over `planes` planes of h×w (oh×ow windows each). Four windows at a time: their
 // top-left, top-right, bottom-left and bottom-right numbers as four vectors, compared as one window is
-// (`b > a ? b : a`, which is pmax: a NaN after the first is passed over, as before).
+// (f32x4.max: a NaN anywhere in the window gives NaN, as the JS kernels; of +0 and −0 it gives +0).
 export function maxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
   let o = out;
   const down = <usize>w << 2, ow4 = ow & ~3;
@@ -725,16 +725,16 @@ export function maxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: 
       let ox = 0;
       for (; ox < ow4; ox += 4) {
         const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
-        const m1 = f32x4.pmax(f32x4.shuffle(t0, t1, 0, 2, 4, 6), f32x4.shuffle(t0, t1, 1, 3, 5, 7));
-        const m2 = f32x4.pmax(f32x4.shuffle(b0, b1, 0, 2, 4, 6), f32x4.shuffle(b0, b1, 1, 3, 5, 7));
-        v128.store(o, f32x4.pmax(m1, m2));
+        const m1 = f32x4.max(f32x4.shuffle(t0, t1, 0, 2, 4, 6), f32x4.shuffle(t0, t1, 1, 3, 5, 7));
+        const m2 = f32x4.max(f32x4.shuffle(b0, b1, 0, 2, 4, 6), f32x4.shuffle(b0, b1, 1, 3, 5, 7));
+        v128.store(o, f32x4.max(m1, m2));
         o += 16;
         i += 32;
       }
       for (; ox < ow; ox++) {
         const a = load<f32>(i), b = load<f32>(i + 4), c = load<f32>(i + down), d = load<f32>(i + down + 4);
-        const m1 = b > a ? b : a, m2 = d > c ? d : c;
-        store<f32>(o, m2 > m1 ? m2 : m1);
+        const m1 = b > a || b != b ? b : a, m2 = d > c || d != d ? d : c;
+        store<f32>(o, m2 > m1 || m2 != m2 ? m2 : m1);
         o += 4;
         i += 8;
       }
@@ -742,7 +742,8 @@ export function maxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: 
   }
 }
 
-// 2×2 max pooling's VJP: each window's gradient to its largest element (the first of ties), zeros elsewhere.
+// 2×2 max pooling's VJP: each window's gradient to its largest element (the first of ties; the first NaN, if
+// any, as the reference loop), zeros elsewhere.
 // Each window's four places are written once (+0, or +0 + its gradient as the sum into a zeroed plane gave);
 // numbers outside every window (an odd last row or column) are zeroed first.
 export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
@@ -758,12 +759,13 @@ export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, 
         const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
         const va = f32x4.shuffle(t0, t1, 0, 2, 4, 6), vb = f32x4.shuffle(t0, t1, 1, 3, 5, 7);
         const vc = f32x4.shuffle(b0, b1, 0, 2, 4, 6), vd = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
-        // The scalar loop's comparisons, lane by lane: the last one that raised the best wins.
-        const isB = f32x4.gt(vb, va);
+        // The scalar loop's comparisons, lane by lane: the last one that raised the best wins. "Raises" is
+        // x > best, or x NaN while best is not: best is a number and x ≤ best is false.
+        const isB = v128.andnot(f32x4.eq(va, va), f32x4.le(vb, va));
         let best = v128.bitselect(vb, va, isB);
-        const isC = f32x4.gt(vc, best);
+        const isC = v128.andnot(f32x4.eq(best, best), f32x4.le(vc, best));
         best = v128.bitselect(vc, best, isC);
-        const isD = f32x4.gt(vd, best);
+        const isD = v128.andnot(f32x4.eq(best, best), f32x4.le(vd, best));
         const laterCD = v128.or(isC, isD);
         const gv = v128.load(g);
         const ga = f32x4.add(zero, v128.andnot(gv, v128.or(isB, laterCD)));
@@ -778,9 +780,9 @@ export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, 
       }
       for (; ox < ow; ox++) {
         let best = load<f32>(i), where: usize = 0;
-        if (load<f32>(i + 4) > best) { best = load<f32>(i + 4); where = 4; }
-        if (load<f32>(i + down) > best) { best = load<f32>(i + down); where = down; }
-        if (load<f32>(i + down + 4) > best) { where = down + 4; }
+        if (best == best && !(load<f32>(i + 4) <= best)) { best = load<f32>(i + 4); where = 4; }
+        if (best == best && !(load<f32>(i + down) <= best)) { best = load<f32>(i + down); where = down; }
+        if (best == best && !(load<f32>(i + down + 4) <= best)) { where = down + 4; }
         store<f32>(d, 0); store<f32>(d + 4, 0); store<f32>(d + down, 0); store<f32>(d + down + 4, 0);
         store<f32>(d + where, <f32>0 + load<f32>(g));
         g += 4;
