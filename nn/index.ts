@@ -12,7 +12,11 @@ export { dense, initWeights, type DenseOptions, type DenseParams, type InitSchem
 export { activations, relu, sigmoid, softmax, tanh, type ActivationName } from "./activations.ts";
 export { compile, compileFromFile, DEFAULT_DENSE_INIT, decodeSpec, withoutInit, MAX_FILE_PARAMETERS, network, sigmoidSpec, specInputSize, specOutputSize, specParameterCount, specShapes, LayerSpec, NetworkSpec, type Network } from "./spec.ts";
 export { costs, crossEntropy, logLikelihood, quadratic, type Cost, type CostName } from "./costs.ts";
-export { adam, chain, matricesOnly, momentum, sgd, weightDecay, type AdamOptions, type GradientTransform, type LeafFilter, type Optimizer } from "./optimizers.ts";
+export {
+  adam, addDecayedWeights, allLeaves, applyGradients, applyUpdates, chain, clipByGlobalNorm, constantSchedule, cosineDecaySchedule, exponentialDecaySchedule,
+  linearSchedule, matricesOnly, momentum, scale, scaleByAdam, scaleByLearningRate, sgd, weightDecay,
+  type AdamOptions, type GradientTransform, type GradientTransformation, type LeafFilter, type LearningRate, type Optimizer,
+} from "./optimizers.ts";
 export { step, type Batch, type StepOptions, type StepResult } from "./step.ts";
 export { backprop, denseLayers, updateMiniBatch, type BackpropCost, type BackpropResult } from "./backprop.ts";
 export { decodeWith, described, formatErrors, FiniteNumber, PositiveInt } from "./decode.ts";

@@ -1,7 +1,7 @@
 /** One training step: the cost's value and gradient by the tape, then the optimizer. Pure. */
 import { jit, valueAndGrad, type SparseBatch, type Tensor, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
-import type { Optimizer } from "./optimizers.ts";
+import { applyGradients, type Optimizer } from "./optimizers.ts";
 import type { Network } from "./spec.ts";
 
 /** A mini-batch; `Batch<Tensor | SparseBatch>` where its inputs may be sparse rows (see Network.sparseInput). */
@@ -35,8 +35,8 @@ export function step(net: Network, cost: Cost, optimizer: Optimizer, options: St
     cost(net.apply(params, batch.x, batch.key === undefined ? undefined : { key: batch.key }), batch.y));
   const update = (params: Tree, optState: Tree, batch: Batch<Tensor | SparseBatch>) => {
     const [output, grad] = lossAndGrad(params, batch);
-    const r = optimizer.update(grad, optState, params);
-    return { params: r.params, optState: r.state, loss: output };
+    const [next, nextState] = applyGradients(optimizer, grad, optState, params);
+    return { params: next, optState: nextState, loss: output };
   };
   const run = options.jit === false ? update : jit(update, { donate: options.donate === true, inPlace: options.donate === true });
   return (params: Tree, optState: Tree, batch: Batch<Tensor | SparseBatch>): StepResult => {
