@@ -106,7 +106,8 @@ function close(a: number, b: number, rtol: number, atol: number): boolean {
  * for the functions x, v ↦ jvp(f)(x, v) and x, u ↦ vjp(f)(x)(u), recursively. Runs in float64; throws
  * an error naming the order, the mode and the numbers when a check fails.
  */
-export function checkGrads(f: Fn, args: readonly Tree[], options: CheckGradsOptions = {}): void {
+export function checkGrads<A extends Tree[]>(fn: (...args: A) => Tree, args: readonly [...A], options: CheckGradsOptions = {}): void {
+  const f = fn as unknown as Fn;
   const order = options.order ?? 2;
   const modes = options.modes ?? ["fwd", "rev"];
   const eps = options.eps ?? 1e-5, rtol = options.rtol ?? 1e-5, atol = options.atol ?? 1e-5;

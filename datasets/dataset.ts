@@ -40,7 +40,7 @@ export interface LabelledBatch<X extends Tensor | SparseBatch = Tensor> {
 }
 
 /** Examples [start, end) as a view (no copy). */
-export function slice(ds: Dataset, start: number, end: number): Dataset {
+export function sliceDataset(ds: Dataset, start: number, end: number): Dataset {
   if (ds.sparse !== undefined) return sparseDataset(ds.sparse.rowRange(start, end), ds.labels.subarray(start, end), ds.classes);
   return {
     ...ds,

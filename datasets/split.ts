@@ -1,7 +1,7 @@
 /** The seed's split of MNIST: train on the first 50,000 training images, validate on the last 10,000, test on t10k. */
 import { left, right, type Either } from "fp-ts/lib/Either.js";
 import type { Dataset } from "./dataset.ts";
-import { slice } from "./dataset.ts";
+import { sliceDataset } from "./dataset.ts";
 import { readableError } from "../core/index.ts";
 
 /** A data set's training and test images, as a directory of the four MNIST-named files holds them. */
@@ -34,8 +34,8 @@ export function seedSplit(dir: IdxDirectory, trainSize?: number): Either<Error, 
   }
   const n = trainSize ?? available;
   return right({
-    training: slice(dir.train, 0, n),
-    validation: slice(dir.train, available, total),
+    training: sliceDataset(dir.train, 0, n),
+    validation: sliceDataset(dir.train, available, total),
     test: dir.test,
   });
 }

@@ -9,7 +9,8 @@
 export { serial, type ApplyContext, type Layer, type Shape } from "./layer.ts";
 export { avgPoolLayer, conv2dLayer, dropout, flatten, maxPoolLayer, type ConvOptions, type ConvParams } from "./image-layers.ts";
 export { dense, initWeights, type DenseOptions, type DenseParams, type InitScheme } from "./dense.ts";
-export { activations, relu, sigmoid, softmax, tanh, type ActivationName } from "./activations.ts";
+export { activations, Relu, Sigmoid, Softmax, Tanh, type ActivationName } from "./activations.ts";
+export * as layers from "./layers.ts";
 export { compile, compileFromFile, DEFAULT_DENSE_INIT, decodeSpec, withoutInit, MAX_FILE_PARAMETERS, network, sigmoidSpec, specInputSize, specOutputSize, specParameterCount, specShapes, LayerSpec, NetworkSpec, type Network } from "./spec.ts";
 export { costs, crossEntropy, logLikelihood, quadratic, type Cost, type CostName } from "./costs.ts";
 export {

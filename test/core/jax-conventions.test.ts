@@ -151,3 +151,30 @@ test("hessian over a tree of parameters: blocks ∂²f/∂a∂b", () => {
   assert.deepEqual(H.b.a.toArray(), [[2, 0], [0, 4]]);
   assert.deepEqual(H.b.b.toArray(), [[0, 0], [0, 0]]);
 });
+
+test("names do not collide: no export of tsgrad, tsgrad/nn, tsgrad/datasets and tsgrad/node shares a name with another's different value", async () => {
+  const entries: Record<string, Record<string, unknown>> = {
+    core: T as unknown as Record<string, unknown>,
+    nn: (await import("../../nn/index.ts")) as unknown as Record<string, unknown>,
+    datasets: (await import("../../datasets/index.ts")) as unknown as Record<string, unknown>,
+    node: (await import("../../node/index.ts")) as unknown as Record<string, unknown>,
+  };
+  const names = Object.keys(entries);
+  const clashes: string[] = [];
+  names.forEach((a, i) => names.slice(i + 1).forEach((b) => {
+    for (const k of Object.keys(entries[a])) if (Object.hasOwn(entries[b], k) && entries[a][k] !== entries[b][k]) clashes.push(`${a}.${k} / ${b}.${k}`);
+  }));
+  assert.deepEqual(clashes, []);
+});
+
+test("core's functions and nn's layers import side by side: serial(dense(4), Tanh, dense(1)) or layers.tanh; checkGrads takes a function of tensors", async () => {
+  const nn = await import("../../nn/index.ts");
+  const { serial, dense, Tanh, layers } = nn;
+  const a = serial(dense(4), Tanh, dense(1));
+  const b = layers.serial(layers.dense(4), layers.tanh, layers.dense(1));
+  const x = T.tensor([[0.5, -1]]);
+  const pa = a.init(T.key(3), [2]).params, pb = b.init(T.key(3), [2]).params;
+  assert.deepEqual(a.apply(pa, x).toArray(), b.apply(pb, x).toArray());
+  // core's tanh beside the layer: a function of tensors, checked without a cast.
+  T.checkGrads((u: Tensor, v: Tensor) => T.mul(T.tanh(u), v), [T.tensor([0.3, -0.2]), T.tensor([1.5, 2])], { order: 2 });
+});

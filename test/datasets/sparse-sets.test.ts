@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as T from "../../core/index.ts";
-import { encodeIdx, gather, seedSplit, slice, sparseDataset, sparseImages, type Dataset } from "../../datasets/index.ts";
+import { encodeIdx, gather, seedSplit, sliceDataset, sparseDataset, sparseImages, type Dataset } from "../../datasets/index.ts";
 import { readImageSet } from "../../node/index.ts";
 import { tempDir } from "../fixtures.ts";
 
@@ -31,7 +31,7 @@ test("on the wasm backend an images file is read as sparse rows, its pixels made
   assert.deepEqual(Array.from(ds.labels), Array.from(labelBytes));
   // A window of it (its lists read in place, from a later row) multiplies as its dense rows do.
   T.withKernels(k, () => {
-    const part = slice(ds, 1500, 2600), rows = T.fromArray([0, 1, 599, 1099], [4], "float32");
+    const part = sliceDataset(ds, 1500, 2600), rows = T.fromArray([0, 1, 599, 1099], [4], "float32");
     const w = T.cast(T.normal(T.key(3), [4, 5]), "float32");
     const x = new T.SparseBatch(sparseImages(part), rows);
     const dense = T.fromArray(Array.from(rows.data).flatMap((r) => Array.from(pixels.subarray((1500 + r) * 4, (1501 + r) * 4), (b) => b / 255)), [4, 4], "float32");
@@ -47,7 +47,7 @@ test("a sparse set's slices, splits, gathers and sparse rows are the dense set's
   const sparse = sparseDataset(T.CsrMatrix.fromBytes(pixels, count, 4, 255), labelBytes, 10);
   const dense: Dataset = { count, features: 4, classes: 10, images: pixels, labels: labelBytes };
   for (const [from, to] of [[0, 10], [1020, 1030], [2590, 2600], [5, 5]]) {
-    const a = slice(sparse, from, to), b = slice(dense, from, to);
+    const a = sliceDataset(sparse, from, to), b = sliceDataset(dense, from, to);
     assert.equal(a.count, b.count);
     assert.deepEqual(Array.from(a.images), Array.from(b.images), `pixels of ${from}-${to}`);
     assert.deepEqual(Array.from(a.labels), Array.from(b.labels));

@@ -52,7 +52,12 @@ test("npm pack, installed in a fresh project, and this checkout by path: node ap
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { tsgrad: `file:../${tarball}` } }));
   run(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent"], project);
 
-  const losses = [...run(process.execPath, ["app.mjs"], project).matchAll(/loss ([\d.]+)/g)].map((m) => Number(m[1]));
+  const appOut = run(process.execPath, ["app.mjs"], project);
+  const losses = [...appOut.matchAll(/loss ([\d.]+)/g)].map((m) => Number(m[1]));
+  // JAX's conventions from plain JS, and six mistakes each caught with a message naming it.
+  assert.match(appOut, /^value 1 grad 0\.5$/m);
+  assert.equal([...appOut.matchAll(/^caught: \w+: /gm)].length, 6, appOut);
+  assert.doesNotMatch(appOut, /NOT CAUGHT/);
   assert.equal(losses.length, 5);
   assert.ok(losses[4] < losses[0] / 10, `the loss falls: ${losses}`);
   run(process.execPath, [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project); // throws on any error
