@@ -1,10 +1,11 @@
-/** Matrix products and transposes of 2-D tensors. */
+/** Matrix products (numpy's matmul: vectors, matrices, batches) and transposes of 2-D tensors. */
 import { defineOp } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
-import { Tensor, allocate, expectTensor, shapeString, type Shape } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeString, zeros, type Shape } from "../tensor.ts";
 import { mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
-import { permute, reshape } from "./shape.ts";
+import { broadcastShapes, broadcastTo } from "./broadcast.ts";
+import { permute, reshape, slice, stack } from "./shape.ts";
 
 interface Transposes {
   readonly transA: boolean;
@@ -64,11 +65,35 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   return matmulOp([a, b], { transA, transB });
 }
 
-/** The matrix product a·b of 2-D tensors. */
+/**
+ * The matrix product a·b as numpy's `matmul`: 2-D by 2-D; a 1-D operand is a row (left) or a column (right)
+ * whose axis is dropped from the result (1-D by 1-D is the dot product, a scalar); beyond 2-D the leading axes
+ * are a batch of matrices, broadcast against each other.
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   expectTensor("matmul", a, 1);
   expectTensor("matmul", b, 2);
-  return matmulOp([a, b], { transA: false, transB: false });
+  if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: operands must have at least one axis, got ${shapeString(a.shape)} and ${shapeString(b.shape)} (use mul for a scalar)`);
+  const plain = { transA: false, transB: false };
+  if (a.rank === 2 && b.rank === 2) return matmulOp([a, b], plain);
+  if (a.rank === 1 || b.rank === 1) {
+    const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a, b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
+    const r = matmul(a2, b2);
+    // Drop the axes the 1-D operands were given.
+    const shape = r.shape.filter((_, i) => !((a.rank === 1 && i === r.rank - 2) || (b.rank === 1 && i === r.rank - 1)));
+    return reshape(r, shape);
+  }
+  const [m, k] = a.shape.slice(-2), [k2, n] = b.shape.slice(-2);
+  if (k !== k2) throw new Error(`matmul: inner dimensions differ (${shapeString(a.shape)} · ${shapeString(b.shape)})`);
+  // A batch of a's against one b: the rows stacked make one product.
+  if (b.rank === 2) return reshape(matmulOp([reshape(a, [a.size / k, k]), b], plain), [...a.shape.slice(0, -1), n]);
+  const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const count = batch.reduce((p, d) => p * d, 1);
+  if (count === 0) return zeros([...batch, m, n], a.dtype); // an empty batch: nothing to multiply
+  const as = reshape(broadcastTo(a, [...batch, m, k]), [count, m, k]), bs = reshape(broadcastTo(b, [...batch, k, n]), [count, k, n]);
+  const products = Array.from({ length: count }, (_, i) =>
+    matmulOp([reshape(slice(as, 0, i, i + 1), [m, k]), reshape(slice(bs, 0, i, i + 1), [k, n])], plain));
+  return reshape(stack(products, 0), [...batch, m, n]);
 }
 
 const transposeOp = defineOp<[Tensor]>({

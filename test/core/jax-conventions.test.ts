@@ -178,3 +178,52 @@ test("core's functions and nn's layers import side by side: serial(dense(4), Tan
   // core's tanh beside the layer: a function of tensors, checked without a cast.
   T.checkGrads((u: Tensor, v: Tensor) => T.mul(T.tanh(u), v), [T.tensor([0.3, -0.2]), T.tensor([1.5, 2])], { order: 2 });
 });
+
+test("matmul as numpy's: vectors (a dropped axis), matrices, batches broadcast against each other, with gradients", () => {
+  /** numpy's matmul by definition: loops over the broadcast batch, 1-D operands promoted and their axis dropped. */
+  const reference = (a: number[], as: number[], b: number[], bs: number[]): { data: number[]; shape: number[] } => {
+    const A = as.length === 1 ? [1, as[0]] : as, B = bs.length === 1 ? [bs[0], 1] : bs;
+    const [m, k] = A.slice(-2), n = B[B.length - 1];
+    const ab = A.slice(0, -2), bb = B.slice(0, -2);
+    const rank = Math.max(ab.length, bb.length);
+    const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+    const pa = pad(ab), pb = pad(bb), batch = pa.map((d, i) => Math.max(d, pb[i]));
+    const count = batch.reduce((p, d) => p * d, 1);
+    const data: number[] = [];
+    for (let t = 0; t < count; t++) {
+      const idx: number[] = []; let r = t;
+      for (let i = rank - 1; i >= 0; i--) { idx.unshift(r % batch[i]); r = Math.floor(r / batch[i]); }
+      const off = (p: number[], s: number[]) => idx.reduce((o, x, i) => o * p[i] + (p[i] === 1 ? 0 : x), 0) * s[0] * s[1];
+      const oa = off(pa, [m, k]), ob = off(pb, [k, n]);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let q = 0; q < k; q++) acc += a[oa + i * k + q] * b[ob + q * n + j];
+        data.push(acc);
+      }
+    }
+    const shape = [...batch, ...(as.length === 1 ? [] : [m]), ...(bs.length === 1 ? [] : [n])];
+    return { data, shape };
+  };
+  const dims = fc.integer({ min: 1, max: 3 });
+  const shapes = fc.tuple(dims, dims, dims, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.constantFrom(1, 2, 3), { maxLength: 2 }), fc.array(fc.constantFrom(1, 2, 3), { maxLength: 2 }))
+    .map(([m, k, n, ra, rb, ba, bb]) => {
+      const as = ra === 1 ? [k] : ra === 2 ? [m, k] : [...ba, m, k];
+      // Batch axes that broadcast: equal or 1 where both have one.
+      const bbFixed = bb.map((d, i) => { const j = ba.length - bb.length + i; return j >= 0 && ba[j] !== d ? 1 : d; });
+      const bs = rb === 1 ? [k] : rb === 2 ? [k, n] : [...bbFixed, k, n];
+      return { as, bs };
+    });
+  fc.assert(fc.property(shapes, fc.integer({ min: 1, max: 1000 }), ({ as, bs }, seed) => {
+    const a = T.normal(T.key(seed), as), b = T.normal(T.key(seed + 1), bs);
+    const want = reference(Array.from(a.data), as, Array.from(b.data), bs);
+    const got = T.matmul(a, b);
+    assert.deepEqual(got.shape, want.shape, `${as} · ${bs}`);
+    assertClose(data(got), want.data, 1e-12, 1e-13, `${as} · ${bs}`);
+  }), { numRuns: 120 });
+  // Gradients of the batched and vector forms equal central differences.
+  T.checkGrads((x: Tensor, y: Tensor) => T.matmul(x, y), [T.normal(T.key(1), [2, 1, 2, 3]), T.normal(T.key(2), [3, 3, 2])], { order: 2 });
+  T.checkGrads((x: Tensor, y: Tensor) => T.matmul(x, y), [T.normal(T.key(3), [3]), T.normal(T.key(4), [2, 3, 2])], { order: 2 });
+  assert.equal(T.matmul(T.tensor([1, 2, 3]), T.tensor([4, 5, 6])).item(), 32);
+  assert.throws(() => T.matmul(T.tensor([1, 2]), T.tensor([1, 2, 3])), /^Error: matmul: inner dimensions differ/);
+  assert.throws(() => T.matmul(T.ones([2, 2, 3]), T.ones([3, 3, 1])), /^Error: matmul: shapes/);
+});

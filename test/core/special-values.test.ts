@@ -137,3 +137,7 @@ test("2×2 max pooling's gradient goes to the first NaN of a window, the same on
     });
   }
 });
+
+test("argmax takes the first NaN as the maximum (numpy, JAX), else the first of ties", () => {
+  assert.deepEqual(Array.from(T.argmax(T.tensor([[1, nan, 3, nan], [2, 5, 5, -inf], [-inf, -inf, -inf, -inf]]))), [1, 1, 0]);
+});

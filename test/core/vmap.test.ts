@@ -99,7 +99,9 @@ test("vmap refuses what it cannot map, naming it", () => {
   T.vmap((a: T.Tensor) => ((leaked = a), a))(T.zeros([2]));
   assert.throws(() => T.exp(leaked as T.Tensor), /vmap: a batched tensor was used after its vmap returned/);
   assert.throws(() => T.vmap((a: T.Tensor) => T.softmax(a))(T.zeros([2])), /softmax: needs at least one axis, got \[scalar\]/);
-  assert.throws(() => T.vmap((a: T.Tensor) => T.matmul(a, a))(T.zeros([2, 3])), /matmul: expects 2-D tensors, got \[3\]/);
+  assert.throws(() => T.vmap((a: T.Tensor) => T.matmul(a, T.ones([2])))(T.zeros([2, 3])), /matmul: inner dimensions differ/);
+  // An example's vector times itself is numpy's dot product, mapped.
+  assert.deepEqual(T.vmap((a: T.Tensor) => T.matmul(a, a))(T.tensor([[1, 2], [3, 4]])).toArray(), [5, 25]);
 });
 
 test("vmap of an unbatched result repeats it for every example", () => {
