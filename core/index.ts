@@ -10,7 +10,7 @@ export { treeLeaves, treeMap, treeUnflatten, treeZip, type Tree } from "./tree.t
 export { describeValue, readableError } from "./describe.ts";
 export { foldIn, key, normal, permutation, split, uniform, Stream, type Key } from "./random.ts";
 export { checkGrad, checkGrads, type CheckGradsOptions, type GradCheckOptions, type GradCheckResult } from "./gradcheck.ts";
-export { kernels, setKernels, withKernels } from "./kernels/backend.ts";
+export { defaultDType, kernels, setBackend, setKernels, withKernels, type BackendName } from "./kernels/backend.ts";
 export { referenceKernels } from "./kernels/reference.ts";
 export type { BinaryKind, ConvGeometry, Kernels, UnaryKind } from "./kernels/kernels.ts";
 export { defineOp, type BatchRule, type OpDef } from "./op.ts";

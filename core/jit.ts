@@ -267,7 +267,7 @@ function record(f: (...args: unknown[]) => unknown, args: readonly unknown[], ba
   const written = new Set<FloatArray>();
   const raw: RawCall[] = [];
   // A recording wrapper: every call is noted, then computed by the real kernels.
-  const recorder = { name: `${base.name} (tracing)` } as Record<string, unknown>;
+  const recorder = { name: `${base.name} (tracing)`, dtype: base.dtype } as Record<string, unknown>;
   for (const name of Object.keys(outArgument) as KernelName[]) {
     recorder[name] = (...callArgs: unknown[]) => {
       raw.push({ kernel: name, args: callArgs } as RawCall);

@@ -3,6 +3,7 @@
  * and every random function takes one. The same key gives the same numbers, always.
  */
 import { describeValue } from "./describe.ts";
+import { defaultDType } from "./kernels/backend.ts";
 import { Tensor, allocate, shapeSize, type DType, type Shape } from "./tensor.ts";
 
 /** A random key: two unsigned 32-bit words. */
@@ -112,7 +113,7 @@ function checkCount(op: string, what: string, n: unknown): void {
 }
 
 /** Standard normal numbers (Box–Muller), shaped. */
-export function normal(k: Key, shape: Shape, dtype: DType = "float64"): Tensor {
+export function normal(k: Key, shape: Shape, dtype: DType = defaultDType()): Tensor {
   checkKey("normal", k);
   checkShape("normal", shape);
   const n = shapeSize(shape);
@@ -129,7 +130,7 @@ export function normal(k: Key, shape: Shape, dtype: DType = "float64"): Tensor {
 }
 
 /** Uniform numbers in [lo, hi), shaped. */
-export function uniform(k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = "float64"): Tensor {
+export function uniform(k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = defaultDType()): Tensor {
   checkKey("uniform", k);
   checkShape("uniform", shape);
   if (!(typeof lo === "number" && typeof hi === "number" && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new Error(`uniform: expected finite bounds lo ≤ hi, got ${describeValue(lo)} and ${describeValue(hi)}`);

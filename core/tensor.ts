@@ -7,6 +7,7 @@
 
 export type DType = "float64" | "float32";
 import { describeValue } from "./describe.ts";
+import { defaultDType } from "./kernels/backend.ts";
 
 export type FloatArray = Float64Array | Float32Array;
 export type Shape = readonly number[];
@@ -171,7 +172,7 @@ function flattenInto(x: unknown, shape: Shape, path: number[], out: number[]): v
  * (its numbers, one dimension). Anything else (a string among the numbers, an object, a ragged nesting) is an
  * error that says where.
  */
-export function tensor(values: NestedArray | ArrayLike<number>, dtype: DType = "float64"): Tensor {
+export function tensor(values: NestedArray | ArrayLike<number>, dtype: DType = defaultDType()): Tensor {
   if (dtype !== "float32" && dtype !== "float64") throw new Error(`tensor: dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     const typed = values as unknown as ArrayLike<number>;
@@ -185,28 +186,28 @@ export function tensor(values: NestedArray | ArrayLike<number>, dtype: DType = "
 }
 
 /** A tensor of the given shape from flat row-major numbers (copied). */
-export function fromArray(values: ArrayLike<number>, shape: Shape, dtype: DType = "float64"): Tensor {
+export function fromArray(values: ArrayLike<number>, shape: Shape, dtype: DType = defaultDType()): Tensor {
   const data = allocate(dtype, values.length);
   for (let i = 0; i < values.length; i++) data[i] = values[i];
   return new Tensor(shape, data);
 }
 
-export function scalar(value: number, dtype: DType = "float64"): Tensor {
+export function scalar(value: number, dtype: DType = defaultDType()): Tensor {
   if (typeof value !== "number") throw new Error(`scalar: expected a number, got ${describeValue(value)}`);
   return fromArray([value], [], dtype);
 }
 
-export function zeros(shape: Shape, dtype: DType = "float64"): Tensor {
+export function zeros(shape: Shape, dtype: DType = defaultDType()): Tensor {
   return new Tensor(shape, allocate(dtype, shapeSize(shape)));
 }
 
-export function full(shape: Shape, value: number, dtype: DType = "float64"): Tensor {
+export function full(shape: Shape, value: number, dtype: DType = defaultDType()): Tensor {
   const data = allocate(dtype, shapeSize(shape));
   data.fill(value);
   return new Tensor(shape, data);
 }
 
-export function ones(shape: Shape, dtype: DType = "float64"): Tensor {
+export function ones(shape: Shape, dtype: DType = defaultDType()): Tensor {
   return full(shape, 1, dtype);
 }
 
@@ -221,4 +222,10 @@ export function cast(t: Tensor, dtype: DType): Tensor {
   const data = allocate(dtype, t.size);
   data.set(t.data);
   return new Tensor(t.shape, data);
+}
+
+/** The error for an op given tensors of two dtypes: it names them and how to cast. */
+export function dtypesDiffer(op: string, ...dtypes: DType[]): Error {
+  const other = dtypes.find((d) => d !== dtypes[0]) ?? dtypes[0];
+  return new Error(`${op}: dtypes differ (${dtypes.join(" and ")}); cast one to the other, e.g. cast(x, "${other === "float32" ? "float32" : "float64"}") (tensors made without a dtype get the backend's, now ${defaultDType()})`);
 }

@@ -2,7 +2,7 @@
  * A labelled image set kept as bytes: one contiguous array of pixels (count × features) and one of labels.
  * Subsets are views into the same arrays; mini-batches are gathered from them as float tensors.
  */
-import { CsrMatrix, SparseBatch, Tensor, allocate, kernels, poison, poisoningReused, type DType, type FloatArray, type Kernels } from "../core/index.ts";
+import { CsrMatrix, SparseBatch, Tensor, allocate, defaultDType, kernels, poison, poisoningReused, type DType, type FloatArray, type Kernels } from "../core/index.ts";
 
 export interface Dataset {
   readonly count: number;
@@ -59,7 +59,7 @@ function checkIndices(ds: Dataset, indices: ArrayLike<number>): void {
 }
 
 /** The examples at `indices` as a batch: x scaled to [0, 1], y one-hot. */
-export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch {
+export function gather(ds: Dataset, indices: ArrayLike<number>, dtype: DType = defaultDType()): LabelledBatch {
   checkIndices(ds, indices);
   const n = indices.length, f = ds.features, c = ds.classes;
   const x = allocate(dtype, n * f);
@@ -90,7 +90,7 @@ const releaser = new FinalizationRegistry<{ readonly kernels: Kernels; readonly 
  * the kernels read it. A batch's tensors are valid until the second call after the one that returned them.
  * On other backends this is plain `gather`.
  */
-export function batchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: ArrayLike<number>) => LabelledBatch {
+export function batchGatherer(ds: Dataset, dtype: DType = defaultDType()): (indices: ArrayLike<number>) => LabelledBatch {
   // A set held as sparse rows makes its dense pixels now, before a training loop starts its clock (set-up, as
   // reading the data is), not in its first batch.
   void ds.images;
@@ -111,7 +111,7 @@ export function sparseImages(ds: Dataset): CsrMatrix {
 }
 
 /** The examples at `indices` with x as sparse rows (a SparseBatch of `sparseImages(ds)`), y one-hot. */
-export function gatherSparse(ds: Dataset, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch<SparseBatch> {
+export function gatherSparse(ds: Dataset, indices: ArrayLike<number>, dtype: DType = defaultDType()): LabelledBatch<SparseBatch> {
   checkIndices(ds, indices);
   const n = indices.length, c = ds.classes;
   const y = allocate(dtype, n * c);
@@ -125,7 +125,7 @@ export function gatherSparse(ds: Dataset, indices: ArrayLike<number>, dtype: DTy
  * `batchGatherer` with x as sparse rows (a SparseBatch): the batch is its row numbers, no pixels are
  * copied, and a network whose first layer is dense reads only their non-zeros. The same numbers.
  */
-export function sparseBatchGatherer(ds: Dataset, dtype: DType = "float64"): (indices: ArrayLike<number>) => LabelledBatch<SparseBatch> {
+export function sparseBatchGatherer(ds: Dataset, dtype: DType = defaultDType()): (indices: ArrayLike<number>) => LabelledBatch<SparseBatch> {
   const matrix = sparseImages(ds);
   // Made ready now (in wasm memory, on that backend), before a training loop starts its clock: set-up, as reading the data is.
   kernels().prepareSparse?.(matrix);
@@ -198,7 +198,7 @@ export const SHIFTS: readonly (readonly [number, number])[] = [[0, 0], [-1, 0], 
  * Example i of the expanded set (5 × count): image i mod count moved by SHIFTS[⌊i / count⌋], zeros where it
  * moved away from the edge, computed when gathered (no copy of the set). Images must be `side`×`side`.
  */
-export function shiftedGather(ds: Dataset, side: number, indices: ArrayLike<number>, dtype: DType = "float64"): LabelledBatch {
+export function shiftedGather(ds: Dataset, side: number, indices: ArrayLike<number>, dtype: DType = defaultDType()): LabelledBatch {
   if (side * side !== ds.features) throw new Error(`shiftedGather: images of ${ds.features} pixels are not ${side}×${side}`);
   const n = indices.length, f = ds.features, c = ds.classes;
   // Read once: a set held as sparse rows makes its pixels behind a getter.

@@ -1,6 +1,10 @@
 // The transforms compose: grad of grad, a Hessian, forward mode, and per-example gradients with vmap.
-import { add, grad, hessian, jvp, key, matmul, mean, mul, pow, reshape, sum, tanh, tensor, treeLeaves, uniform, vmap, type Tensor, type Tree } from "../core/index.ts";
+import { add, grad, hessian, jvp, key, matmul, mean, mul, pow, reshape, setBackend, sum, tanh, tensor, treeLeaves, uniform, vmap, type Tensor, type Tree } from "../core/index.ts";
 import { backprop, denseLayers, network, quadratic } from "../nn/index.ts";
+
+// float64 throughout, for the digits quoted below (by default tsgrad runs the wasm kernels in float32, as JAX
+// defaults to float32).
+setBackend("js");
 
 // grad∘grad: d²/dx² tanh x = −2 tanh x (1 − tanh² x).
 const dtanh = grad((x: Tensor) => sum(tanh(x)));

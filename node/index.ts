@@ -4,5 +4,6 @@
  * core/, nn/ and datasets/ stay free of Node modules and run unchanged in a browser.
  */
 export { DEFAULT_CLASSES, loadIdxDirectory, MAX_IDX_BYTES, MNIST_FILES, mnistDirectory, readIdxFile, readImageSet, type Placement } from "./load.ts";
+export { loadMnist, type LoadMnistOptions } from "./mnist.ts";
 export { startHelperThread } from "./helper-thread.ts";
 export { fileProblem, readFully, withRegularFile } from "./files.ts";

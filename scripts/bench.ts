@@ -30,7 +30,7 @@ const table = {
   backend: backendFlag,
   threads: { ...threadsFlag, many: true, help: "threads for the wasm kernels; give 1 2 to measure both" },
   path: { codec: oneOf("both", "autodiff", "backprop"), default: "both", placeholder: "WHICH", help: "autodiff (train's path), backprop (hand-written), or both" },
-  peers: { codec: oneOf("none", "numpy", "c", "torch"), default: "none", placeholder: "WHICH", many: true, help: "also run peers (../shared/peers), alternating with tsgrad, and print ratios: numpy and/or c (sparse_sgd.c, built with gcc) for --layers and --whole-run, torch (conv_torch.py, 1 thread) for --spec" },
+  peers: { codec: oneOf("none", "numpy", "c", "torch", "library"), default: "none", placeholder: "WHICH", many: true, help: "also run peers (../shared/peers), alternating with tsgrad, and print ratios: numpy and/or c (sparse_sgd.c, built with gcc) for --layers and --whole-run, torch (conv_torch.py, 1 thread) for --spec; library (examples/mnist-loop.ts, the README's loop) for --whole-run" },
   spec: { codec: nonEmpty, placeholder: "FILE", help: "measure a spec network instead (chapter 6's settings: log-likelihood, sgd η 0.03, λ 0.1), e.g. examples/specs/ch6-conv2.json" },
   limit: { codec: positiveInt, default: "500", placeholder: "N", help: "with --spec: mini-batches timed per run (after one that traces)" },
   rounds: { codec: positiveInt, default: "3", placeholder: "N", help: "runs of tsgrad and its peers, alternating (medians of the rounds reported)" },
@@ -162,6 +162,7 @@ async function benchSpec(path: string, f: BenchFlags): Promise<number> {
     return 0;
   }
   // Each round measures every thread count on both sides, one after another (tsgrad, then PyTorch with as many).
+  if (f.peers.includes("library")) throw new UserError("--peers library times the README's loop against npm run train: give it with --whole-run, not --spec");
   const torch = f.peers.includes("torch");
   const ours = new Map<Threads, SpecMeasurement[]>(), peer = new Map<Threads, Rate[]>();
   for (const t of f.threads) { ours.set(t, []); peer.set(t, []); }
@@ -211,8 +212,9 @@ runMain(async () => {
     if (sizes[sizes.length - 1] !== 10) throw new UserError(`--layers ${sizes.join(",")}: the last size must be MNIST's 10 classes`);
   }
   if (f["whole-run"]) {
-    if (f.peers.includes("torch") || f.peers.length > 1) throw new UserError("--whole-run compares the seed's run with one peer: --peers numpy (the default) or c");
-    process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, f.peers.includes("c") ? "c" : "numpy", mnistDirectory(), (s) => process.stderr.write(s)), epochs));
+    if (f.peers.includes("torch") || f.peers.length > 1) throw new UserError("--whole-run compares the seed's run with one peer: --peers numpy (the default), c or library");
+    const peer = f.peers.includes("c") ? "c" : f.peers.includes("library") ? "library" : "numpy";
+    process.stdout.write(wholeRunReport(await wholeRun(epochs, f.rounds, peer, mnistDirectory(), (s) => process.stderr.write(s)), epochs));
     return 0;
   }
   if (f.child !== undefined) {
@@ -223,6 +225,7 @@ runMain(async () => {
   }
   // The peers are looked for before anything is measured, not after minutes of measuring.
   if (f.peers.includes("torch")) throw new UserError("--peers torch measures a conv net: give it with --spec FILE");
+  if (f.peers.includes("library")) throw new UserError("--peers library times the README's loop against npm run train: give it with --whole-run");
   if (f.peers.includes("numpy")) peerScript("mnist_numpy.py", "--peers numpy");
   if (f.peers.includes("c")) {
     peerScript("sparse_sgd.c", "--peers c");

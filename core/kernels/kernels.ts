@@ -3,7 +3,7 @@
  * Ops own shapes, checks and gradients; kernels only fill an output array. A faster backend
  * (another language, SIMD, float32) implements this interface and nothing else changes.
  */
-import type { FloatArray } from "../tensor.ts";
+import type { DType, FloatArray } from "../tensor.ts";
 import type { CsrMatrix } from "../sparse.ts";
 
 export const unaryKinds = ["neg", "exp", "log", "square", "sqrt", "abs", "sign", "sigmoid", "tanh", "relu", "heaviside", "sin", "cos", "log1p", "softplus"] as const;
@@ -43,6 +43,8 @@ export interface ConvGeometry {
  */
 export interface Kernels {
   readonly name: string;
+  /** The dtype these kernels are fast in, which tensors made without one get (float64 when absent). */
+  readonly dtype?: DType;
   /** out (m×n) = op(a)·op(b), where op transposes when asked; a is m×k (or k×m), b is k×n (or n×k). */
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
   unary(kind: UnaryKind, x: FloatArray, out: FloatArray): void;
@@ -174,7 +176,7 @@ export interface CompiledCalls {
 }
 
 /** Where each kernel takes its `out` argument: what jit replays into its buffers. */
-export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "persistent" | "release" | "residentBytes" | "compile" | "prepareSparse" | "inPlaceArgument" | "sparseFromRows">, number>> = {
+export const outArgument: Readonly<Record<Exclude<keyof Kernels, "name" | "dtype" | "persistent" | "release" | "residentBytes" | "compile" | "prepareSparse" | "inPlaceArgument" | "sparseFromRows">, number>> = {
   matmul: 2, unary: 2, binary: 3, binaryBroadcast: 5, sumInto: 2, maxInto: 2, im2col: 2, col2im: 2, select: 3, sliceRows: 5, concatRows: 5, dropoutMask: 3, maxPool: 2, maxPoolScatter: 3, maxPoolGather: 3, softmaxRows: 1, transpose: 1, permute: 3, axpy: 3, matmulAxpy: 4, clip: 1, clipGrad: 2, bytesToFloat: 4,
   sparseMatmul: 3, sparseMatmulT: 3, sparseMatmulTAxpy: 5, sparseToDense: 2, adamMoment: 5, adamStep: 6,
 };

@@ -224,6 +224,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const backend: WasmKernels = {
     ...fastKernels,
     name: "wasm",
+    dtype: "float32",
     ...(options.startHelper !== undefined && !sharing ? { note: "shared memory is not available here (a browser page must be cross-origin isolated): computing on one thread" } : {}),
     close() {
       helper?.stop();

@@ -7,7 +7,7 @@
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import { vjp } from "../transforms.ts";
-import { Tensor, allocate, sameShape, shapeString } from "../tensor.ts";
+import { Tensor, allocate, sameShape, shapeString, dtypesDiffer } from "../tensor.ts";
 import { add, div, mul, sqrt, square } from "./elementwise.ts";
 import { reshape } from "./shape.ts";
 
@@ -22,7 +22,7 @@ const momentOf = (x: Tensor, g: Tensor, p: Moment) => add(mul(x, p.a), mul(p.squ
 
 function checkSame(op: string, a: Tensor, b: Tensor): void {
   if (!sameShape(a.shape, b.shape)) throw new Error(`${op}: shapes differ (${shapeString(a.shape)} and ${shapeString(b.shape)})`);
-  if (a.dtype !== b.dtype) throw new Error(`${op}: dtypes differ (${a.dtype} and ${b.dtype}); cast one of them`);
+  if (a.dtype !== b.dtype) throw dtypesDiffer(op, a.dtype, b.dtype);
 }
 
 const momentOp: Op<[Tensor, Tensor], Moment> = defineOp<[Tensor, Tensor], Moment>({

@@ -5,10 +5,10 @@
  * one the VJP names, and the derivatives of the 0/1 masks there are 0, as they are almost everywhere.
  */
 import { defineOp, type BatchRule, type Op } from "../op.ts";
-import { kernels } from "../kernels/backend.ts";
+import { defaultDType, kernels } from "../kernels/backend.ts";
 import type { BinaryKind, UnaryKind } from "../kernels/kernels.ts";
 import { describeValue } from "../describe.ts";
-import { Tensor, allocate, sameShape, shapeSize, shapeString, zeros, type DType } from "../tensor.ts";
+import { Tensor, allocate, sameShape, shapeSize, shapeString, zeros, type DType, dtypesDiffer } from "../tensor.ts";
 import { alignBatch, broadcastShapes, broadcastStrides, broadcastTo, sumToShape } from "./broadcast.ts";
 
 /** A tensor, or a plain number that acts as a scalar. */
@@ -25,13 +25,13 @@ function asTensor(x: Operand, dtype: DType, op: string, position: number): Tenso
 }
 
 function operands(a: Operand, b: Operand, op: string): [Tensor, Tensor] {
-  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : "float64";
+  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : defaultDType();
   return [asTensor(a, dtype, op, 1), asTensor(b, dtype, op, 2)];
 }
 
 /** Applies a binary kernel with broadcasting; untraced (the forward of the binary ops). */
 function rawBinary(op: string, kind: BinaryKind, a: Tensor, b: Tensor): Tensor {
-  if (a.dtype !== b.dtype) throw new Error(`${op}: dtypes differ (${a.dtype} and ${b.dtype})`);
+  if (a.dtype !== b.dtype) throw dtypesDiffer(op, a.dtype, b.dtype);
   if (sameShape(a.shape, b.shape)) {
     const out = allocate(a.dtype, a.size);
     kernels().binary(kind, a.data, b.data, out);
@@ -173,7 +173,7 @@ const selectOp: Op<[Tensor, Tensor, Tensor], undefined> = defineOp<[Tensor, Tens
   name: "where",
   forward([c, a, b]) {
     if (!sameShape(c.shape, a.shape) || !sameShape(a.shape, b.shape)) throw new Error(`where: shapes differ (${[c, a, b].map((t) => shapeString(t.shape)).join(", ")})`);
-    if (c.dtype !== a.dtype || a.dtype !== b.dtype) throw new Error(`where: dtypes differ (${c.dtype}, ${a.dtype}, ${b.dtype})`);
+    if (c.dtype !== a.dtype || a.dtype !== b.dtype) throw dtypesDiffer("where", c.dtype, a.dtype, b.dtype);
     const out = allocate(a.dtype, a.size);
     kernels().select(c.data, a.data, b.data, out);
     return new Tensor(a.shape, out);
@@ -239,7 +239,7 @@ const addScaledOp: Op<[Tensor, Tensor], number> = defineOp<[Tensor, Tensor], num
   name: "addScaled",
   forward([a, b], alpha) {
     if (!sameShape(a.shape, b.shape)) throw new Error(`addScaled: shapes differ (${a.shape.join("x")} and ${b.shape.join("x")})`);
-    if (a.dtype !== b.dtype) throw new Error(`addScaled: dtypes differ (${a.dtype} and ${b.dtype})`);
+    if (a.dtype !== b.dtype) throw dtypesDiffer("addScaled", a.dtype, b.dtype);
     const out = allocate(a.dtype, a.size);
     kernels().axpy(alpha, b.data, a.data, out);
     return new Tensor(a.shape, out);

@@ -1,7 +1,7 @@
 /** Matrix products (numpy's matmul: vectors, matrices, batches) and transposes of 2-D tensors. */
 import { defineOp } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
-import { Tensor, allocate, expectTensor, shapeString, zeros, type Shape } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeString, zeros, type Shape, dtypesDiffer } from "../tensor.ts";
 import { mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { broadcastShapes, broadcastTo } from "./broadcast.ts";
@@ -35,7 +35,7 @@ const matmulOp = defineOp<[Tensor, Tensor], Transposes>({
   name: "matmul",
   forward([a, b], t) {
     const [m, k, n] = productDims(a.shape, b.shape, t);
-    if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ (${a.dtype} and ${b.dtype})`);
+    if (a.dtype !== b.dtype) throw dtypesDiffer("matmul", a.dtype, b.dtype);
     const out = allocate(a.dtype, m * n);
     kernels().matmul(a.data, b.data, out, m, k, n, t.transA, t.transB);
     return new Tensor([m, n], out);

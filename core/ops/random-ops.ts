@@ -3,14 +3,14 @@
  * each new key (a mask made in JavaScript would be a constant of the trace, the same on every step).
  */
 import { defineOp, type Op } from "../op.ts";
-import { kernels } from "../kernels/backend.ts";
+import { defaultDType, kernels } from "../kernels/backend.ts";
 import { split, type Key } from "../random.ts";
 import { Tensor, allocate, shapeSize, shapeString, zeros, type DType, type Shape } from "../tensor.ts";
 import { broadcastTo } from "./broadcast.ts";
 import { reshape, slice, stack } from "./shape.ts";
 
 /** A key as a tensor of four 16-bit halves (exact in float32), what random ops take. */
-export function keyTensor(k: Key, dtype: DType = "float64"): Tensor {
+export function keyTensor(k: Key, dtype: DType = defaultDType()): Tensor {
   const data = allocate(dtype, 4);
   data[0] = k[0] >>> 16;
   data[1] = k[0] & 0xffff;
@@ -20,7 +20,7 @@ export function keyTensor(k: Key, dtype: DType = "float64"): Tensor {
 }
 
 /** Keys for `n` steps or examples, as one [n, 4] tensor (row i is split(k, n)[i]). */
-export function keyTensors(k: Key, n: number, dtype: DType = "float64"): Tensor {
+export function keyTensors(k: Key, n: number, dtype: DType = defaultDType()): Tensor {
   const rows = split(k, n).map((s) => keyTensor(s, dtype));
   return stack(rows, 0);
 }

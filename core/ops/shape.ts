@@ -2,7 +2,7 @@
 import { defineOp, type Op } from "../op.ts";
 import { kernels } from "../kernels/backend.ts";
 import { describeValue } from "../describe.ts";
-import { Tensor, allocate, expectTensor, shapeSize, shapeString, type Shape } from "../tensor.ts";
+import { Tensor, allocate, expectTensor, shapeSize, shapeString, type Shape, dtypesDiffer } from "../tensor.ts";
 import { broadcastTo } from "./broadcast.ts";
 
 function resolveShape(from: Shape, shape: Shape): number[] {
@@ -119,7 +119,7 @@ const concatOp: Op<[Tensor, Tensor], number> = defineOp<[Tensor, Tensor], number
     if (a.rank !== b.rank || a.shape.some((d, i) => i !== axis && d !== b.shape[i])) {
       throw new Error(`concat: shapes ${shapeString(a.shape)} and ${shapeString(b.shape)} differ off axis ${axis}`);
     }
-    if (a.dtype !== b.dtype) throw new Error(`concat: dtypes differ (${a.dtype} and ${b.dtype})`);
+    if (a.dtype !== b.dtype) throw dtypesDiffer("concat", a.dtype, b.dtype);
     const { rows, inner } = aroundAxis("concat", a, axis);
     const shape = a.shape.map((d, i) => (i === axis ? d + b.shape[axis] : d));
     const out = allocate(a.dtype, shapeSize(shape));

@@ -79,9 +79,9 @@ export interface WholeRunResult {
   readonly steal?: number;
 }
 
-export type WholeRunPeer = "numpy" | "c";
+export type WholeRunPeer = "numpy" | "c" | "library";
 
-const peerNames: Record<WholeRunPeer, string> = { numpy: "numpy float32", c: "C (sparse_sgd.c)" };
+const peerNames: Record<WholeRunPeer, string> = { numpy: "numpy float32", c: "C (sparse_sgd.c)", library: "the README's library loop" };
 
 /** `rounds` of tsgrad's `train` (the seed's run, `epochs` epochs) and the peer's, alternating. */
 export async function wholeRun(epochs: number, rounds: number, peer: WholeRunPeer, dataDir: string, log: (s: string) => void): Promise<WholeRunResult> {
@@ -96,7 +96,13 @@ export async function wholeRun(epochs: number, rounds: number, peer: WholeRunPee
         const m = /, ([\d.]+) s$/.exec(l);
         return m === null ? undefined : Number(m[1]);
       }));
-      others.push(c !== undefined
+      others.push(peer === "library"
+        // The README's loop (examples/mnist-loop.ts): the same network and settings from the library's parts.
+        ? await timed(process.execPath, ["--import", "tsx", "examples/mnist-loop.ts", String(epochs)], (l) => {
+          const m = /, ([\d.]+) s$/.exec(l);
+          return m === null ? undefined : Number(m[1]);
+        })
+        : c !== undefined
         ? await timed(c.binary, [dataDir, String(epochs)], (l) => {
           const m = / train ([\d.]+) s/.exec(l);
           return m === null ? undefined : Number(m[1]);
