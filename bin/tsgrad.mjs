@@ -9,6 +9,7 @@ const commands = {
   evaluate: "accuracy, per-class accuracy and confusion matrix of a saved model",
   predict: "read the digit in pictures (PNG or JPEG) with a saved model",
   sweep: "train every combination of the values given and compare them",
+  experiment: "the book's experiments: slowdown (chapter 3) and vanishing gradients (chapter 5)",
   bench: "measure training speed",
   "check-predict": "check predict's normaliser against MNIST's own digits",
   playground: "serve the playground: train in a browser tab, look inside, draw a digit",

@@ -51,6 +51,10 @@ function decimals(ticks: readonly number[]): number {
 export interface Panel {
   readonly title: string;
   readonly unit: "%" | "";
+  /** Plot log₁₀ of the values (positive ones), ticks at powers of ten: for numbers over orders of magnitude. */
+  readonly log?: boolean;
+  /** The x axis's name (default "epoch"). */
+  readonly xLabel?: string;
   readonly curves: readonly Curve[];
   /** A marked point: the best epoch of the curve at `curve`, with its label. */
   readonly best?: { readonly curve: number; readonly epoch: number; readonly label: string };
@@ -61,9 +65,12 @@ const PLOT_W = 560, PLOT_H = 240, LEFT = 80, LEGEND_W = 420, PANEL_GAP = 90;
 /** One panel: curves over epochs with round-number ticks; the legend sits right of the plot, never over a curve. */
 function drawPanel(p: Panel, y0: number): string {
   const x0 = LEFT, w = PLOT_W, h = PLOT_H;
-  const all = p.curves.flatMap((c) => c.values).filter(Number.isFinite);
+  const scale = (v: number) => (p.log === true ? (v > 0 ? Math.log10(v) : NaN) : v);
+  const all = p.curves.flatMap((c) => c.values.map(scale)).filter(Number.isFinite);
   if (all.length === 0) return "";
-  const ticks = niceTicks(Math.min(...all), Math.max(...all));
+  const ticks = p.log === true
+    ? Array.from({ length: Math.ceil(Math.max(...all)) - Math.floor(Math.min(...all)) + 1 }, (_, i) => Math.floor(Math.min(...all)) + i)
+    : niceTicks(Math.min(...all), Math.max(...all));
   const lo = ticks[0], hi = ticks[ticks.length - 1] > lo ? ticks[ticks.length - 1] : lo + 1;
   const n = Math.max(...p.curves.map((c) => c.values.length));
   const px = (i: number) => x0 + (n <= 1 ? w / 2 : (i * w) / (n - 1));
@@ -75,20 +82,21 @@ function drawPanel(p: Panel, y0: number): string {
   ];
   for (const v of ticks) {
     parts.push(`<line x1="${x0}" x2="${x0 + w}" y1="${py(v)}" y2="${py(v)}" stroke="#eee"/>`);
-    parts.push(`<text x="${x0 - 6}" y="${py(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(digits)}${p.unit}</text>`);
+    parts.push(`<text x="${x0 - 6}" y="${py(v) + 4}" font-size="11" text-anchor="end">${p.log === true ? `1e${v}` : `${v.toFixed(digits)}${p.unit}`}</text>`);
   }
   const step = Math.max(1, Math.ceil(n / 10));
   for (let i = 0; i < n; i += step) parts.push(`<text x="${px(i)}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${i}</text>`);
-  parts.push(`<text x="${x0 + w / 2}" y="${y0 + h + 32}" font-size="12" text-anchor="middle">epoch</text>`);
+  parts.push(`<text x="${x0 + w / 2}" y="${y0 + h + 32}" font-size="12" text-anchor="middle">${escapeXml(p.xLabel ?? "epoch")}</text>`);
   p.curves.forEach((c, ci) => {
-    const pts = c.values.map((v, i) => (Number.isFinite(v) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : "")).filter((x) => x !== "").join(" ");
+    const pts = c.values.map(scale).map((v, i) => (Number.isFinite(v) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : "")).filter((x) => x !== "").join(" ");
     parts.push(`<polyline points="${pts}" fill="none" stroke="${c.colour}" stroke-width="2"/>`);
     const ly = y0 + 14 + 18 * ci;
     parts.push(`<line x1="${x0 + w + 16}" x2="${x0 + w + 36}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c.colour}" stroke-width="3"/>`);
     parts.push(`<text x="${x0 + w + 42}" y="${ly}" font-size="12" fill="#333">${escapeXml(c.label)}</text>`);
   });
   if (p.best !== undefined) {
-    const v = p.curves[p.best.curve]?.values[p.best.epoch];
+    const raw = p.curves[p.best.curve]?.values[p.best.epoch];
+    const v = raw === undefined ? undefined : scale(raw);
     if (v !== undefined && Number.isFinite(v)) {
       parts.push(`<circle cx="${px(p.best.epoch)}" cy="${py(v)}" r="5" fill="none" stroke="#000" stroke-width="1.5"/>`);
       parts.push(`<text x="${px(p.best.epoch)}" y="${py(v) + (py(v) < y0 + 20 ? 18 : -9)}" font-size="11" text-anchor="middle">${escapeXml(p.best.label)}</text>`);
