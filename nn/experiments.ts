@@ -143,3 +143,28 @@ export function vanishing(options: VanishingOptions): VanishingResult {
   }
   return { sizes, norms };
 }
+
+/** One layer's gradient norms after an epoch: ‖∂C/∂θ‖ for each of its parameter tensors, by name (w, b, …). */
+export interface LayerGradientNorms {
+  /** The layer's place in the network (its index in the spec's layer list). */
+  readonly layer: number;
+  readonly norms: Readonly<Record<string, number>>;
+}
+
+/**
+ * The gradient of the cost over `batch` for every layer that has parameters: what `train`'s gradient monitor
+ * records each epoch (for any network; the book's measure is the biases' `b`).
+ */
+export function layerGradientNorms(net: Network, params: Tree, cost: Cost, batch: LabelledTensors): LayerGradientNorms[] {
+  const g = grad((p: Tree) => cost(net.apply(p, batch.x), batch.y))(params);
+  const out: LayerGradientNorms[] = [];
+  (g as readonly Tree[]).forEach((layer, i) => {
+    const norms: Record<string, number> = {};
+    treeMap(layer, (leaf, path) => {
+      norms[path === "" ? "all" : path] = sqrt(sum(square(leaf))).item();
+      return leaf;
+    });
+    if (Object.keys(norms).length > 0) out.push({ layer: i, norms });
+  });
+  return out;
+}

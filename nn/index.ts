@@ -28,6 +28,6 @@ export { decodeTree, encodeTree, treesEqual, type TreeJson } from "./tree-codec.
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeCheckpoint, decodeCheckpointHeader, encodeCheckpoint, encodeCheckpointSafetensors, type Checkpoint, type Resumed } from "./checkpoint.ts";
 export { bestEpoch, combine, constant, earlyStopping, exponentialDecay, halveOnPlateau, score, stepDecay, type Schedule, type ScheduleDecision } from "./schedules.ts";
 export { majorityVote } from "./ensemble.ts";
-export { BOOK_STARTS, hiddenBiasGradientNorms, slowdown, vanishing, vanishingNetwork, type LabelledTensors, type NeuronStart, type SlowdownOptions, type SlowdownRun, type VanishingOptions, type VanishingResult } from "./experiments.ts";
+export { BOOK_STARTS, hiddenBiasGradientNorms, layerGradientNorms, type LayerGradientNorms, slowdown, vanishing, vanishingNetwork, type LabelledTensors, type NeuronStart, type SlowdownOptions, type SlowdownRun, type VanishingOptions, type VanishingResult } from "./experiments.ts";
 export { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, treeSkeleton } from "./safetensors.ts";
 export { bestByEvaluation, bestLine, copyTree, epochLine, percentOf } from "./report.ts";

@@ -6,6 +6,7 @@
 import { foldIn, keyTensor, permutation, Tensor, treeLeaves, treeMap, type Key, type SparseBatch, type Tree } from "../core/index.ts";
 import type { Cost } from "./costs.ts";
 import { evaluate, type Evaluation, type Examples } from "./evaluate.ts";
+import { layerGradientNorms, type LabelledTensors, type LayerGradientNorms } from "./experiments.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { bestEpoch, constant, type Schedule } from "./schedules.ts";
 import type { Network } from "./spec.ts";
@@ -23,6 +24,8 @@ export interface EpochResult {
   readonly monitors?: Partial<Record<MonitorName, Evaluation>>;
   /** The learning-rate scale the schedule set for this epoch. */
   readonly etaScale: number;
+  /** Each layer's gradient norms on the gradient monitor's examples, when the setup has one. */
+  readonly gradients?: readonly LayerGradientNorms[];
   /** Seconds spent on the epoch's training steps (evaluation excluded). */
   readonly seconds: number;
   /** CPU seconds of the epoch's training steps, when the setup has a cpuClock. */
@@ -43,6 +46,7 @@ export interface EpochSummary {
   readonly evaluation?: Score;
   readonly monitors?: Partial<Record<MonitorName, Score>>;
   readonly etaScale?: number;
+  readonly gradients?: readonly LayerGradientNorms[];
   readonly seconds: number;
   readonly cpuSeconds?: number;
 }
@@ -59,6 +63,7 @@ export function summarise(r: EpochResult): EpochSummary {
     ...(r.evaluation === undefined ? {} : { evaluation: scoreOf(r.evaluation) }),
     ...(r.monitors === undefined ? {} : { monitors }),
     etaScale: r.etaScale,
+    ...(r.gradients === undefined ? {} : { gradients: r.gradients }),
     seconds: r.seconds,
     ...(r.cpuSeconds === undefined ? {} : { cpuSeconds: r.cpuSeconds }),
   };
@@ -87,6 +92,11 @@ export interface TrainSetup {
   readonly data: Examples;
   readonly evalData?: Examples;
   readonly monitors?: Partial<Record<MonitorName, Examples>>;
+  /**
+   * Examples (up to their first 1,000) over which each layer's gradient norms are measured after every epoch
+   * (`train --monitor gradients`, the playground's gradient chart).
+   */
+  readonly gradientMonitor?: Examples;
   readonly epochs: number;
   readonly batchSize: number;
   /** Shuffles derive from this key and the epoch number, so a resumed run shuffles as an unbroken one. */
@@ -240,6 +250,18 @@ async function trainBatches(loop: Loop, state: TrainState, epoch: number, update
   return (await askInterrupted(loop)) ? { kind: "interrupted", at } : { kind: "trained", at, seconds, ...(cpuSeconds === undefined ? {} : { cpuSeconds }) };
 }
 
+/** The gradient monitor's examples as one batch (its first 1,000 at most), gathered once per set. */
+const gradientBatches = new WeakMap<Examples, LabelledTensors>();
+function gradientBatch(set: Examples): LabelledTensors {
+  let b = gradientBatches.get(set);
+  if (b === undefined) {
+    const batch = set.gather(Array.from({ length: Math.min(1000, set.size) }, (_, i) => i));
+    b = { x: batch.x, y: batch.y };
+    gradientBatches.set(set, b);
+  }
+  return b;
+}
+
 /** The epoch's result (its evaluations) and the state after it, with the best epoch's parameters kept. */
 function endEpoch(loop: Loop, state: TrainState, epoch: number, etaScale: number, trained: { at: Position; seconds: number; cpuSeconds?: number }): { result: EpochResult; state: TrainState } {
   const { net, cost, evalData, monitors: sets } = loop.setup;
@@ -252,6 +274,7 @@ function endEpoch(loop: Loop, state: TrainState, epoch: number, etaScale: number
     evaluation: evalData === undefined ? undefined : evaluate(net, params, evalData, cost),
     ...(sets === undefined ? {} : { monitors }),
     etaScale,
+    ...(loop.setup.gradientMonitor === undefined ? {} : { gradients: layerGradientNorms(net, params, cost, gradientBatch(loop.setup.gradientMonitor)) }),
     seconds: trained.seconds,
     ...(trained.cpuSeconds === undefined ? {} : { cpuSeconds: trained.cpuSeconds }),
   };

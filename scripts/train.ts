@@ -5,8 +5,8 @@
  */
 import { right } from "fp-ts/lib/Either.js";
 import { cast, key, treeMap, type Key, type Tree } from "../core/index.ts";
-import { gather, SHIFTS } from "../datasets/index.ts";
-import { bestLine, decodeCheckpoint, encodeCheckpoint, encodeCheckpointSafetensors, encodeModel, encodeModelSafetensors, epochLine, epochRecord, initialState, percentOf, specParameterCount, train, withoutInit, type EpochResult, type TrainState } from "../nn/index.ts";
+import { gather, SHIFTS, sliceDataset } from "../datasets/index.ts";
+import { bestLine, decodeCheckpoint, encodeCheckpoint, encodeCheckpointSafetensors, encodeModel, encodeModelSafetensors, epochLine, epochRecord, initialState, percentOf, specParameterCount, train, withoutInit, type EpochResult, type MonitorName, type TrainState } from "../nn/index.ts";
 import { useBackend } from "./cli/backend.ts";
 import { terminalChart } from "./cli/charts.ts";
 import { examples, loadSplits, shiftedExamples } from "./cli/data.ts";
@@ -57,11 +57,12 @@ function setUp(cli: NonNullable<ReturnType<typeof commandLine<typeof trainFlags>
   // L2's n is the size of the training set as trained on: ×5 with the shifted copies (as the book's expanded data).
   const trainingSize = splits.training.count * (f.expand === "shift" ? SHIFTS.length : 1);
   // Early stopping and the plateau schedule judge by validation accuracy: watch it if the evaluation set is not it.
-  const watched = new Set(f.monitor ?? []);
+  const watched = new Set((f.monitor ?? []).filter((m): m is MonitorName => m !== "gradients"));
+  const gradients = f.monitor?.includes("gradients") === true;
   if ((f["early-stop"] !== undefined || f.schedule.kind === "halve-on-plateau" || f["save-best"] !== undefined) && f.eval !== "validation") watched.add("validation");
   const quiet = cli.flags.quiet;
   return {
-    f, options, raw, resuming, checkpointPath, dtype, splits, net, watched, quiet, trainingSize,
+    f, options, raw, resuming, checkpointPath, dtype, splits, net, watched, gradients, quiet, trainingSize,
     cost: buildCost(f),
     optimizer: buildOptimizer(f, trainingSize),
     schedule: buildSchedule(f.schedule, f["early-stop"]),
@@ -118,6 +119,7 @@ async function trainPrinting(run: Run, rootKey: Key, start: TrainState, writeChe
       monitors: Object.fromEntries([...run.watched].map((m) => [m, examples(splits[m], dtype)])),
       data: f.expand === "shift" ? shiftedExamples(splits.training, dtype) : examples(splits.training, dtype),
       evalData: examples(f.eval === "test" ? splits.test : splits.validation, dtype),
+      ...(run.gradients ? { gradientMonitor: examples(sliceDataset(splits.training, 0, Math.min(1000, splits.training.count)), dtype) } : {}),
       epochs: f.epochs, batchSize: f["batch-size"], key: rootKey,
       cpuClock: cpuSeconds,
     },

@@ -9,7 +9,10 @@ import { runFlags } from "./train-flags.ts";
 export function appendLog(path: string, r: EpochSummary, eta: number, evalSet: string): void {
   const score = (e: Score | undefined) => (e === undefined ? undefined : { correct: e.correct, total: e.total, accuracy: e.total === 0 ? null : e.correct / e.total, cost: e.cost });
   const monitors = Object.fromEntries(Object.entries(r.monitors ?? {}).map(([k, e]) => [k, score(e)]));
-  const record = { epoch: r.epoch, eta: eta * (r.etaScale ?? 1), trainCost: r.trainCost, seconds: r.seconds, ...(r.cpuSeconds === undefined ? {} : { cpuSeconds: r.cpuSeconds }), [evalSet]: score(r.evaluation), ...monitors };
+  const record = {
+    epoch: r.epoch, eta: eta * (r.etaScale ?? 1), trainCost: r.trainCost, seconds: r.seconds, ...(r.cpuSeconds === undefined ? {} : { cpuSeconds: r.cpuSeconds }), [evalSet]: score(r.evaluation), ...monitors,
+    ...(r.gradients === undefined ? {} : { gradients: r.gradients }),
+  };
   appendRecord(path, `${JSON.stringify(record)}\n`, "--log");
 }
 

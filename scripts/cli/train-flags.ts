@@ -33,10 +33,12 @@ const scheduleSpec = fromString<ScheduleSpec>("schedule", "expected constant, ha
   return undefined;
 });
 
-const monitorNames: readonly MonitorName[] = ["training", "validation", "test"];
-const monitorList = fromString<MonitorName[]>("monitor", `expected a comma-separated list of ${monitorNames.join(", ")}`, (s) => {
+/** What --monitor can watch: a data set's accuracy and cost, or each layer's gradient norms. */
+export type Watched = MonitorName | "gradients";
+const monitorNames: readonly Watched[] = ["training", "validation", "test", "gradients"];
+const monitorList = fromString<Watched[]>("monitor", `expected a comma-separated list of ${monitorNames.join(", ")}`, (s) => {
   const names = s.split(",").map((x) => x.trim());
-  return names.every((n) => (monitorNames as readonly string[]).includes(n)) && new Set(names).size === names.length ? (names as MonitorName[]) : undefined;
+  return names.every((n) => (monitorNames as readonly string[]).includes(n)) && new Set(names).size === names.length ? (names as Watched[]) : undefined;
 });
 
 /** Flags that define a run: a checkpoint records them and a resumed run takes them back. */
@@ -58,7 +60,7 @@ export const runFlags = {
   "train-size": { codec: positiveInt, placeholder: "N", help: "train on the first N training images only" },
   backend: backendFlag,
   threads: threadsFlag,
-  monitor: { codec: monitorList, placeholder: "SETS", help: "also measure cost and accuracy on these sets each epoch: training,validation,test" },
+  monitor: { codec: monitorList, placeholder: "SETS", help: "also measure each epoch: cost and accuracy on these sets (training, validation, test), and/or gradients: each layer's gradient norms over the first 1,000 training images (in --log's records)" },
   schedule: { codec: scheduleSpec, default: "constant", placeholder: "SPEC", help: "η schedule: constant | halve-on-plateau:N (the book's; stops at η/128) | step:EVERY:FACTOR | exponential:GAMMA" },
   "early-stop": { codec: positiveInt, placeholder: "N", help: "stop when validation accuracy has not improved for N epochs; keep the best parameters" },
 } as const;

@@ -155,3 +155,31 @@ test("train reports CPU seconds beside wall seconds: in its summary and in each 
   assert.equal(records.length, 2);
   for (const rec of records) assert.ok(rec.cpuSeconds > 0 && Number.isFinite(rec.cpuSeconds), JSON.stringify(rec));
 });
+
+test("--monitor gradients writes each layer's gradient norms into --log's records: those of the saved parameters on the first training images", async () => {
+  const out = tempDir();
+  const model = join(out, "model.json"), log = join(out, "log.jsonl");
+  const r = await runScript("train", ["--data", data, "--layers", "64,16,12,10", "--batch-size", "10", "--eta", "3", "--epochs", "2", "--monitor", "gradients", "--log", log, "--save", model, "--backend", "js"]);
+  assert.equal(r.code, 0, r.stderr);
+  const records = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { gradients: { layer: number; norms: Record<string, number> }[] });
+  assert.equal(records.length, 2);
+  assert.deepEqual(records[1].gradients.map((g) => [g.layer, Object.keys(g.norms).sort()]), [[0, ["b", "w"]], [2, ["b", "w"]], [4, ["b", "w"]]]);
+  // Recomputed from the saved (last epoch's) parameters over the training set's first images: the same numbers.
+  const T = await import("../../core/index.ts");
+  const nn = await import("../../nn/index.ts");
+  const { gather, seedSplit } = await import("../../datasets/index.ts");
+  const { loadIdxDirectory } = await import("../../node/index.ts");
+  const m = nn.decodeModel(JSON.parse(readFileSync(model, "utf8")), model);
+  const dir = loadIdxDirectory(data), splits = dir._tag === "Right" ? seedSplit(dir.right) : dir;
+  if (m._tag === "Left" || splits._tag === "Left") throw new Error("model or data did not load");
+  const training = splits.right.training;
+  const batch = T.withKernels(T.fastKernels, () => gather(training, Array.from({ length: Math.min(1000, training.count) }, (_, i) => i), "float64"));
+  const want = T.withKernels(T.fastKernels, () => nn.layerGradientNorms(m.right.net, m.right.params, nn.quadratic, batch));
+  records[1].gradients.forEach((g, i) => {
+    assert.equal(g.layer, want[i].layer);
+    for (const k of ["w", "b"]) assert.ok(Math.abs(g.norms[k] - want[i].norms[k]) <= 1e-12 * want[i].norms[k], `layer ${g.layer} ${k}: ${g.norms[k]} vs ${want[i].norms[k]}`);
+  });
+  const bad = await runScript("train", [...small, "--monitor", "gradient"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--monitor.*training, validation, test, gradients/);
+});
