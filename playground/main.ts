@@ -4,7 +4,7 @@
  */
 import uPlot from "uplot";
 import { toMnistDigit } from "../datasets/index.ts";
-import { COST_WINDOW, type FromWorker, type Mistake, type PlaygroundConfig, type RunState, type ToWorker } from "./protocol.ts";
+import { COST_WINDOW, type FromWorker, type LayerGradient, type Mistake, type PlaygroundConfig, type RunState, type ToWorker } from "./protocol.ts";
 import { defaultConfig } from "./setup.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -116,14 +116,38 @@ const accuracyChart = new uPlot({
   series: [{ label: "epochs" }, { label: "validation", stroke: "#2874a6", width: 1.5 }, { label: "test", stroke: "#1e8449", width: 1.5 }],
   axes: [{ label: "epochs done" }, {}],
 }, accuracyData, $("accuracy-chart"));
+/** ‖∂C/∂b‖ per layer after each epoch, on a log scale: made at the first epoch, when the layers are known. */
+let gradientData: number[][] = [[]];
+let gradientChart: uPlot | undefined;
+const LAYER_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"];
+function addGradients(epoch: number, layers: readonly LayerGradient[]): void {
+  if (layers.length === 0) return;
+  if (gradientChart === undefined || gradientData.length !== layers.length + 1) {
+    gradientChart?.destroy();
+    gradientData = [[], ...layers.map(() => [])];
+    gradientChart = new uPlot({
+      title: "gradient norm per layer, ‖∂C/∂b‖ (log scale)", legend: { live: false }, width: chartWidth("gradient-chart"), height: 220,
+      scales: { x: { time: false }, y: { distr: 3 } },
+      series: [{ label: "epochs" }, ...layers.map((l, i) => ({ label: l.label, stroke: LAYER_COLOURS[i % LAYER_COLOURS.length], width: 1.5 }))],
+      axes: [{ label: "epochs done" }, {}],
+    }, gradientData as uPlot.AlignedData, $("gradient-chart"));
+  }
+  gradientData[0].push(epoch + 1);
+  layers.forEach((l, i) => gradientData[i + 1].push(l.norm));
+  gradientChart.setData(gradientData as uPlot.AlignedData);
+  // The norms so far, for the browser test to read.
+  document.body.dataset.gradientNorms = JSON.stringify(gradientData.slice(1));
+}
 new ResizeObserver(() => {
   costChart.setSize({ width: chartWidth("cost-chart"), height: 220 });
   accuracyChart.setSize({ width: chartWidth("accuracy-chart"), height: 220 });
+  gradientChart?.setSize({ width: chartWidth("gradient-chart"), height: 220 });
 }).observe($("train"));
 /** Before any data a chart says what will appear in it. */
 function showPlaceholders(): void {
   $("cost-empty").hidden = costData[0].length > 0;
   $("accuracy-empty").hidden = accuracyData[0].length > 0;
+  $("gradient-empty").hidden = gradientData[0].length > 0;
 }
 function addCostPoints(points: readonly { epoch: number; cost: number }[]): void {
   for (const p of points) {
@@ -150,6 +174,10 @@ function clearCharts(): void {
   }
   costChart.setData(costData);
   accuracyChart.setData(accuracyData);
+  gradientChart?.destroy();
+  gradientChart = undefined;
+  gradientData = [[]];
+  delete document.body.dataset.gradientNorms;
   showPlaceholders();
 }
 showPlaceholders();
@@ -358,6 +386,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       accuracyData[1].push(m.validationAccuracy);
       accuracyData[2].push(m.testAccuracy);
       accuracyChart.setData(accuracyData);
+      addGradients(m.epoch, m.gradients);
       showPlaceholders();
       progressText = ` ${m.epoch + 1} of ${input("epochs").value} epochs`;
       $("speed").textContent = `images/s: ${Math.round(m.imagesPerSecond).toLocaleString("en")} (epoch ${m.epoch}'s training)`;

@@ -30,6 +30,13 @@ export type ToWorker =
   | { readonly type: "loadModel"; readonly name: string; readonly bytes: ArrayBuffer }
   | { readonly type: "saveModel" };
 
+/** One layer's gradient norm after an epoch, for the page's chart: a line per layer. */
+export interface LayerGradient {
+  /** "layer 0 (dense 30)": its place in the spec and what it is. */
+  readonly label: string;
+  readonly norm: number;
+}
+
 /** A misclassified test digit. */
 export interface Mistake {
   readonly index: number;
@@ -62,6 +69,8 @@ export type FromWorker =
       readonly confusion: number[][];
       readonly mistakes: readonly Mistake[];
       readonly imagesPerSecond: number;
+      /** Each layer with parameters: ‖∂C/∂b‖ (its biases, the book's chapter 5 measure; else all its parameters) over the first 1,000 training images. */
+      readonly gradients: readonly LayerGradient[];
     }
   /** The first layer's incoming weights, unit by unit (units × inputs), for the tiles. */
   | { readonly type: "weights"; readonly units: number; readonly inputs: number; readonly w: Float32Array }

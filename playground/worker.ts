@@ -5,7 +5,7 @@
  * later (predictions, tiles, the saved model) is a copy taken between steps.
  */
 import { browserHelperStarter, cast, createWasmKernels, fastKernels, key, setKernels, Tensor, treeLeaves, treeMap, wasmSupported, type DType, type Tree } from "../core/index.ts";
-import { fetchIdxDirectory, gather, batchGatherer, seedSplit, type Dataset, type Splits } from "../datasets/index.ts";
+import { fetchIdxDirectory, gather, batchGatherer, seedSplit, sliceDataset, type Dataset, type Splits } from "../datasets/index.ts";
 import { COST_WINDOW } from "./protocol.ts";
 import { bestLine, copyTree, epochLine, percentOf, costs, decodeModel, decodeSafetensors, encodeModel, looksLikeSafetensors, epochRecord, initialState, train, type EpochSummary, type Evaluation, type Examples, type Network, type TrainSetup, type TrainState, evaluate } from "../nn/index.ts";
 import type { FromWorker, Mistake, PlaygroundConfig, RunState, ToWorker } from "./protocol.ts";
@@ -60,6 +60,13 @@ function postWeights(params: Tree, inputs: number): void {
 
 const percent = percentOf;
 
+/** A layer as the gradient chart's legend names it: its place and its spec ("layer 2: dense 30"). */
+function layerLabel(net: Network, i: number): string {
+  const spec = net.spec.layers[i];
+  const kind = typeof spec === "string" ? spec : Object.entries(spec).filter(([k]) => k !== "init").map(([k, v]) => `${k} ${Array.isArray(v) ? v.join("×") : String(v)}`).join(", ");
+  return `layer ${i}: ${kind}`;
+}
+
 async function start(config: PlaygroundConfig): Promise<void> {
   if (splits === undefined) return fail("the data has not loaded yet");
   const data = splits;
@@ -75,6 +82,8 @@ async function start(config: PlaygroundConfig): Promise<void> {
   const setup: TrainSetup = {
     net: net.right, cost: cost.right, optimizer,
     data: examplesOf(training), evalData: examplesOf(data.test), monitors: { validation: examplesOf(data.validation) },
+    // Each layer's gradient norms after every epoch, over the first 1,000 training images (the gradient chart).
+    gradientMonitor: examplesOf(sliceDataset(training, 0, Math.min(1000, training.count))),
     epochs: config.epochs, batchSize: config.batchSize, key: key(config.seed),
   };
   const first = initialState(net.right, optimizer, key(config.seed));
@@ -126,6 +135,7 @@ async function resume(): Promise<void> {
         type: "epoch", epoch: r.epoch, trainCost: r.trainCost, testAccuracy: percent(test.correct, test.total),
         validationAccuracy: validation === undefined ? null : percent(validation.correct, validation.total),
         confusion: test.confusion, mistakes: mistakes(test, splits!.test), imagesPerSecond: setup.data.size / r.seconds,
+        gradients: (r.gradients ?? []).map((g) => ({ label: layerLabel(setup.net, g.layer), norm: g.norms.b ?? Math.hypot(...Object.values(g.norms)) })),
       });
       live.params = s.params;
       live.history = s.history;

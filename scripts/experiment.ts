@@ -51,7 +51,7 @@ interface VanishingRow {
   readonly run: VanishingResult;
 }
 
-const fmt = (xs: readonly number[]) => xs.map((x) => x.toFixed(4)).join("  ");
+const fmt = (xs: readonly number[]) => xs.map((x) => (x < 0.001 ? x.toExponential(1) : x.toFixed(4)).padStart(7)).join("  ");
 
 function vanishingText(rows: readonly VanishingRow[], seeds: number, size: number): string {
   const lines = [`‖∂C/∂bˡ‖ of each hidden layer (first hidden layer first), the gradient averaged over ${size} training images:`, ""];
@@ -60,9 +60,10 @@ function vanishingText(rows: readonly VanishingRow[], seeds: number, size: numbe
     const book = r.activation === "sigmoid" ? BOOK_VANISHING[name] : undefined;
     const last = r.run.norms[r.run.norms.length - 1];
     lines.push(`  ${name} ${r.activation}, ${r.cost}:`);
-    lines.push(`    at initialisation, mean of ${seeds} seeds: ${fmt(r.meanAtInit)}${book === undefined ? "" : `   (book: ${book.join(", ")})`}`);
-    lines.push(`    seed 1, at initialisation:             ${fmt(r.run.norms[0])}`);
-    if (r.run.norms.length > 1) lines.push(`    seed 1, after ${String(r.run.norms.length - 1).padEnd(3)} epochs:              ${fmt(last)}`);
+    const label = (s: string) => `    ${s.padEnd(36)}`;
+    lines.push(`${label(`at initialisation, mean of ${seeds} seeds:`)}${fmt(r.meanAtInit)}${book === undefined ? "" : `   (book: ${book.join(", ")})`}`);
+    lines.push(`${label("seed 1, at initialisation:")}${fmt(r.run.norms[0])}`);
+    if (r.run.norms.length > 1) lines.push(`${label(`seed 1, after ${r.run.norms.length - 1} epochs:`)}${fmt(last)}`);
     const ratio = r.meanAtInit[r.meanAtInit.length - 1] / r.meanAtInit[0];
     lines.push(`    last hidden layer / first: ${ratio.toFixed(1)}×`);
   }

@@ -196,7 +196,7 @@ test("the JavaScript kernels (what a browser without WebAssembly SIMD gets) trai
   await page.close();
 });
 
-test("at phone and laptop widths nothing scrolls sideways; the cost chart has a point per 1,000 images on a log axis; charts say what will appear; a bad link value is said", { skip }, async () => {
+test("at phone and laptop widths nothing scrolls sideways; the cost chart has a point per 1,000 images on a log axis; the gradient chart a line per layer; charts say what will appear; a bad link value is said", { skip }, async () => {
   for (const [width, height] of [[390, 844], [1024, 768]]) {
     const page = await browser!.newPage({ viewport: { width, height } });
     page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
@@ -212,6 +212,12 @@ test("at phone and laptop widths nothing scrolls sideways; the cost chart has a 
     assert.equal(await page.locator("#cost-empty").isVisible(), false);
     assert.match((await page.locator("#cost-chart").textContent()) ?? "", /mean over each 1,000 images, log scale/);
     assert.equal(await page.evaluate(() => document.body.dataset.costPoints), "6", "2 epochs of 3,000 images: 3 windows each");
+    // The gradient chart: a line per layer with parameters (784-30-10: two), a positive norm per epoch.
+    const norms = JSON.parse(await page.evaluate(() => document.body.dataset.gradientNorms ?? "[]")) as number[][];
+    assert.equal(norms.length, 2, "a line per layer with parameters");
+    assert.ok(norms.every((l) => l.length === 2 && l.every((v) => v > 0 && Number.isFinite(v))), JSON.stringify(norms));
+    assert.equal(await page.locator("#gradient-empty").isVisible(), false);
+    assert.match((await page.locator("#gradient-chart").textContent()) ?? "", /gradient norm per layer, ‖∂C\/∂b‖ \(log scale\)[\s\S]*layer 0: dense 30[\s\S]*layer 2: dense 10/);
     mkdirSync(shots, { recursive: true });
     if (width === 390) await page.screenshot({ path: join(shots, "playground-phone.png"), fullPage: true });
     await page.close();
