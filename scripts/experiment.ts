@@ -29,11 +29,11 @@ const costsByName: Record<string, Cost> = { quadratic, "cross-entropy": crossEnt
 const BOOK_SLOWDOWN: Record<string, number> = { "0.6,0.9": 0.09, "2,2": 0.2 };
 
 function slowdownText(runs: readonly SlowdownRun[], epochs: number): string {
-  const lines = [`one sigmoid neuron, input 1, target 0, ${epochs} epochs of gradient descent:`, "", "  start (w, b)  cost            output at 0 → 50 → end   cost at 50    cost at end   book (quadratic, end)"];
+  const mid = Math.min(50, epochs);
+  const lines = [`one sigmoid neuron, input 1, target 0, ${epochs} epochs of gradient descent:`, "", `  start (w, b)  cost            output at 0 → ${mid} → ${epochs}   cost at ${mid}    cost at ${epochs}   book (quadratic, 300)`];
   for (const r of runs) {
-    const at = (e: number) => Math.min(e, r.costs.length - 1);
     const book = r.cost === "quadratic" && epochs === 300 ? BOOK_SLOWDOWN[`${r.start.w},${r.start.b}`] : undefined;
-    lines.push(`  ${`${r.start.w}, ${r.start.b}`.padEnd(12)}  ${r.cost.padEnd(14)}  ${r.outputs[0].toFixed(3)} → ${r.outputs[at(50)].toFixed(3)} → ${r.outputs[r.outputs.length - 1].toFixed(3)}     ${r.costs[at(50)].toFixed(5).padStart(9)}     ${r.costs[r.costs.length - 1].toFixed(5).padStart(9)}     ${book === undefined ? "" : `output ${book.toFixed(2)}`}`);
+    lines.push(`  ${`${r.start.w}, ${r.start.b}`.padEnd(12)}  ${r.cost.padEnd(14)}  ${r.outputs[0].toFixed(3)} → ${r.outputs[mid].toFixed(3)} → ${r.outputs[r.outputs.length - 1].toFixed(3)}     ${r.costs[mid].toFixed(5).padStart(9)}     ${r.costs[r.costs.length - 1].toFixed(5).padStart(9)}     ${book === undefined ? "" : `output ${book.toFixed(2)}`}`);
   }
   return `${lines.join("\n")}\n`;
 }
