@@ -713,23 +713,50 @@ export function transposeBlocks(x: usize, out: usize, blocks: i32, rows: i32, co
   for (let b = 0; b < blocks; b++) transposeTiles(at(x, b * size), at(out, b * size), rows, cols);
 }
 
+// Whether the lanes of a running sum are finite: a NaN or an infinity among the numbers added makes it NaN
+// or ±∞ (as can an overflow of large finite numbers, which only costs the exact pass below).
+@inline function finiteSum(acc: v128): bool {
+  const s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  return s - s == 0;
+}
+
 // 2×2 max pooling, stride 2, over `planes` planes of h×w (oh×ow windows each). Four windows at a time: their
-// top-left, top-right, bottom-left and bottom-right numbers as four vectors, compared as one window is
-// (f32x4.max: a NaN anywhere in the window gives NaN, as the JS kernels; of +0 and −0 it gives +0).
+// top-left, top-right, bottom-left and bottom-right numbers as four vectors, compared as one window is. The
+// quick pass compares with pmax (`b > a ? b : a`, one instruction), which passes a NaN over, and sums what it
+// reads; where that sum is not finite (a NaN or ±∞ was read) the exact pass runs instead, with f32x4.max
+// (a NaN anywhere in the window gives NaN, as the JS kernels; it costs ~9 instructions on x86, hence the two).
+// The scalar tail keeps a NaN in both.
 export function maxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  if (!maxPool2Pass(x, out, planes, h, w, oh, ow, false)) maxPool2Pass(x, out, planes, h, w, oh, ow, true);
+}
+
+function maxPool2Pass(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, exact: bool): bool {
   let o = out;
   const down = <usize>w << 2, ow4 = ow & ~3;
+  let acc = f32x4.splat(0);
   for (let p = 0; p < planes; p++) {
     for (let oy = 0; oy < oh; oy++) {
       let i = at(x, (p * h + 2 * oy) * w);
       let ox = 0;
-      for (; ox < ow4; ox += 4) {
-        const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
-        const m1 = f32x4.max(f32x4.shuffle(t0, t1, 0, 2, 4, 6), f32x4.shuffle(t0, t1, 1, 3, 5, 7));
-        const m2 = f32x4.max(f32x4.shuffle(b0, b1, 0, 2, 4, 6), f32x4.shuffle(b0, b1, 1, 3, 5, 7));
-        v128.store(o, f32x4.max(m1, m2));
-        o += 16;
-        i += 32;
+      if (exact) {
+        for (; ox < ow4; ox += 4) {
+          const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
+          const m1 = f32x4.max(f32x4.shuffle(t0, t1, 0, 2, 4, 6), f32x4.shuffle(t0, t1, 1, 3, 5, 7));
+          const m2 = f32x4.max(f32x4.shuffle(b0, b1, 0, 2, 4, 6), f32x4.shuffle(b0, b1, 1, 3, 5, 7));
+          v128.store(o, f32x4.max(m1, m2));
+          o += 16;
+          i += 32;
+        }
+      } else {
+        for (; ox < ow4; ox += 4) {
+          const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
+          acc = f32x4.add(acc, f32x4.add(f32x4.add(t0, t1), f32x4.add(b0, b1)));
+          const m1 = f32x4.pmax(f32x4.shuffle(t0, t1, 0, 2, 4, 6), f32x4.shuffle(t0, t1, 1, 3, 5, 7));
+          const m2 = f32x4.pmax(f32x4.shuffle(b0, b1, 0, 2, 4, 6), f32x4.shuffle(b0, b1, 1, 3, 5, 7));
+          v128.store(o, f32x4.pmax(m1, m2));
+          o += 16;
+          i += 32;
+        }
       }
       for (; ox < ow; ox++) {
         const a = load<f32>(i), b = load<f32>(i + 4), c = load<f32>(i + down), d = load<f32>(i + down + 4);
@@ -740,16 +767,24 @@ export function maxPool2(x: usize, out: usize, planes: i32, h: i32, w: i32, oh: 
       }
     }
   }
+  return exact || finiteSum(acc);
 }
 
 // 2×2 max pooling's VJP: each window's gradient to its largest element (the first of ties; the first NaN, if
-// any, as the reference loop), zeros elsewhere.
-// Each window's four places are written once (+0, or +0 + its gradient as the sum into a zeroed plane gave);
-// numbers outside every window (an odd last row or column) are zeroed first.
+// any, as the reference loop), zeros elsewhere. A quick pass and an exact one, as maxPool2's: the quick one
+// compares with `>` (a NaN never raises the best) and sums what it reads; the exact one, run where that sum
+// is not finite, lets a NaN raise the best number. Each window's four places are written once (+0, or
+// +0 + its gradient as the sum into a zeroed plane gave); numbers outside every window (an odd last row or
+// column) are zeroed first.
 export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
   if (h != 2 * oh || w != 2 * ow) memory.fill(out, 0, <usize>(planes * h * w) << 2);
+  if (!maxPool2ScatterPass(x, grad, out, planes, h, w, oh, ow, false)) maxPool2ScatterPass(x, grad, out, planes, h, w, oh, ow, true);
+}
+
+function maxPool2ScatterPass(x: usize, grad: usize, out: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, exact: bool): bool {
   let g = grad;
   const down = <usize>w << 2, ow4 = ow & ~3, zero = f32x4.splat(0);
+  let acc = f32x4.splat(0);
   for (let p = 0; p < planes; p++) {
     for (let oy = 0; oy < oh; oy++) {
       const row = (p * h + 2 * oy) * w;
@@ -759,13 +794,23 @@ export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, 
         const t0 = v128.load(i), t1 = v128.load(i, 16), b0 = v128.load(i + down), b1 = v128.load(i + down, 16);
         const va = f32x4.shuffle(t0, t1, 0, 2, 4, 6), vb = f32x4.shuffle(t0, t1, 1, 3, 5, 7);
         const vc = f32x4.shuffle(b0, b1, 0, 2, 4, 6), vd = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
-        // The scalar loop's comparisons, lane by lane: the last one that raised the best wins. "Raises" is
-        // x > best, or x NaN while best is not: best is a number and x ≤ best is false.
-        const isB = v128.andnot(f32x4.eq(va, va), f32x4.le(vb, va));
-        let best = v128.bitselect(vb, va, isB);
-        const isC = v128.andnot(f32x4.eq(best, best), f32x4.le(vc, best));
-        best = v128.bitselect(vc, best, isC);
-        const isD = v128.andnot(f32x4.eq(best, best), f32x4.le(vd, best));
+        // The scalar loop's comparisons, lane by lane: the last one that raised the best wins. Exact: "raises"
+        // is x > best, or x NaN while best is not (best is a number and x ≤ best is false).
+        let isB: v128, isC: v128, isD: v128, best: v128;
+        if (exact) {
+          isB = v128.andnot(f32x4.eq(va, va), f32x4.le(vb, va));
+          best = v128.bitselect(vb, va, isB);
+          isC = v128.andnot(f32x4.eq(best, best), f32x4.le(vc, best));
+          best = v128.bitselect(vc, best, isC);
+          isD = v128.andnot(f32x4.eq(best, best), f32x4.le(vd, best));
+        } else {
+          acc = f32x4.add(acc, f32x4.add(f32x4.add(t0, t1), f32x4.add(b0, b1)));
+          isB = f32x4.gt(vb, va);
+          best = v128.bitselect(vb, va, isB);
+          isC = f32x4.gt(vc, best);
+          best = v128.bitselect(vc, best, isC);
+          isD = f32x4.gt(vd, best);
+        }
         const laterCD = v128.or(isC, isD);
         const gv = v128.load(g);
         const ga = f32x4.add(zero, v128.andnot(gv, v128.or(isB, laterCD)));
@@ -791,6 +836,7 @@ export function maxPool2Scatter(x: usize, grad: usize, out: usize, planes: i32, 
       }
     }
   }
+  return exact || finiteSum(acc);
 }
 
 /** out[0] = the sum of x's len numbers, added in order in float64 and rounded once (as the JS kernels sum). */
