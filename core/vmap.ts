@@ -7,13 +7,16 @@ import { BatchTracer, enterLevel, exitLevel } from "./batch-tracer.ts";
 import { broadcastTo } from "./ops/broadcast.ts";
 import { moveAxis } from "./ops/shape.ts";
 import { Tensor, shapeString } from "./tensor.ts";
-import { atPath, describeValue, findNonTree, isPlainRecord, type Tree } from "./tree.ts";
+import { atPath, describeValue, findNonTree, isPlainRecord, treeMap, type Tree } from "./tree.ts";
 
 /**
  * Where a tree's leaves are mapped, as JAX's `in_axes`/`out_axes`: a number (or null: not mapped) for the
  * whole tree, or an array/record that follows the tree's structure down to where one number applies.
  */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
+
+/** `sub`, a path inside the tree found at `prefix`, as one path from the root (paths as tree.ts writes them). */
+const joinPath = (prefix: string, sub: string) => (prefix === "" ? sub : sub === "" ? prefix : `${prefix}${sub.startsWith("[") ? "" : "."}${sub}`);
 
 /** Walks `t` with its axis spec, calling `leaf(tensor, axis, path)` on each tensor and rebuilding the tree. */
 function mapWithAxes(what: string, t: unknown, spec: AxisSpec, leaf: (x: Tensor, axis: number | null, path: string) => Tensor, path = "", depth = 0): unknown {
@@ -22,31 +25,22 @@ function mapWithAxes(what: string, t: unknown, spec: AxisSpec, leaf: (x: Tensor,
     if (spec !== null && !Number.isInteger(spec)) throw new Error(`vmap: ${what}'s axis ${atPath(path)} must be a whole number or null, got ${String(spec)}`);
     if (spec === null && !(t instanceof Tensor)) return t; // passed through as it is: anything goes
     const bad = findNonTree(t);
-    if (bad !== undefined) throw new Error(`vmap: ${what} must be tensors in records and arrays, found ${bad.what} ${atPath(path === "" ? bad.path : bad.path === "" ? path : `${path}${bad.path.startsWith("[") ? "" : "."}${bad.path}`)} (give it the axis null)`);
-    return mapTensors(t as Tree, (x, p) => leaf(x, spec, p), path);
+    if (bad !== undefined) throw new Error(`vmap: ${what} must be tensors in records and arrays, found ${bad.what} ${atPath(joinPath(path, bad.path))} (give it the axis null)`);
+    return treeMap(t as Tree, (x, p) => leaf(x, spec, joinPath(path, p)));
   }
   if (Array.isArray(spec)) {
     if (!Array.isArray(t) || t.length !== spec.length) throw new Error(`vmap: ${what}'s axes ${atPath(path)} are an array of ${spec.length}, the value is ${describeValue(t)}`);
-    return t.map((x, i) => mapWithAxes(what, x, spec[i], leaf, `${path}[${i}]`, depth + 1));
+    return t.map((x, i) => mapWithAxes(what, x, spec[i], leaf, joinPath(path, `[${i}]`), depth + 1));
   }
   if (isPlainRecord(spec)) {
     if (!isPlainRecord(t)) throw new Error(`vmap: ${what}'s axes ${atPath(path)} are a record, the value is ${describeValue(t)}`);
     const keys = Object.keys(t).sort(), specKeys = Object.keys(spec).sort();
     if (keys.join(",") !== specKeys.join(",")) throw new Error(`vmap: ${what}'s axes ${atPath(path)} have keys ${specKeys.join(",")}, the value has ${keys.join(",")}`);
     const out: { [key: string]: unknown } = {};
-    for (const k of keys) out[k] = mapWithAxes(what, t[k], spec[k], leaf, path === "" ? k : `${path}.${k}`, depth + 1);
+    for (const k of keys) out[k] = mapWithAxes(what, t[k], spec[k], leaf, joinPath(path, k), depth + 1);
     return out;
   }
   throw new Error(`vmap: ${what}'s axes ${atPath(path)} must be a number, null, or an array or record of them, got ${describeValue(spec)}`);
-}
-
-function mapTensors(t: Tree, f: (x: Tensor, path: string) => Tensor, path: string): Tree {
-  if (t instanceof Tensor) return f(t, path);
-  if (Array.isArray(t)) return (t as readonly Tree[]).map((x, i) => mapTensors(x, f, `${path}[${i}]`));
-  const rec = t as { readonly [key: string]: Tree };
-  const out: { [key: string]: Tree } = {};
-  for (const k of Object.keys(rec).sort()) out[k] = mapTensors(rec[k], f, path === "" ? k : `${path}.${k}`);
-  return out;
 }
 
 /** Axis `axis` of a rank-`rank` tensor as a non-negative index, or an error naming where. */

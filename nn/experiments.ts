@@ -103,11 +103,9 @@ export function vanishingNetwork(sizes: readonly number[], activation: "sigmoid"
   return compile({ input: sizes[0], layers });
 }
 
-/** The Euclidean norm of each hidden layer's bias gradient (the dense layers but the last, in order). */
+/** The Euclidean norm of each hidden layer's bias gradient (the layers with biases but the last, in order). */
 export function hiddenBiasGradientNorms(net: Network, params: Tree, cost: Cost, data: LabelledTensors): number[] {
-  const g = grad((p: Tree) => cost(net.apply(p, data.x), data.y))(params);
-  const biases = (g as readonly Tree[]).filter((layer): layer is { b: Tensor } => typeof layer === "object" && layer !== null && !Array.isArray(layer) && "b" in layer).map((l) => l.b);
-  return biases.slice(0, -1).map((b) => sqrt(sum(square(b))).item());
+  return layerGradientNorms(net, params, cost, data).flatMap((l) => (l.norms.b === undefined ? [] : [l.norms.b])).slice(0, -1);
 }
 
 /** Rows `indices` of a [n, …] tensor. */

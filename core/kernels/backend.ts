@@ -26,6 +26,13 @@ export function kernels(): Kernels {
   return active ?? (active = fastest());
 }
 
+/** Makes `k` (or, for undefined, the default chosen on the next op) the kernels; returns what was set, without choosing. */
+function install(k: Kernels | undefined): Kernels | undefined {
+  const previous = active;
+  active = k;
+  return previous;
+}
+
 /** Makes `k` the kernels for all later ops; returns the previous ones. */
 export function setKernels(k: Kernels): Kernels {
   const previous = kernels();
@@ -43,9 +50,9 @@ export type BackendName = "wasm" | "js" | "reference";
 export function setBackend(name: BackendName, options: WasmKernelOptions = {}): Kernels {
   if (name === "wasm") {
     if (!wasmSupported()) throw new Error("setBackend: WebAssembly SIMD is not available here; use setBackend(\"js\")");
-    setKernels(createWasmKernels(options));
-  } else if (name === "js") setKernels(fastKernels);
-  else if (name === "reference") setKernels(referenceKernels);
+    install(createWasmKernels(options));
+  } else if (name === "js") install(fastKernels);
+  else if (name === "reference") install(referenceKernels);
   else throw new Error(`setBackend: the backends are "wasm", "js" and "reference", got ${JSON.stringify(name)}`);
   return kernels();
 }
@@ -57,12 +64,13 @@ export function defaultDType(): DType {
 
 /** Runs `f` with `k` as the kernels, then restores the previous ones. */
 export function withKernels<T>(k: Kernels, f: () => T): T {
-  const previous = setKernels(k);
+  // The previous kernels as they were set: none yet stays none (no default made just to be put back).
+  const previous = install(k);
   let result: T;
   try {
     result = f();
   } finally {
-    setKernels(previous);
+    install(previous);
   }
   // An async f would go on after its first await on the previous kernels, without a word: refuse it.
   if (typeof (result as { then?: unknown } | null)?.then === "function") {
